@@ -21,7 +21,7 @@ type version struct {
 // BACKWARD means consumers using the new schema can read data written with the
 // old one (new is the reader); FORWARD means consumers still on the old schema
 // can read data written with the new one (old is the reader); FULL is both.
-func incompatibilities(checker *avro.SchemaCompatibility, level sr.CompatibilityLevel, candidate avro.Schema, existing []version) []string {
+func incompatibilities(level sr.CompatibilityLevel, candidate avro.Schema, existing []version) []string {
 	if level == sr.CompatNone || len(existing) == 0 {
 		return nil
 	}
@@ -48,15 +48,24 @@ func incompatibilities(checker *avro.SchemaCompatibility, level sr.Compatibility
 	var msgs []string
 	for _, old := range against {
 		if backward {
-			if err := checker.Compatible(candidate, old.schema); err != nil {
+			if err := compatible(candidate, old.schema); err != nil {
 				msgs = append(msgs, fmt.Sprintf("version %d: the new schema cannot read data written with it (%s): %v", old.number, level, err))
 			}
 		}
 		if forward {
-			if err := checker.Compatible(old.schema, candidate); err != nil {
+			if err := compatible(old.schema, candidate); err != nil {
 				msgs = append(msgs, fmt.Sprintf("version %d: it cannot read data written with the new schema (%s): %v", old.number, level, err))
 			}
 		}
 	}
 	return msgs
+}
+
+// compatible reports whether reader can read data written with writer. It
+// uses a fresh checker on every call: hamba/avro caches verdicts by the
+// schemas' canonical fingerprints, which leave out field defaults, so a
+// shared checker answers "b has no default" for a schema that has one once it
+// has checked the same schema without it.
+func compatible(reader, writer avro.Schema) error {
+	return avro.NewSchemaCompatibility().Compatible(reader, writer)
 }

@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/hamba/avro/v2"
 	"github.com/twmb/franz-go/pkg/sr"
 	"github.com/twmb/franz-go/pkg/sr/srfake"
 )
@@ -28,7 +27,6 @@ const maxBodyBytes = 1 << 20
 type handler struct {
 	inner   http.Handler // srfake's REST API
 	mux     *http.ServeMux
-	checker *avro.SchemaCompatibility
 	journal *journal // nil when memory only
 	log     *slog.Logger
 
@@ -46,9 +44,8 @@ func NewHandler(dataDir string) (http.Handler, error) {
 
 func newHandler(dataDir string, log *slog.Logger) (*handler, error) {
 	h := &handler{
-		inner:   srfake.NewRegistry().Handler(),
-		checker: avro.NewSchemaCompatibility(),
-		log:     log,
+		inner: srfake.NewRegistry().Handler(),
+		log:   log,
 	}
 	if dataDir != "" {
 		j, err := openJournal(dataDir)
@@ -128,7 +125,7 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		level := h.level(subject)
-		if msgs := incompatibilities(h.checker, level, candidate, versions); len(msgs) > 0 {
+		if msgs := incompatibilities(level, candidate, versions); len(msgs) > 0 {
 			writeAPIError(w, &apiError{status: http.StatusConflict, code: codeIncompatibleSchema, message: fmt.Sprintf(
 				"Schema being registered is incompatible with an earlier schema for subject %q, details: [%s]",
 				subject, strings.Join(msgs, "; "))})
@@ -204,7 +201,7 @@ func (h *handler) checkCompatibility(w http.ResponseWriter, r *http.Request) {
 		}
 		versions = versions[i : i+1]
 	}
-	msgs := incompatibilities(h.checker, level, candidate, versions)
+	msgs := incompatibilities(level, candidate, versions)
 	if msgs == nil {
 		msgs = []string{}
 	}
