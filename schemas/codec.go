@@ -1,0 +1,209 @@
+package schemas
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+	"sync"
+
+	"github.com/hamba/avro/v2"
+	"github.com/twmb/franz-go/pkg/sr"
+)
+
+// Sentinel errors of decoding; DecodeError wraps one of them. Consumers send records that
+// fail with any of them to the dead-letter topic.
+var (
+	// ErrBadMagic: the value is not in the Confluent wire format (too short or magic byte not 0).
+	ErrBadMagic = errors.New("not Confluent wire format: missing 5-byte header or magic byte is not 0")
+	// ErrUnknownSchemaID: the registry does not know the schema id in the header.
+	ErrUnknownSchemaID = errors.New("unknown schema id")
+	// ErrIncompatibleSchema: the writer schema cannot be read as the expected record type.
+	ErrIncompatibleSchema = errors.New("writer schema cannot be read as the expected type")
+	// ErrMalformed: the Avro body does not decode with its writer schema.
+	ErrMalformed = errors.New("malformed Avro body")
+	// ErrRegistryUnavailable: the registry could not be asked (network, 5xx); retryable.
+	ErrRegistryUnavailable = errors.New("schema registry unavailable")
+)
+
+// DecodeError reports why a record value could not be decoded.
+type DecodeError struct {
+	SchemaID int // 0 when the header could not be read
+	Err      error
+}
+
+func (e *DecodeError) Error() string {
+	if e.SchemaID == 0 {
+		return "decode: " + e.Err.Error()
+	}
+	return fmt.Sprintf("decode (schema id %d): %v", e.SchemaID, e.Err)
+}
+
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// Subject returns the TopicNameStrategy subject of a topic's values.
+func Subject(topic string) string { return topic + "-value" }
+
+// Codec encodes and decodes tollgate records in the Confluent wire format (magic byte 0,
+// 4-byte big-endian schema id, Avro binary) through franz-go's sr.Serde. Values written with
+// any registered version of a schema decode into the current Go type by Avro schema
+// resolution; writer schemas unknown to the Codec are fetched from the registry by id once.
+// A Codec is safe for concurrent use.
+type Codec struct {
+	client *sr.Client
+	set    *Set
+	serde  sr.Serde
+
+	mu      sync.Mutex
+	readers map[reflect.Type]avro.Schema // reader schema per Go type
+	known   map[int]reflect.Type         // ids registered for decoding, and their Go type
+}
+
+// decodeOnly marks Serde registrations that exist only to decode older writer schemas.
+type decodeOnly struct{}
+
+// NewCodec returns a Codec over the registry client and the built-in schemas.
+func NewCodec(client *sr.Client) (*Codec, error) {
+	set, err := Builtin()
+	if err != nil {
+		return nil, err
+	}
+	return &Codec{
+		client:  client,
+		set:     set,
+		readers: map[reflect.Type]avro.Schema{},
+		known:   map[int]reflect.Type{},
+	}, nil
+}
+
+// nameOf returns the top-level schema name for a Go value.
+func nameOf(v any) (string, error) {
+	switch v.(type) {
+	case *IdentityEvent, IdentityEvent:
+		return NameIdentityEvent, nil
+	case *RoutedEvent, RoutedEvent:
+		return NameRoutedEvent, nil
+	case *Finding, Finding:
+		return NameFinding, nil
+	}
+	return "", fmt.Errorf("schemas: no schema for Go type %T", v)
+}
+
+// Register registers the schema of v's type as the value schema of topic (subject
+// <topic>-value) and prepares the Codec to encode such values with the returned id.
+// Registering an identical schema again returns the same id. When the registry refuses the
+// schema because its latest version is incompatible, the error says so; services must not
+// start then.
+func (c *Codec) Register(ctx context.Context, topic string, v any) (int, error) {
+	name, err := nameOf(v)
+	if err != nil {
+		return 0, err
+	}
+	subject := Subject(topic)
+	ss, err := c.client.CreateSchema(ctx, subject, sr.Schema{Schema: c.set.Text(name), Type: sr.TypeAvro})
+	if err != nil {
+		var re *sr.ResponseError
+		if errors.As(err, &re) && re.StatusCode == http.StatusConflict {
+			return 0, fmt.Errorf("schemas: registry subject %s holds a latest version incompatible with this build's %s schema (refusing to run): %s", subject, name, re.Message)
+		}
+		return 0, fmt.Errorf("schemas: register %s for %s: %w", name, subject, err)
+	}
+	c.registerID(ss.ID, reflect.TypeOf(v), c.set.Schema(name), c.set.Schema(name), true)
+	return ss.ID, nil
+}
+
+func (c *Codec) registerID(id int, typ reflect.Type, reader, writer avro.Schema, encode bool) {
+	if typ.Kind() == reflect.Pointer {
+		typ = typ.Elem()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.readers[typ] = reader
+	c.known[id] = typ
+	decodeWith := reader
+	if writer.Fingerprint() != reader.Fingerprint() {
+		if resolved, err := avro.NewSchemaCompatibility().Resolve(reader, writer); err == nil {
+			decodeWith = resolved
+		}
+	}
+	decode := sr.DecodeFn(func(b []byte, v any) error { return avro.Unmarshal(decodeWith, b, v) })
+	if encode {
+		c.serde.Register(id, reflect.New(typ).Interface(),
+			sr.EncodeFn(func(v any) ([]byte, error) { return avro.Marshal(reader, v) }),
+			sr.AppendEncodeFn(func(b []byte, v any) ([]byte, error) {
+				out, err := avro.Marshal(reader, v)
+				return append(b, out...), err
+			}),
+			decode)
+		return
+	}
+	c.serde.Register(id, decodeOnly{}, decode)
+}
+
+// Encode returns v in the Confluent wire format. v must be a pointer to a registered type.
+func (c *Codec) Encode(v any) ([]byte, error) {
+	b, err := c.serde.Encode(v)
+	if err != nil {
+		return nil, fmt.Errorf("schemas: encode %T: %w", v, err)
+	}
+	return b, nil
+}
+
+// Decode decodes a wire-format value into v (a pointer to IdentityEvent, RoutedEvent or
+// Finding). Errors are *DecodeError wrapping one of the sentinels above.
+func (c *Codec) Decode(ctx context.Context, b []byte, v any) error {
+	id, body, err := c.serde.DecodeID(b)
+	if err != nil {
+		return &DecodeError{Err: ErrBadMagic}
+	}
+	typ := reflect.TypeOf(v)
+	if typ == nil || typ.Kind() != reflect.Pointer {
+		return fmt.Errorf("schemas: decode into non-pointer %T", v)
+	}
+	c.mu.Lock()
+	knownType, ok := c.known[id]
+	c.mu.Unlock()
+	if !ok {
+		if err := c.discover(ctx, id, v); err != nil {
+			return err
+		}
+	} else if knownType != typ.Elem() {
+		return &DecodeError{SchemaID: id, Err: fmt.Errorf("%w: schema id %d is a %s, not a %s", ErrIncompatibleSchema, id, knownType.Name(), typ.Elem().Name())}
+	}
+	_ = body
+	if err := c.serde.Decode(b, v); err != nil {
+		return &DecodeError{SchemaID: id, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
+	}
+	return nil
+}
+
+// discover fetches an unknown writer schema by id and registers a resolving decoder for it.
+func (c *Codec) discover(ctx context.Context, id int, v any) error {
+	name, err := nameOf(v)
+	if err != nil {
+		return err
+	}
+	s, err := c.client.SchemaByID(ctx, id)
+	if err != nil {
+		var re *sr.ResponseError
+		if errors.As(err, &re) && (re.StatusCode == http.StatusNotFound || re.ErrorCode == 40403) {
+			return &DecodeError{SchemaID: id, Err: ErrUnknownSchemaID}
+		}
+		return &DecodeError{SchemaID: id, Err: fmt.Errorf("%w: %v", ErrRegistryUnavailable, err)}
+	}
+	writer, err := avro.Parse(s.Schema)
+	if err != nil {
+		return &DecodeError{SchemaID: id, Err: fmt.Errorf("%w: writer schema does not parse: %v", ErrIncompatibleSchema, err)}
+	}
+	reader := c.set.Schema(name)
+	if err := avro.NewSchemaCompatibility().Compatible(reader, writer); err != nil {
+		return &DecodeError{SchemaID: id, Err: fmt.Errorf("%w: %v", ErrIncompatibleSchema, err)}
+	}
+	c.registerID(id, reflect.TypeOf(v), reader, writer, false)
+	return nil
+}
+
+// Retryable reports whether a decode error may succeed when tried again (the registry was
+// unreachable) rather than being a property of the record.
+func Retryable(err error) bool { return errors.Is(err, ErrRegistryUnavailable) }
