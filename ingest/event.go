@@ -1,0 +1,159 @@
+package ingest
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tollgate-io/tollgate/schemas"
+)
+
+// AttrOccurredAtFallback is set to "true" when an event carried no usable timestamp and
+// occurred_at is the receive time instead.
+const AttrOccurredAtFallback = "occurred_at_fallback"
+
+// newEvent starts an IdentityEvent with the fields every source fills the same way:
+// event_id from the source's unique id (or a content hash when the source sent none),
+// ingested_at, redacted raw, and empty (non-nil) refs and attributes.
+func newEvent(src schemas.Source, sourceID string, raw []byte, now time.Time) schemas.IdentityEvent {
+	return schemas.IdentityEvent{
+		EventID:    eventID(src, sourceID, raw),
+		Source:     src,
+		Category:   schemas.CategoryIAM,
+		Action:     schemas.ActionOther,
+		IngestedAt: now.UTC(),
+		Outcome:    schemas.OutcomeUnknown,
+		TicketRefs: []string{},
+		Attributes: map[string]string{},
+		Raw:        Redact(raw),
+	}
+}
+
+// eventID is "<source lower-case>:<source id>". Sources that omit the id (or send a
+// placeholder) get a hash of the event's compacted bytes, so a retried delivery of the same
+// event keeps the same id.
+func eventID(src schemas.Source, sourceID string, raw []byte) string {
+	prefix := strings.ToLower(string(src))
+	sourceID = strings.TrimSpace(sourceID)
+	if sourceID != "" && !strings.EqualFold(sourceID, "redacted") {
+		return prefix + ":" + sourceID
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		buf.Reset()
+		buf.Write(raw)
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	return prefix + ":sha256-" + hex.EncodeToString(sum[:12])
+}
+
+// timeLayouts are the timestamp forms the sources send, most common first.
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999", // ServiceNow raw values; Panther-rewritten Okta
+	"2006-01-02T15:04:05.999999999-0700",
+	"Jan 2, 2006 3:04:05 PM",  // IAM responseElements
+	"Jan 2, 2006, 3:04:05 PM", // STS credentials expiration
+	"2006-01-02",
+}
+
+// parseTime reads a timestamp in any of the forms the sources use, including epoch
+// milliseconds. ok is false for empty, placeholder or unreadable values.
+func parseTime(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.EqualFold(s, "redacted") {
+		return time.Time{}, false
+	}
+	for _, layout := range timeLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil && ms > 0 {
+		return time.UnixMilli(ms).UTC(), true
+	}
+	return time.Time{}, false
+}
+
+// setOccurredAt sets occurred_at from the first usable candidate, or falls back to now and
+// records that in the attributes.
+func setOccurredAt(ev *schemas.IdentityEvent, now time.Time, candidates ...string) {
+	for _, c := range candidates {
+		if t, ok := parseTime(c); ok {
+			ev.OccurredAt = t
+			return
+		}
+	}
+	ev.OccurredAt = now.UTC()
+	ev.Attributes[AttrOccurredAtFallback] = "true"
+}
+
+// setAttr records a non-empty attribute.
+func setAttr(ev *schemas.IdentityEvent, key, value string) {
+	if value = strings.TrimSpace(value); value != "" {
+		ev.Attributes[key] = value
+	}
+}
+
+// finish applies the rules that depend on the parsed fields: ticket references found in the
+// given texts, and the OCSF class of the action.
+func finish(ev *schemas.IdentityEvent, texts ...string) {
+	ev.TicketRefs = appendTicketRefs(ev.TicketRefs, texts...)
+	kind := schemas.EntitlementKind("")
+	priv := schemas.PrivilegeUnknown
+	if ev.Entitlement != nil {
+		kind, priv = ev.Entitlement.Kind, ev.Entitlement.Privilege
+	}
+	ev.Ocsf = OcsfFor(ev.Action, kind, priv)
+}
+
+// splitArray returns the elements of a JSON array, or ErrShape.
+func splitArray(raw json.RawMessage) ([]json.RawMessage, error) {
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, ErrShape
+	}
+	return items, nil
+}
+
+// firstByte is the first non-space byte of a JSON text, or 0.
+func firstByte(b []byte) byte {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	if len(b) == 0 {
+		return 0
+	}
+	return b[0]
+}
+
+// ptr returns a pointer to a non-empty string, or nil.
+func ptr(s string) *string {
+	if s = strings.TrimSpace(s); s == "" {
+		return nil
+	}
+	return &s
+}
+
+// outcomeOf maps a vendor result word to an Outcome.
+func outcomeOf(result string) schemas.Outcome {
+	switch strings.ToLower(strings.TrimSpace(result)) {
+	case "success", "succeeded", "allow", "allowed", "ok", "true":
+		return schemas.OutcomeSuccess
+	case "failure", "failed", "fail", "deny", "denied", "timeout", "error", "false", "challenge":
+		return schemas.OutcomeFailure
+	default:
+		return schemas.OutcomeUnknown
+	}
+}
+
+// checkJSON reports ErrMalformed for a body that is not one valid JSON value.
+func checkJSON(body []byte) error {
+	if !json.Valid(body) {
+		return bodyErr(ErrMalformed)
+	}
+	return nil
+}

@@ -1,0 +1,62 @@
+package ingest
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/tollgate-io/tollgate/schemas"
+)
+
+// CanonicalID is the stable key of a principal across sources: a lower-cased email or UPN,
+// an ARN as given, or "<source>:<source id>" when the source knows the principal only by
+// its own id. The same person signs in to Okta, Entra and AWS with the same email, so those
+// events meet on one key.
+func CanonicalID(src schemas.Source, sourceID, emailOrUPN string) string {
+	if e := strings.ToLower(strings.TrimSpace(emailOrUPN)); strings.Contains(e, "@") {
+		return e
+	}
+	id := strings.TrimSpace(sourceID)
+	if strings.HasPrefix(id, "arn:") {
+		return id
+	}
+	if strings.Contains(id, "@") {
+		return strings.ToLower(id)
+	}
+	if id == "" {
+		return ""
+	}
+	return strings.ToLower(string(src)) + ":" + id
+}
+
+// newPrincipal builds a Principal; it returns nil when nothing identifies it.
+func newPrincipal(src schemas.Source, sourceID, email, display string, typ schemas.PrincipalType) *schemas.Principal {
+	id := CanonicalID(src, sourceID, email)
+	if id == "" {
+		return nil
+	}
+	if sourceID == "" {
+		sourceID = email
+	}
+	p := &schemas.Principal{ID: id, SourceID: sourceID, Type: typ, DisplayName: ptr(display)}
+	if e := strings.ToLower(strings.TrimSpace(email)); strings.Contains(e, "@") {
+		p.Email = &e
+	}
+	if p.Type == "" {
+		p.Type = schemas.PrincipalUnknown
+	}
+	if p.Type == schemas.PrincipalHuman || p.Type == schemas.PrincipalUnknown {
+		if looksLikeNHI(id) || looksLikeNHI(display) {
+			p.Type = schemas.PrincipalNHI
+		}
+	}
+	return p
+}
+
+// nhiName matches names that automation is given: service accounts, bots, integrations.
+var nhiName = regexp.MustCompile(`(?i)(^|[/:@._-])(svc|srv|service|bot|robot|automation|ci|cicd|deploy|deployer|terraform|jenkins|pipeline|integration|api)([._-]|$)|\.iam\.gserviceaccount\.com$|gserviceaccount\.com$|^system@okta\.com$`)
+
+// looksLikeNHI reports whether a principal name follows the naming of non-human identities.
+func looksLikeNHI(name string) bool {
+	name = strings.TrimSpace(name)
+	return name != "" && nhiName.MatchString(name)
+}

@@ -1,0 +1,318 @@
+package ingest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tollgate-io/tollgate/schemas"
+)
+
+// snValue is a ServiceNow field: a plain value, or {value, display_value, link} when the
+// sender used sysparm_display_value=all.
+type snValue struct {
+	Value   string
+	Display string
+}
+
+// UnmarshalJSON accepts strings, numbers, booleans, null and the {value,display_value}
+// object.
+func (v *snValue) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) == 0 || string(b) == "null":
+		return nil
+	case b[0] == '{':
+		var o struct {
+			Value   json.RawMessage `json:"value"`
+			Display json.RawMessage `json:"display_value"`
+		}
+		if err := json.Unmarshal(b, &o); err != nil {
+			return err
+		}
+		v.Value, v.Display = rawScalar(o.Value), rawScalar(o.Display)
+		return nil
+	case b[0] == '"':
+		return json.Unmarshal(b, &v.Value)
+	case b[0] == 't' || b[0] == 'f':
+		var x bool
+		if err := json.Unmarshal(b, &x); err != nil {
+			return err
+		}
+		v.Value = strconv.FormatBool(x)
+		return nil
+	case b[0] == '[':
+		return nil // list fields (watch lists…) are not read
+	default:
+		var n json.Number
+		if err := json.Unmarshal(b, &n); err != nil {
+			return err
+		}
+		v.Value = n.String()
+		return nil
+	}
+}
+
+// text is the display value when the sender gave one, else the raw value.
+func (v snValue) text() string {
+	if v.Display != "" {
+		return v.Display
+	}
+	return v.Value
+}
+
+// snTicketKinds maps sys_class_name to the ticket kind.
+var snTicketKinds = map[string]schemas.TicketKind{
+	"incident":       schemas.TicketIncident,
+	"sc_request":     schemas.TicketServiceRequest,
+	"sc_req_item":    schemas.TicketServiceRequest,
+	"sc_task":        schemas.TicketServiceRequest,
+	"change_request": schemas.TicketChange,
+	"change_task":    schemas.TicketChange,
+}
+
+// snNumberPrefixes infer the table from the number when sys_class_name is absent.
+var snNumberPrefixes = map[string]string{"INC": "incident", "REQ": "sc_request", "RITM": "sc_req_item", "SCTASK": "sc_task", "CHG": "change_request", "CTASK": "change_task"}
+
+// snApprovals maps the approval field.
+var snApprovals = map[string]schemas.Approval{
+	"approved":          schemas.ApprovalApproved,
+	"rejected":          schemas.ApprovalRejected,
+	"requested":         schemas.ApprovalPending,
+	"not requested":     schemas.ApprovalNotRequired,
+	"not yet requested": schemas.ApprovalPending,
+	"cancelled":         schemas.ApprovalRejected,
+	"duplicate":         schemas.ApprovalRejected,
+}
+
+// snClosedStates are state codes that end a ticket, per table (the out-of-box state
+// models; instances can customise them, so display values are checked too).
+var snClosedStates = map[string][]string{
+	"incident":       {"6", "7", "8"},
+	"change_request": {"3", "4"},
+	"sc_req_item":    {"3", "4", "7"},
+	"sc_task":        {"3", "4", "7"},
+	"sc_request":     {"3", "4", "7"},
+}
+
+// snVariableKeys name the catalog variables (and fields) that carry each governance fact;
+// the first present wins.
+var snVariableKeys = struct {
+	Entitlement, Justification, ReviewDue, IdentityVerified, AccessExpires, Emergency, Approver []string
+}{
+	Entitlement:      []string{"requested_entitlement", "entitlement", "target_group", "group", "role", "requested_role", "application", "requested_access", "access"},
+	Justification:    []string{"justification", "business_justification", "reason", "business_reason"},
+	ReviewDue:        []string{"review_date", "review_due", "access_review_date", "next_review"},
+	IdentityVerified: []string{"identity_verified", "caller_verified", "id_verified", "identity_proofed"},
+	AccessExpires:    []string{"access_expires", "access_expiry", "expiry_date", "expiration_date", "access_end_date", "end_date"},
+	Emergency:        []string{"emergency", "break_glass", "breakglass"},
+	Approver:         []string{"approver", "approved_by"},
+}
+
+// ParseServiceNow parses ServiceNow records (incident, sc_req_item, sc_task,
+// change_request…): one record, an array, or a Table API response {"result": …}. Each
+// update of a ticket is its own event: the id is sys_id plus sys_updated_on.
+func ParseServiceNow(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
+	if err := checkJSON(body); err != nil {
+		return nil, err
+	}
+	var items []json.RawMessage
+	switch firstByte(body) {
+	case '[':
+		items, _ = splitArray(body)
+	case '{':
+		var env struct {
+			Result json.RawMessage `json:"result"`
+		}
+		if err := json.Unmarshal(body, &env); err != nil {
+			return nil, bodyErr(fmt.Errorf("%w: %v", ErrShape, err))
+		}
+		switch firstByte(env.Result) {
+		case '[':
+			items, _ = splitArray(env.Result)
+		case '{':
+			items = []json.RawMessage{env.Result}
+		default:
+			items = []json.RawMessage{body}
+		}
+	default:
+		return nil, bodyErr(fmt.Errorf("%w: want a JSON object or array", ErrShape))
+	}
+	return eachItem(items, now, serviceNowEvent)
+}
+
+func serviceNowEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, error) {
+	var rec map[string]snValue
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrShape, err)
+	}
+	var vars map[string]snValue
+	var envelope struct {
+		Variables json.RawMessage `json:"variables"`
+	}
+	_ = json.Unmarshal(raw, &envelope)
+	if firstByte(envelope.Variables) == '{' {
+		if err := json.Unmarshal(envelope.Variables, &vars); err != nil {
+			return nil, fmt.Errorf("%w: variables: %v", ErrShape, err)
+		}
+	}
+	field := func(name string) snValue { return rec[name] }
+	sysID := field("sys_id").Value
+	if sysID == "" {
+		return nil, missing("sys_id")
+	}
+	number := field("number").Value
+	table := field("sys_class_name").Value
+	if table == "" {
+		for prefix, t := range snNumberPrefixes {
+			if strings.HasPrefix(number, prefix) && (table == "" || len(prefix) > 3) {
+				table = t
+			}
+		}
+	}
+	updated := field("sys_updated_on").Value
+	ev := newEvent(schemas.SourceServiceNow, sysID+":"+updated, raw, now)
+	ev.Category = schemas.CategoryTicket
+	ev.SourceEventType = table
+	setOccurredAt(&ev, now, updated, field("sys_created_on").Value)
+	ev.Outcome = schemas.OutcomeSuccess
+	setAttr(&ev, "sys_id", sysID)
+
+	lookup := func(keys []string) snValue {
+		for _, k := range keys {
+			if v, ok := vars[k]; ok && v.text() != "" {
+				return v
+			}
+			if v, ok := rec[k]; ok && v.text() != "" {
+				return v
+			}
+		}
+		return snValue{}
+	}
+	person := func(name string) *schemas.Principal {
+		v := field(name)
+		email := field(name + ".email").Value
+		if email == "" {
+			email = field(name + "_email").Value
+		}
+		if email == "" && strings.Contains(v.Value, "@") {
+			email = v.Value
+		}
+		return newPrincipal(schemas.SourceServiceNow, v.Value, email, v.Display, schemas.PrincipalHuman)
+	}
+
+	t := &schemas.Ticket{
+		ID:       number,
+		System:   "servicenow",
+		Kind:     schemas.TicketOther,
+		State:    field("state").text(),
+		Approval: schemas.ApprovalUnknown,
+	}
+	if t.ID == "" {
+		t.ID = sysID
+	}
+	if k, ok := snTicketKinds[table]; ok {
+		t.Kind = k
+	}
+	if a, ok := snApprovals[strings.ToLower(field("approval").Value)]; ok {
+		t.Approval = a
+	}
+	t.Requester = person("opened_by")
+	if p := person("requested_by"); p != nil {
+		t.Requester = p
+	}
+	t.RequestedFor = person("requested_for")
+	if t.RequestedFor == nil {
+		t.RequestedFor = person("caller_id")
+	}
+	if v := lookup(snVariableKeys.Approver); v.text() != "" {
+		email := ""
+		if strings.Contains(v.Value, "@") {
+			email = v.Value
+		}
+		t.Approver = newPrincipal(schemas.SourceServiceNow, v.Value, email, v.Display, schemas.PrincipalHuman)
+	}
+	t.RequestedEntitlement = ptr(lookup(snVariableKeys.Entitlement).text())
+	t.Justification = ptr(lookup(snVariableKeys.Justification).text())
+	if v := lookup(snVariableKeys.IdentityVerified).Value; v != "" {
+		b := truthy(v)
+		t.IdentityVerified = &b
+	}
+	if at, ok := parseTime(lookup(snVariableKeys.ReviewDue).Value); ok {
+		t.ReviewDue = &at
+	}
+	if at, ok := parseTime(lookup(snVariableKeys.AccessExpires).Value); ok {
+		t.AccessExpires = &at
+	}
+	if at, ok := parseTime(field("approval_set").Value); ok {
+		t.ApprovedAt = &at
+	}
+	if rt := field("cat_item").text(); rt != "" {
+		t.RequestType = &rt
+	} else if c := field("category").text(); c != "" {
+		t.RequestType = &c
+	}
+	t.Emergency = strings.EqualFold(field("type").Value, "emergency") || truthy(lookup(snVariableKeys.Emergency).Value)
+	ev.Ticket = t
+	ev.Subject = t.RequestedFor
+	ev.Actor = person("sys_updated_by")
+	if ev.Actor == nil {
+		ev.Actor = t.Requester
+	}
+	ev.Action = serviceNowAction(table, field("state"), t.Approval, field("sys_created_on").Value, updated, field("sys_mod_count").Value)
+
+	refs := appendTicketRefs(nil, field("short_description").text(), field("description").text(), field("request").text(), field("parent").text(), derefString(t.Justification))
+	for _, r := range refs {
+		if r != number {
+			ev.TicketRefs = append(ev.TicketRefs, r)
+		}
+	}
+	finish(&ev)
+	return []schemas.IdentityEvent{ev}, nil
+}
+
+// serviceNowAction decides what an update of a ticket means: closed, rejected, approved,
+// opened (first version) or updated.
+func serviceNowAction(table string, state snValue, approval schemas.Approval, created, updated, modCount string) schemas.Action {
+	closed := false
+	for _, s := range snClosedStates[table] {
+		if state.Value == s {
+			closed = true
+		}
+	}
+	d := strings.ToLower(state.Display)
+	if strings.HasPrefix(d, "closed") || strings.HasPrefix(d, "resolved") || strings.HasPrefix(d, "cancel") {
+		closed = true
+	}
+	switch {
+	case closed:
+		return schemas.ActionTicketClosed
+	case approval == schemas.ApprovalRejected:
+		return schemas.ActionTicketRejected
+	case approval == schemas.ApprovalApproved:
+		return schemas.ActionTicketApproved
+	case modCount == "0" || (created != "" && created == updated):
+		return schemas.ActionTicketOpened
+	default:
+		return schemas.ActionTicketUpdated
+	}
+}
+
+// truthy reads the yes/no forms ITSM tools use.
+func truthy(s string) bool {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "yes", "y", "1", "on", "verified":
+		return true
+	}
+	return false
+}
+
+func derefString(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
