@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -34,6 +35,10 @@ type Server struct {
 	srv  *http.Server
 	ln   net.Listener
 	done chan struct{}
+
+	mu sync.Mutex
+	// fresh holds connections that have not sent a request yet; see Close.
+	fresh map[net.Conn]struct{}
 }
 
 // Start restores the registry's state from opts.DataDir, listens on
@@ -64,9 +69,11 @@ func Start(opts Options) (*Server, error) {
 			ReadHeaderTimeout: 10 * time.Second,
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		},
-		ln:   ln,
-		done: make(chan struct{}),
+		ln:    ln,
+		done:  make(chan struct{}),
+		fresh: make(map[net.Conn]struct{}),
 	}
+	s.srv.ConnState = s.trackFresh
 	go func() {
 		defer close(s.done)
 		if err := s.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -86,7 +93,23 @@ func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
 func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownBudget)
 	defer cancel()
-	err := s.srv.Shutdown(ctx)
+	shut := make(chan error, 1)
+	go func() { shut <- s.srv.Shutdown(ctx) }()
+
+	// http.Server.Shutdown waits up to 5 s for connections that never sent a
+	// request, such as the spare connection an HTTP client dials when two
+	// requests race. Nothing is in flight on them, so close them at once.
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	var err error
+	for waiting := true; waiting; {
+		s.closeFresh()
+		select {
+		case err = <-shut:
+			waiting = false
+		case <-tick.C:
+		}
+	}
 	if err != nil {
 		err = errors.Join(err, s.srv.Close())
 	}
@@ -95,4 +118,23 @@ func (s *Server) Close() error {
 		return fmt.Errorf("close schema registry: %w", err)
 	}
 	return nil
+}
+
+func (s *Server) trackFresh(c net.Conn, state http.ConnState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if state == http.StateNew {
+		s.fresh[c] = struct{}{}
+	} else {
+		delete(s.fresh, c)
+	}
+}
+
+func (s *Server) closeFresh() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.fresh {
+		c.Close()
+		delete(s.fresh, c)
+	}
 }

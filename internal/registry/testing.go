@@ -16,7 +16,7 @@ func StartForTest(t testing.TB) *Server {
 	}
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil {
-			t.Errorf("close schema registry: %v", err)
+			t.Errorf("%v", err)
 		}
 	})
 	return s
