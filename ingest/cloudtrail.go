@@ -223,6 +223,9 @@ func cloudTrailEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEven
 	setAttr(&ev, "error_code", r.ErrorCode)
 	setAttr(&ev, "error_message", r.ErrorMessage)
 
+	if r.UserIdentity != nil && r.UserIdentity.AccountID == "" {
+		r.UserIdentity.AccountID = r.RecipientAccountID
+	}
 	account := r.RecipientAccountID
 	if r.UserIdentity != nil && r.UserIdentity.AccountID != "" {
 		account = r.UserIdentity.AccountID
@@ -264,7 +267,8 @@ func cloudTrailEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEven
 			ev.Subject = ev.Actor
 		}
 	}
-	if rule.Action == schemas.ActionPasswordReset && ev.Subject != nil && ev.Actor != nil && ev.Subject.ID == ev.Actor.ID {
+	if rule.Action == schemas.ActionPasswordReset && ev.Subject != nil && ev.Actor != nil &&
+		(ev.Subject.ID == ev.Actor.ID || strings.EqualFold(p.UserName, ev.Attributes["session_name"])) {
 		ev.Action = schemas.ActionPasswordChange // a user setting their own console password
 	}
 	if firstByte(r.AdditionalEventData) == '{' {
@@ -287,7 +291,8 @@ func cloudTrailEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEven
 	if ev.Entitlement != nil && account != "" {
 		ev.Entitlement.Environment = ptr(account)
 	}
-	if strings.Contains(r.EventName, "AccessKey") || strings.Contains(r.EventName, "ServiceSpecificCredential") || strings.Contains(r.EventName, "Certificate") || strings.Contains(r.EventName, "SSHPublicKey") {
+	switch ev.Action {
+	case schemas.ActionCredentialCreate, schemas.ActionCredentialRotate, schemas.ActionCredentialDelete:
 		ev.Credential = cloudTrailCredential(r, p, ev.Subject)
 	}
 	finish(&ev, texts...)
@@ -309,6 +314,9 @@ func cloudTrailOutcome(r ctRecord) schemas.Outcome {
 	return schemas.OutcomeSuccess
 }
 
+// humanEntryPoints are invokedBy values of calls a person made through AWS's own front ends.
+var humanEntryPoints = map[string]bool{"signin.amazonaws.com": true, "console.amazonaws.com": true, "AWS Internal": true}
+
 // cloudTrailActor canonicalizes userIdentity. Assumed-role sessions key on the role ARN
 // (the session name goes to attributes), because the role is what holds the access.
 func cloudTrailActor(ev *schemas.IdentityEvent, u *ctUserIdentity) *schemas.Principal {
@@ -327,10 +335,14 @@ func cloudTrailActor(ev *schemas.IdentityEvent, u *ctUserIdentity) *schemas.Prin
 		return newPrincipal(schemas.SourceCloudTrail, arn, "", "root", schemas.PrincipalHuman)
 	case "IAMUser":
 		typ := schemas.PrincipalHuman
-		if u.InvokedBy != "" && strings.HasSuffix(u.InvokedBy, ".amazonaws.com") {
-			typ = schemas.PrincipalNHI // a service acting with the user's credentials
+		if !humanEntryPoints[u.InvokedBy] && strings.HasSuffix(u.InvokedBy, ".amazonaws.com") {
+			typ = schemas.PrincipalNHI // a service (CloudFormation…) acting with the user's credentials
 		}
-		return newPrincipal(schemas.SourceCloudTrail, u.ARN, "", u.UserName, typ)
+		arn := u.ARN
+		if arn == "" && u.UserName != "" {
+			arn = "arn:aws:iam::" + u.AccountID + ":user/" + u.UserName
+		}
+		return newPrincipal(schemas.SourceCloudTrail, arn, "", u.UserName, typ)
 	case "AssumedRole":
 		roleARN, session := assumedRole(u)
 		setAttr(ev, "session_name", session)
@@ -364,7 +376,11 @@ func cloudTrailActor(ev *schemas.IdentityEvent, u *ctUserIdentity) *schemas.Prin
 // assumedRole returns the role ARN and session name of an assumed-role identity.
 func assumedRole(u *ctUserIdentity) (roleARN, session string) {
 	if u.SessionContext != nil && u.SessionContext.SessionIssuer != nil {
-		roleARN = u.SessionContext.SessionIssuer.ARN
+		is := u.SessionContext.SessionIssuer
+		roleARN = is.ARN
+		if roleARN == "" && is.UserName != "" {
+			roleARN = "arn:aws:iam::" + u.AccountID + ":role/" + is.UserName
+		}
 	}
 	// arn:aws:sts::<acct>:assumed-role/<role>/<session>
 	if i := strings.Index(u.ARN, ":assumed-role/"); i >= 0 {

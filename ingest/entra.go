@@ -149,6 +149,8 @@ type entraAudit struct {
 // arrive as numbers or strings, so they are not decoded.
 type entraRecord struct {
 	Time          string          `json:"time"`
+	Result        string          `json:"result"`
+	ResultType    string          `json:"resultType"`
 	OperationName string          `json:"operationName"`
 	Properties    json.RawMessage `json:"properties"`
 }
@@ -224,14 +226,25 @@ func entraEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, er
 	}
 	setOccurredAt(&ev, now, a.ActivityDateTime, rec.Time)
 	ev.Outcome = outcomeOf(a.Result)
+	if ev.Outcome == schemas.OutcomeUnknown {
+		ev.Outcome = outcomeOf(rec.Result)
+	}
+	if ev.Outcome == schemas.OutcomeUnknown {
+		ev.Outcome = outcomeOf(rec.ResultType)
+	}
 	setAttr(&ev, "category", a.Category)
 	setAttr(&ev, "logged_by_service", a.LoggedByService)
 	setAttr(&ev, "operation_type", a.OperationType)
 	setAttr(&ev, "correlation_id", a.CorrelationID)
 
 	texts := []string{a.ResultReason}
+	var role, roleID, invited string
 	for _, d := range a.AdditionalDetails {
 		switch strings.ToLower(d.Key) {
+		case "rolename", "roledisplayname":
+			role = d.Value
+		case "inviteduseremailaddress":
+			invited = d.Value
 		case "justification", "reason", "ticketnumber", "ticketsystem", "description":
 			texts = append(texts, d.Value)
 			if strings.EqualFold(d.Key, "justification") {
@@ -259,7 +272,6 @@ func entraEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, er
 		}
 	}
 
-	var role, roleID string
 	for _, t := range a.TargetResources {
 		for _, mp := range t.ModifiedProperties {
 			texts = append(texts, decodeTwice(mp.NewValue))
@@ -278,7 +290,11 @@ func entraEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, er
 		switch strings.ToLower(t.Type) {
 		case "user":
 			if ev.Subject == nil {
-				ev.Subject = newPrincipal(schemas.SourceEntra, t.ID, t.UserPrincipalName, t.DisplayName, schemas.PrincipalHuman)
+				upn := t.UserPrincipalName
+				if upn == "" {
+					upn = invited
+				}
+				ev.Subject = newPrincipal(schemas.SourceEntra, t.ID, upn, t.DisplayName, schemas.PrincipalHuman)
 			}
 		case "serviceprincipal", "application", "app":
 			if ev.Subject == nil && rule.Kind != schemas.EntitlementApp {

@@ -162,7 +162,7 @@ type oktaLogEvent struct {
 		Detail json.RawMessage `json:"detail"`
 	} `json:"transaction"`
 	DebugContext *struct {
-		DebugData map[string]any `json:"debugData"`
+		DebugData json.RawMessage `json:"debugData"` // an object, but some feeds send a string
 	} `json:"debugContext"`
 	Client *struct {
 		IPAddress string `json:"ipAddress"`
@@ -253,8 +253,8 @@ func oktaEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, err
 	}
 
 	var debug map[string]any
-	if le.DebugContext != nil {
-		debug = le.DebugContext.DebugData
+	if le.DebugContext != nil && firstByte(le.DebugContext.DebugData) == '{' {
+		_ = json.Unmarshal(le.DebugContext.DebugData, &debug)
 	}
 	for _, t := range le.Target {
 		switch t.Type {

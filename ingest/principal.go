@@ -30,6 +30,12 @@ func CanonicalID(src schemas.Source, sourceID, emailOrUPN string) string {
 
 // newPrincipal builds a Principal; it returns nil when nothing identifies it.
 func newPrincipal(src schemas.Source, sourceID, email, display string, typ schemas.PrincipalType) *schemas.Principal {
+	if placeholder(sourceID) {
+		sourceID = ""
+	}
+	if placeholder(email) {
+		email = ""
+	}
 	id := CanonicalID(src, sourceID, email)
 	if id == "" {
 		return nil
@@ -50,6 +56,15 @@ func newPrincipal(src schemas.Source, sourceID, email, display string, typ schem
 		}
 	}
 	return p
+}
+
+// placeholder reports values feeds put where an identifier was removed or unknown.
+func placeholder(s string) bool {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "unknown", "redacted", "null", "none", "n/a":
+		return true
+	}
+	return false
 }
 
 // nhiName matches names that automation is given: service accounts, bots, integrations.
