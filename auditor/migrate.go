@@ -1,0 +1,147 @@
+package auditor
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	chddl "github.com/tollgate-io/tollgate/deploy/clickhouse"
+)
+
+// DefaultRawTTLDays is how long raw vendor payloads are kept when the
+// migration options do not say.
+const DefaultRawTTLDays = 30
+
+// MigrateOptions tune Migrate.
+type MigrateOptions struct {
+	// Cluster selects the cluster form (Replicated + Distributed, ON CLUSTER).
+	Cluster bool
+	// RawTTLDays is the retention of events.raw in days; 0 means DefaultRawTTLDays.
+	// It applies when the events table is created.
+	RawTTLDays int
+}
+
+// Migration is one versioned DDL file.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// Migrations returns the embedded migrations of one form, in version order.
+func Migrations(cluster bool) ([]Migration, error) {
+	dir := "single"
+	if cluster {
+		dir = "cluster"
+	}
+	entries, err := fs.ReadDir(chddl.FS, dir)
+	if err != nil {
+		return nil, fmt.Errorf("auditor: read migrations %s: %w", dir, err)
+	}
+	var out []Migration
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".sql") {
+			continue
+		}
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("auditor: migration %s/%s: name must be NNNN_name.sql", dir, name)
+		}
+		b, err := fs.ReadFile(chddl.FS, path.Join(dir, name))
+		if err != nil {
+			return nil, fmt.Errorf("auditor: read migration %s: %w", name, err)
+		}
+		out = append(out, Migration{Version: v, Name: strings.TrimSuffix(name, ".sql"), SQL: string(b)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	for i := 1; i < len(out); i++ {
+		if out[i].Version == out[i-1].Version {
+			return nil, fmt.Errorf("auditor: two migrations with version %d", out[i].Version)
+		}
+	}
+	return out, nil
+}
+
+// LatestVersion is the newest schema version this build knows.
+func LatestVersion() int {
+	ms, err := Migrations(false)
+	if err != nil || len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].Version
+}
+
+// Migrate applies the pending migrations in order and records each applied
+// version in schema_migrations. It is idempotent: applied versions are
+// skipped, and every statement is CREATE … IF NOT EXISTS so a migration
+// interrupted half-way can run again. A database whose recorded version is
+// newer than this build knows is refused with ErrSchemaTooNew, before any
+// statement runs. It returns the versions it applied.
+func Migrate(ctx context.Context, s Store, opts MigrateOptions) ([]int, error) {
+	ms, err := Migrations(opts.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	ttl := opts.RawTTLDays
+	if ttl == 0 {
+		ttl = DefaultRawTTLDays
+	}
+	if ttl < 0 {
+		return nil, fmt.Errorf("%w: raw_ttl_days must be positive, got %d", ErrInvalidConfig, ttl)
+	}
+	// schema_migrations is a plain MergeTree: a rerun of one version inserts
+	// a second row and max(version) is unaffected.
+	ddl := "CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3, 'UTC')) ENGINE = MergeTree ORDER BY version"
+	if opts.Cluster {
+		ddl = "CREATE TABLE IF NOT EXISTS schema_migrations ON CLUSTER '{cluster}' (version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3, 'UTC')) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{database}/schema_migrations', '{replica}') ORDER BY version"
+	}
+	if err := s.Exec(ctx, ddl); err != nil {
+		return nil, fmt.Errorf("auditor: create schema_migrations: %w", err)
+	}
+	current, err := SchemaVersion(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	if latest := ms[len(ms)-1].Version; current > latest {
+		return nil, fmt.Errorf("%w: database is at version %d, this build knows up to %d; upgrade tollgate", ErrSchemaTooNew, current, latest)
+	}
+	var applied []int
+	for _, m := range ms {
+		if m.Version <= current {
+			continue
+		}
+		stmts, err := splitStatements(strings.ReplaceAll(m.SQL, "{raw_ttl_days}", strconv.Itoa(ttl)))
+		if err != nil {
+			return applied, fmt.Errorf("auditor: migration %s: %w", m.Name, err)
+		}
+		for i, st := range stmts {
+			if err := s.Exec(ctx, st); err != nil {
+				return applied, fmt.Errorf("auditor: migration %s statement %d: %w", m.Name, i+1, err)
+			}
+		}
+		if err := s.Exec(ctx, fmt.Sprintf("INSERT INTO schema_migrations (version, name) SETTINGS async_insert = 0 VALUES (%d, %s)", m.Version, quote(m.Name))); err != nil {
+			return applied, fmt.Errorf("auditor: record migration %s: %w", m.Name, err)
+		}
+		applied = append(applied, m.Version)
+	}
+	return applied, nil
+}
+
+// SchemaVersion returns the newest version recorded in schema_migrations, 0
+// for a fresh database.
+func SchemaVersion(ctx context.Context, s Store) (int, error) {
+	rows, err := s.Query(ctx, "SELECT toInt64(max(version)) AS v FROM schema_migrations")
+	if err != nil {
+		return 0, fmt.Errorf("auditor: read schema version: %w", err)
+	}
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	return int(rows[0].Int("v")), nil
+}
