@@ -9,8 +9,8 @@ import (
 // bound the estimate only; the run-time CostLimit is what stops an event that
 // is larger than assumed.
 const (
-	estimatedEventStringSize     = 4096
-	estimatedEventCollectionSize = 64
+	estimatedEventStringSize     = 256
+	estimatedEventCollectionSize = 16
 )
 
 // costEstimator tells CEL's static cost estimator how large the policy's lists

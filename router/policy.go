@@ -6,8 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"slices"
 	"regexp"
+	"slices"
 	"sort"
 	"time"
 
@@ -157,7 +157,7 @@ func LoadPolicy(text []byte) (*Policy, error) {
 // compileRule decodes, validates and compiles the i-th rule.
 func compileRule(env *cel.Env, estimator *costEstimator, node *yaml.Node, i int) (*rule, error) {
 	var spec ruleSpec
-	if err := node.Decode(&spec); err != nil {
+	if err := decodeStrict(node, &spec); err != nil {
 		return nil, fmt.Errorf("rule #%d (line %d): %v", i+1, node.Line, err)
 	}
 	name := fmt.Sprintf("rule %q (line %d)", spec.ID, node.Line)
@@ -191,7 +191,14 @@ func compileRule(env *cel.Env, estimator *costEstimator, node *yaml.Node, i int)
 	if est.Max > CostLimit {
 		return nil, fmt.Errorf("%s: when: estimated worst-case cost %d exceeds the limit %d (a comprehension over a large list?)", name, est.Max, CostLimit)
 	}
-	prg, err := env.Program(checked, cel.CostLimit(CostLimit), cel.EvalOptions(cel.OptOptimize))
+	// Cost tracking costs about as much as the evaluation itself, so only
+	// rules that iterate pay for it: without a comprehension a condition's
+	// cost is linear in the event's size and cannot run away.
+	prgOpts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
+	if hasComprehension(checked) {
+		prgOpts = append(prgOpts, cel.CostLimit(CostLimit))
+	}
+	prg, err := env.Program(checked, prgOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: when: %v", name, err)
 	}
@@ -203,6 +210,30 @@ func compileRule(env *cel.Env, estimator *costEstimator, node *yaml.Node, i int)
 		id: spec.ID, description: spec.Description, when: spec.When, line: node.Line,
 		outcome: out, program: prg, conjuncts: conj,
 	}, nil
+}
+
+// hasComprehension reports whether a condition iterates (all, exists, map,
+// filter...).
+func hasComprehension(checked *cel.Ast) bool {
+	found := false
+	ast.PostOrderVisit(checked.NativeRep().Expr(), ast.NewExprVisitor(func(e ast.Expr) {
+		if e.Kind() == ast.ComprehensionKind {
+			found = true
+		}
+	}))
+	return found
+}
+
+// decodeStrict decodes a YAML subtree refusing unknown keys; yaml.Node.Decode
+// alone ignores the decoder's KnownFields setting.
+func decodeStrict(node *yaml.Node, out any) error {
+	raw, err := yaml.Marshal(node)
+	if err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	return dec.Decode(out)
 }
 
 // compileConjuncts splits a condition at its top-level `&&` and compiles each

@@ -303,4 +303,3 @@ func (s *TestSummary) Write(w io.Writer) error {
 	ew.printf("%s: %d files, %d cases, %d passed, %d failed\n", status, s.Files, s.Cases, s.Passed, len(s.Failures))
 	return ew.err
 }
-
