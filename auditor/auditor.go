@@ -1,0 +1,413 @@
+package auditor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tollgate-io/tollgate/schemas"
+)
+
+// ErrInvalidEvent reports an event WriteBatch cannot store; see InvalidEventError.
+var ErrInvalidEvent = errors.New("auditor: invalid event")
+
+// InvalidEventError names the event of a batch that cannot be stored, so the
+// caller can dead-letter that one record and retry the rest. Nothing of the
+// batch was written.
+type InvalidEventError struct {
+	Index   int
+	EventID string
+	Reason  string
+}
+
+// Error describes the event and why it was refused.
+func (e *InvalidEventError) Error() string {
+	return fmt.Sprintf("auditor: event %d (%q) in batch: %s", e.Index, e.EventID, e.Reason)
+}
+
+// Unwrap returns ErrInvalidEvent.
+func (e *InvalidEventError) Unwrap() error { return ErrInvalidEvent }
+
+// Options are the optional collaborators of an Auditor.
+type Options struct {
+	// Clock returns the current time; time.Now when nil. Tests inject one.
+	Clock func() time.Time
+	// Logger receives structured logs; slog.Default when nil.
+	Logger *slog.Logger
+	// Registerer receives the auditor's metrics; none are registered when nil.
+	Registerer prometheus.Registerer
+}
+
+// Auditor writes routed events to ClickHouse, keeps the ledgers and raises
+// findings. It holds no state of its own between calls: everything is in the
+// Store, so replicas sharing one database agree.
+type Auditor struct {
+	store   Store
+	cfg     Config
+	clock   func() time.Time
+	log     *slog.Logger
+	metrics *metrics
+}
+
+type metrics struct {
+	events   prometheus.Counter
+	findings *prometheus.CounterVec
+	batch    prometheus.Histogram
+	sweep    prometheus.Histogram
+}
+
+// New returns an Auditor over store. cfg must pass Validate.
+func New(store Store, cfg Config, opts Options) (*Auditor, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	a := &Auditor{store: store, cfg: cfg, clock: opts.Clock, log: opts.Logger}
+	if a.clock == nil {
+		a.clock = time.Now
+	}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	a.metrics = &metrics{
+		events: prometheus.NewCounter(prometheus.CounterOpts{Name: "tollgate_auditor_events_written_total",
+			Help: "Routed events written to the events table (duplicates included)."}),
+		findings: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_auditor_findings_changed_total",
+			Help: "Findings opened or resolved, by kind and new status."}, []string{"kind", "status"}),
+		batch: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tollgate_auditor_batch_duration_seconds",
+			Help: "Time to write one batch including ledgers and detections.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 12)}),
+		sweep: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tollgate_auditor_sweep_duration_seconds",
+			Help: "Time of one sweep of time-based detections.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 12)}),
+	}
+	if opts.Registerer != nil {
+		for _, c := range []prometheus.Collector{a.metrics.events, a.metrics.findings, a.metrics.batch, a.metrics.sweep} {
+			if err := opts.Registerer.Register(c); err != nil {
+				return nil, fmt.Errorf("auditor: register metrics: %w", err)
+			}
+		}
+	}
+	return a, nil
+}
+
+// inChunk bounds IN lists so a statement stays far below max_query_size.
+const inChunk = 2000
+
+// queryIn runs q once per chunk of values, q holding one %s for the IN list.
+func (a *Auditor) queryIn(ctx context.Context, q string, values []string) ([]Row, error) {
+	var out []Row
+	for start := 0; start < len(values); start += inChunk {
+		end := min(start+inChunk, len(values))
+		rows, err := a.store.Query(ctx, strings.ReplaceAll(q, "%s", quoteList(values[start:end])))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rows...)
+	}
+	return out, nil
+}
+
+// WriteBatch stores the batch and everything that follows from it: the
+// events, the ticket, grant and credential ledgers of the principals and
+// tickets it touches, and their findings. It returns the findings it opened,
+// re-opened or resolved, for publishing to tollgate.findings. Writing the
+// same batch again returns no findings and changes no count. An error means
+// the batch must be retried (or, for InvalidEventError, that one event
+// dead-lettered); a partial write is harmless because every write is
+// idempotent.
+func (a *Auditor) WriteBatch(ctx context.Context, batch []schemas.RoutedEvent) ([]schemas.Finding, error) {
+	start := time.Now()
+	defer func() { a.metrics.batch.Observe(time.Since(start).Seconds()) }()
+	rows := make([][]any, 0, len(batch))
+	seen := make(map[string]bool, len(batch))
+	principals := map[string]bool{}
+	ticketIDs := map[string]bool{}
+	for i := range batch {
+		e := &batch[i].Event
+		switch {
+		case e.EventID == "":
+			return nil, &InvalidEventError{Index: i, Reason: "event_id is empty"}
+		case e.OccurredAt.IsZero():
+			return nil, &InvalidEventError{Index: i, EventID: e.EventID, Reason: "occurred_at is missing"}
+		case e.Category == schemas.CategoryTicket && (e.Ticket == nil || e.Ticket.ID == ""):
+			return nil, &InvalidEventError{Index: i, EventID: e.EventID, Reason: "ticket event without ticket id"}
+		}
+		if seen[e.EventID] {
+			continue
+		}
+		seen[e.EventID] = true
+		rows = append(rows, eventRow(&batch[i]))
+		if e.Category == schemas.CategoryTicket {
+			ticketIDs[e.Ticket.ID] = true
+		} else if p := principalOf(e); p != "" {
+			principals[p] = true
+		}
+	}
+	if err := a.store.Insert(ctx, "events", eventColumns, rows); err != nil {
+		return nil, fmt.Errorf("auditor: write %d events: %w", len(rows), err)
+	}
+	a.metrics.events.Add(float64(len(rows)))
+
+	if len(ticketIDs) > 0 {
+		touched, err := a.refreshTickets(ctx, keys(ticketIDs))
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range touched {
+			principals[p] = true
+		}
+	}
+	if len(principals) == 0 {
+		return nil, nil
+	}
+	return a.refreshPrincipals(ctx, keys(principals))
+}
+
+// refreshTickets recomputes the tickets ledger rows of ids from their events
+// and returns the principals whose correlation they may change.
+func (a *Auditor) refreshTickets(ctx context.Context, ids []string) ([]string, error) {
+	rows, err := a.queryIn(ctx, "SELECT "+factSelect+" FROM events FINAL WHERE category = 'TICKET' AND ticket_id IN %s", ids)
+	if err != nil {
+		return nil, fmt.Errorf("auditor: load ticket events: %w", err)
+	}
+	byID := map[string][]fact{}
+	for _, r := range rows {
+		f := factFromRow(r)
+		byID[f.Ticket.ID] = append(byID[f.Ticket.ID], f)
+	}
+	var out [][]any
+	principals := map[string]bool{}
+	var refs []string
+	for _, id := range ids {
+		evs := byID[id]
+		if len(evs) == 0 {
+			continue
+		}
+		t := mergeTicket(evs)
+		out = append(out, t.row())
+		switch {
+		case t.RequestedFor != "":
+			principals[t.RequestedFor] = true
+		case t.RequestedForEmail != "":
+			principals[t.RequestedForEmail] = true
+		case t.Requester != "":
+			principals[t.Requester] = true
+		default:
+			principals["ticket:"+t.ID] = true
+		}
+		refs = append(refs, t.ID)
+	}
+	if err := a.store.Insert(ctx, "tickets", ticketColumns, out); err != nil {
+		return nil, fmt.Errorf("auditor: write %d tickets: %w", len(out), err)
+	}
+	// IAM events that cite these tickets by number.
+	refRows, err := a.queryIn(ctx, "SELECT DISTINCT principal FROM events WHERE category != 'TICKET' AND hasAny(ticket_refs, [%s])", refs)
+	if err != nil {
+		return nil, fmt.Errorf("auditor: find events citing tickets: %w", err)
+	}
+	for _, r := range refRows {
+		principals[r.String("principal")] = true
+	}
+	return keys(principals), nil
+}
+
+// loadPrincipals reads the history and tickets of principals and derives
+// their ledgers.
+func (a *Auditor) loadPrincipals(ctx context.Context, ids []string) ([]*principalState, error) {
+	rows, err := a.queryIn(ctx, "SELECT "+factSelect+" FROM events FINAL WHERE principal IN %s AND category != 'TICKET'", ids)
+	if err != nil {
+		return nil, fmt.Errorf("auditor: load principal history: %w", err)
+	}
+	states := map[string]*principalState{}
+	for _, id := range ids {
+		states[id] = &principalState{ID: id}
+	}
+	refs := map[string]bool{}
+	match := map[string]bool{}
+	for _, r := range rows {
+		f := factFromRow(r)
+		ps := states[f.Principal]
+		if ps == nil {
+			continue
+		}
+		ps.Events = append(ps.Events, f)
+		for _, ref := range f.TicketRefs {
+			refs[strings.ToUpper(ref)] = true
+		}
+		if f.SubjectMail != "" {
+			match[f.SubjectMail] = true
+		}
+	}
+	for _, id := range ids {
+		match[strings.ToLower(id)] = true
+	}
+	matchList, refList := keys(match), keys(refs)
+	q := "SELECT " + ticketSelect + " FROM tickets FINAL WHERE lower(requested_for_id) IN %s OR requested_for_email IN %s OR lower(requester_id) IN %s"
+	tickets, err := a.queryIn(ctx, q, matchList)
+	if err != nil {
+		return nil, fmt.Errorf("auditor: load tickets of principals: %w", err)
+	}
+	if len(refList) > 0 {
+		more, err := a.queryIn(ctx, "SELECT "+ticketSelect+" FROM tickets FINAL WHERE upper(ticket_id) IN %s", refList)
+		if err != nil {
+			return nil, fmt.Errorf("auditor: load cited tickets: %w", err)
+		}
+		tickets = append(tickets, more...)
+	}
+	all := map[string]ticket{}
+	for _, r := range tickets {
+		t := ticketFromRow(r)
+		all[t.ID] = t
+	}
+	ticketIDs := keys(all)
+	out := make([]*principalState, 0, len(ids))
+	for _, id := range ids {
+		ps := states[id]
+		sortFacts(ps.Events)
+		psRefs := map[string]bool{}
+		for _, f := range ps.Events {
+			for _, ref := range f.TicketRefs {
+				psRefs[strings.ToUpper(ref)] = true
+			}
+			if f.SubjectMail != "" && !slices.Contains(ps.Emails, f.SubjectMail) {
+				ps.Emails = append(ps.Emails, f.SubjectMail)
+			}
+		}
+		for _, tid := range ticketIDs {
+			t := all[tid]
+			if ps.relevant(&t, psRefs) {
+				ps.Tickets = append(ps.Tickets, t)
+			}
+		}
+		ps.buildLedger(&a.cfg)
+		out = append(out, ps)
+	}
+	return out, nil
+}
+
+// refreshPrincipals rewrites the ledgers of principals and reconciles all
+// their findings.
+func (a *Auditor) refreshPrincipals(ctx context.Context, ids []string) ([]schemas.Finding, error) {
+	states, err := a.loadPrincipals(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	now := a.clock().UTC()
+	var grantRows, credRows [][]any
+	var desired []schemas.Finding
+	for _, ps := range states {
+		for i := range ps.Grants {
+			grantRows = append(grantRows, ps.Grants[i].row())
+		}
+		for i := range ps.Creds {
+			credRows = append(credRows, ps.Creds[i].row())
+		}
+		desired = append(desired, ps.eventFindings(&a.cfg)...)
+		desired = append(desired, ledgerFindings(ps.Grants, ps.Creds, now, &a.cfg)...)
+	}
+	if err := a.store.Insert(ctx, "grants", grantColumns, grantRows); err != nil {
+		return nil, fmt.Errorf("auditor: write %d grants: %w", len(grantRows), err)
+	}
+	if err := a.store.Insert(ctx, "credentials", credentialColumns, credRows); err != nil {
+		return nil, fmt.Errorf("auditor: write %d credentials: %w", len(credRows), err)
+	}
+	stored, err := a.storedFindings(ctx, "principal IN %s", ids)
+	if err != nil {
+		return nil, err
+	}
+	return a.writeFindings(ctx, desired, stored, now)
+}
+
+func (a *Auditor) storedFindings(ctx context.Context, cond string, values []string) (map[string]storedFinding, error) {
+	rows, err := a.queryIn(ctx, "SELECT "+findingSelect+" FROM findings FINAL WHERE "+cond, values)
+	if err != nil {
+		return nil, fmt.Errorf("auditor: load findings: %w", err)
+	}
+	out := make(map[string]storedFinding, len(rows))
+	for _, r := range rows {
+		f := findingFromRow(r)
+		out[f.FindingID] = f
+	}
+	return out, nil
+}
+
+func (a *Auditor) writeFindings(ctx context.Context, desired []schemas.Finding, stored map[string]storedFinding, now time.Time) ([]schemas.Finding, error) {
+	rows, changed := reconcile(desired, stored, now)
+	if err := a.store.Insert(ctx, "findings", findingColumns, rows); err != nil {
+		return nil, fmt.Errorf("auditor: write %d findings: %w", len(rows), err)
+	}
+	for _, f := range changed {
+		a.metrics.findings.WithLabelValues(f.Kind, string(f.Status)).Inc()
+		a.log.Info("finding", "id", f.FindingID, "kind", f.Kind, "status", f.Status, "principal", f.Principal)
+	}
+	return changed, nil
+}
+
+// Sweep raises and resolves the time-based findings at now (REVIEW_OVERDUE,
+// EXPIRED_NOT_REVOKED, BREAKGLASS_*, NHI_*, ORPHANED_GRANT). It reads only
+// ledger rows that qualify at now and the open findings of those kinds, so
+// its cost follows active grants and open problems, not event history.
+func (a *Auditor) Sweep(ctx context.Context, now time.Time) ([]schemas.Finding, error) {
+	start := time.Now()
+	defer func() { a.metrics.sweep.Observe(time.Since(start).Seconds()) }()
+	now = now.UTC()
+	nowSQL := fmt.Sprintf("fromUnixTimestamp64Milli(%d, 'UTC')", now.UnixMilli())
+	ms := func(d time.Duration) string { return fmt.Sprintf("toIntervalMillisecond(%d)", d.Milliseconds()) }
+	gq := "SELECT " + grantSelect + " FROM grants FINAL WHERE (state = 'ACTIVE' AND (" +
+		"(review_due IS NOT NULL AND review_due < " + nowSQL + ") OR (expires_at IS NOT NULL AND expires_at < " + nowSQL + ") OR disabled_at IS NOT NULL" +
+		" OR (lane = 'BREAK_GLASS' AND granted_at < " + nowSQL + " - " + ms(a.cfg.BreakGlassWindow) + ")))" +
+		" OR (lane = 'BREAK_GLASS' AND granted_at < " + nowSQL + " - " + ms(a.cfg.BreakGlassReviewWindow) +
+		" AND (last_reviewed_at IS NULL OR last_reviewed_at < granted_at))"
+	grows, err := a.store.Query(ctx, gq)
+	if err != nil {
+		return nil, fmt.Errorf("auditor: sweep grants: %w", err)
+	}
+	cq := "SELECT " + credentialSelect + " FROM credentials FINAL WHERE deleted_at IS NULL AND ((owner = '' AND create_event_id != '')" +
+		" OR coalesce(rotated_at, created_at) < " + nowSQL + " - " + ms(a.cfg.NHIRotationAge) + ")"
+	crows, err := a.store.Query(ctx, cq)
+	if err != nil {
+		return nil, fmt.Errorf("auditor: sweep credentials: %w", err)
+	}
+	grants := make([]grant, len(grows))
+	for i, r := range grows {
+		grants[i] = grantFromRow(r)
+	}
+	creds := make([]credential, len(crows))
+	for i, r := range crows {
+		creds[i] = credentialFromRow(r)
+	}
+	desired := ledgerFindings(grants, creds, now, &a.cfg)
+	stored, err := a.storedFindings(ctx, "status = 'OPEN' AND kind IN %s", ledgerKinds)
+	if err != nil {
+		return nil, err
+	}
+	var unknown []string
+	for _, d := range desired {
+		if _, ok := stored[d.FindingID]; !ok {
+			unknown = append(unknown, d.FindingID)
+		}
+	}
+	if len(unknown) > 0 {
+		resolved, err := a.storedFindings(ctx, "finding_id IN %s", unknown)
+		if err != nil {
+			return nil, err
+		}
+		for id, f := range resolved {
+			stored[id] = f
+		}
+	}
+	return a.writeFindings(ctx, desired, stored, now)
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

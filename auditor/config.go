@@ -1,0 +1,96 @@
+package auditor
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Config holds the windows and lists of the detections (DESIGN.md §5). It is
+// decoded from the `auditor.detections` section of the tollgate YAML; durations
+// are Go durations ("336h", "90m").
+type Config struct {
+	// TicketWindowBefore is how long before an access change its ticket may
+	// have been approved.
+	TicketWindowBefore time.Duration `yaml:"ticket_window_before"`
+	// TicketWindowAfter is how long after an access change its ticket may be
+	// approved and still count (late approvals inside it resolve the finding).
+	TicketWindowAfter time.Duration `yaml:"ticket_window_after"`
+	// ReviewInterval is the review cadence of a grant whose ticket gives no
+	// review date, counted from the grant or its last review.
+	ReviewInterval time.Duration `yaml:"review_interval"`
+	// BreakGlassReviewWindow is how long break-glass access may wait for its
+	// post-event review.
+	BreakGlassReviewWindow time.Duration `yaml:"breakglass_review_window"`
+	// BreakGlassWindow is how long break-glass access may stay active.
+	BreakGlassWindow time.Duration `yaml:"breakglass_window"`
+	// MFAResetWindow is how soon after an MFA or password reset a privilege
+	// grant to the same principal is suspicious.
+	MFAResetWindow time.Duration `yaml:"mfa_reset_window"`
+	// NHIRotationAge is the age after which an unrotated NHI secret is long-lived.
+	NHIRotationAge time.Duration `yaml:"nhi_rotation_age"`
+	// AdminEntitlements are entitlement names (case-insensitive substrings)
+	// that carry administrator power whatever privilege the source reported.
+	AdminEntitlements []string `yaml:"admin_entitlements"`
+	// PrivilegedEntitlements are further entitlement names (case-insensitive,
+	// exact) that count as privileged for MFA_RESET_THEN_PRIVILEGE.
+	PrivilegedEntitlements []string `yaml:"privileged_entitlements"`
+	// BreakGlassAccounts are principal ids whose grants are break-glass
+	// whatever lane the router chose.
+	BreakGlassAccounts []string `yaml:"breakglass_accounts"`
+	// SoDPairs are pairs of entitlement names (case-insensitive) one principal
+	// must not hold at once.
+	SoDPairs [][2]string `yaml:"sod_pairs"`
+}
+
+// DefaultConfig returns the windows and lists of DESIGN.md §5.
+func DefaultConfig() Config {
+	return Config{
+		TicketWindowBefore:     14 * 24 * time.Hour,
+		TicketWindowAfter:      time.Hour,
+		ReviewInterval:         90 * 24 * time.Hour,
+		BreakGlassReviewWindow: 24 * time.Hour,
+		BreakGlassWindow:       8 * time.Hour,
+		MFAResetWindow:         12 * time.Hour,
+		NHIRotationAge:         90 * 24 * time.Hour,
+		AdminEntitlements: []string{
+			"AdministratorAccess", "Super Admin", "Global Administrator", "Organization Administrator",
+			"Privileged Role Administrator", "SUPER_ADMIN", "ORG_ADMIN", "APP_ADMIN", "USER_ADMIN",
+		},
+	}
+}
+
+// Validate reports the first invalid value, naming its YAML key.
+func (c Config) Validate() error {
+	durations := []struct {
+		key string
+		v   time.Duration
+	}{
+		{"ticket_window_before", c.TicketWindowBefore},
+		{"ticket_window_after", c.TicketWindowAfter},
+		{"review_interval", c.ReviewInterval},
+		{"breakglass_review_window", c.BreakGlassReviewWindow},
+		{"breakglass_window", c.BreakGlassWindow},
+		{"mfa_reset_window", c.MFAResetWindow},
+		{"nhi_rotation_age", c.NHIRotationAge},
+	}
+	for _, d := range durations {
+		if d.v < 0 {
+			return fmt.Errorf("%w: auditor.detections.%s must not be negative, got %s", ErrInvalidConfig, d.key, d.v)
+		}
+		if d.v == 0 && d.key != "ticket_window_after" {
+			return fmt.Errorf("%w: auditor.detections.%s must be set", ErrInvalidConfig, d.key)
+		}
+	}
+	for i, s := range c.AdminEntitlements {
+		if strings.TrimSpace(s) == "" {
+			return fmt.Errorf("%w: auditor.detections.admin_entitlements[%d] is empty", ErrInvalidConfig, i)
+		}
+	}
+	for i, p := range c.SoDPairs {
+		if strings.TrimSpace(p[0]) == "" || strings.TrimSpace(p[1]) == "" || strings.EqualFold(p[0], p[1]) {
+			return fmt.Errorf("%w: auditor.detections.sod_pairs[%d] must name two different entitlements", ErrInvalidConfig, i)
+		}
+	}
+	return nil
+}

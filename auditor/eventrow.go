@@ -1,0 +1,222 @@
+package auditor
+
+import (
+	"strings"
+	"time"
+
+	"github.com/tollgate-io/tollgate/schemas"
+)
+
+// eventColumns are the columns of the events table WriteBatch fills, in the
+// order eventRow produces values.
+var eventColumns = []string{
+	"event_id", "principal", "source", "source_event_type", "category", "action", "outcome",
+	"lane", "impact", "rule_id", "reasons", "policy_version", "occurred_at", "ingested_at", "decided_at",
+	"actor_id", "actor_type", "subject_id", "subject_type", "subject_email",
+	"entitlement_id", "entitlement_name", "entitlement_kind", "entitlement_privilege", "entitlement_system",
+	"entitlement_environment", "entitlement_wildcard",
+	"credential_id", "credential_kind", "credential_owner_id", "credential_expires_at",
+	"ticket_id", "ticket_system", "ticket_kind", "ticket_state", "ticket_approval", "ticket_approver_id",
+	"ticket_requester_id", "ticket_requested_for_id", "ticket_requested_for_email", "ticket_requested_entitlement",
+	"ticket_justification", "ticket_emergency", "ticket_identity_verified", "ticket_review_due",
+	"ticket_access_expires", "ticket_request_type", "ticket_approved_at",
+	"ticket_refs", "ocsf_class_uid", "ocsf_activity_id", "attributes", "raw",
+}
+
+// principalOf is whose access an event is about, the key of the ledgers:
+// the subject of an IAM event (else the credential, else the actor), the
+// beneficiary of a ticket (else its requester, else the ticket itself).
+func principalOf(e *schemas.IdentityEvent) string {
+	if e.Category == schemas.CategoryTicket && e.Ticket != nil {
+		t := e.Ticket
+		switch {
+		case t.RequestedFor != nil && t.RequestedFor.ID != "":
+			return t.RequestedFor.ID
+		case t.Requester != nil && t.Requester.ID != "":
+			return t.Requester.ID
+		default:
+			return "ticket:" + t.ID
+		}
+	}
+	switch {
+	case e.Subject != nil && e.Subject.ID != "":
+		return e.Subject.ID
+	case e.Credential != nil && e.Credential.ID != "":
+		return "credential:" + e.Credential.ID
+	case e.Actor != nil:
+		return e.Actor.ID
+	}
+	return ""
+}
+
+func pid(p *schemas.Principal) string {
+	if p == nil {
+		return ""
+	}
+	return p.ID
+}
+
+func ptype(p *schemas.Principal) string {
+	if p == nil {
+		return ""
+	}
+	return string(p.Type)
+}
+
+func pemail(p *schemas.Principal) string {
+	if p == nil || p.Email == nil {
+		return ""
+	}
+	return strings.ToLower(*p.Email)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// eventRow flattens one routed event into the values of eventColumns.
+func eventRow(r *schemas.RoutedEvent) []any {
+	e := &r.Event
+	var ent schemas.Entitlement
+	if e.Entitlement != nil {
+		ent = *e.Entitlement
+	}
+	var cred schemas.Credential
+	if e.Credential != nil {
+		cred = *e.Credential
+	}
+	var t schemas.Ticket
+	if e.Ticket != nil {
+		t = *e.Ticket
+	}
+	decided := r.Decision.DecidedAt
+	if decided.IsZero() {
+		decided = e.IngestedAt
+	}
+	ingested := e.IngestedAt
+	if ingested.IsZero() {
+		ingested = e.OccurredAt
+	}
+	if decided.IsZero() {
+		decided = ingested
+	}
+	refs := e.TicketRefs
+	if refs == nil {
+		refs = []string{}
+	}
+	reasons := r.Decision.Reasons
+	if reasons == nil {
+		reasons = []string{}
+	}
+	return []any{
+		e.EventID, principalOf(e), string(e.Source), e.SourceEventType, string(e.Category), string(e.Action), string(e.Outcome),
+		string(r.Decision.Lane), string(r.Decision.Impact), r.Decision.RuleID, reasons, r.Decision.PolicyVersion,
+		e.OccurredAt, ingested, decided,
+		pid(e.Actor), ptype(e.Actor), pid(e.Subject), ptype(e.Subject), pemail(e.Subject),
+		ent.ID, ent.Name, string(ent.Kind), string(ent.Privilege), ent.System, deref(ent.Environment), ent.Wildcard,
+		cred.ID, string(cred.Kind), pid(cred.Owner), cred.ExpiresAt,
+		t.ID, t.System, string(t.Kind), t.State, string(t.Approval), pid(t.Approver),
+		pid(t.Requester), pid(t.RequestedFor), pemail(t.RequestedFor), deref(t.RequestedEntitlement),
+		deref(t.Justification), t.Emergency, t.IdentityVerified, t.ReviewDue,
+		t.AccessExpires, deref(t.RequestType), t.ApprovedAt,
+		refs, e.Ocsf.ClassUID, e.Ocsf.ActivityID, e.Attributes, string(e.Raw),
+	}
+}
+
+// factSelect reads back the columns detections need, times as milliseconds.
+const factSelect = `event_id, principal, category, action, outcome, lane,
+	toUnixTimestamp64Milli(occurred_at) AS occurred_at,
+	actor_id, subject_id, subject_type, subject_email,
+	entitlement_id, entitlement_name, entitlement_kind, entitlement_privilege, entitlement_system, entitlement_wildcard,
+	credential_id, credential_kind, credential_owner_id, toUnixTimestamp64Milli(credential_expires_at) AS credential_expires_at,
+	ticket_id, ticket_system, ticket_kind, ticket_state, ticket_approval, ticket_approver_id, ticket_requester_id,
+	ticket_requested_for_id, ticket_requested_for_email, ticket_requested_entitlement, ticket_justification,
+	ticket_emergency, ticket_identity_verified,
+	toUnixTimestamp64Milli(ticket_review_due) AS ticket_review_due,
+	toUnixTimestamp64Milli(ticket_access_expires) AS ticket_access_expires,
+	ticket_request_type, toUnixTimestamp64Milli(ticket_approved_at) AS ticket_approved_at, ticket_refs`
+
+// fact is the part of a stored event the ledgers and detections use.
+type fact struct {
+	EventID     string
+	Principal   string
+	Category    schemas.Category
+	Action      schemas.Action
+	Outcome     schemas.Outcome
+	Lane        schemas.Lane
+	OccurredAt  time.Time
+	ActorID     string
+	SubjectID   string
+	SubjectType schemas.PrincipalType
+	SubjectMail string
+	EntID       string
+	EntName     string
+	EntKind     string
+	EntPriv     schemas.Privilege
+	EntSystem   string
+	EntWildcard bool
+	CredID      string
+	CredKind    string
+	CredOwner   string
+	CredExpires *time.Time
+	Ticket      ticketFields
+	TicketRefs  []string
+}
+
+// ticketFields are the ticket columns of one event.
+type ticketFields struct {
+	ID, System, Kind, State, Approval, Approver, Requester, RequestedFor, RequestedForEmail string
+	RequestedEntitlement, Justification, RequestType                                        string
+	Emergency                                                                               bool
+	IdentityVerified                                                                        *bool
+	ReviewDue, AccessExpires, ApprovedAt                                                    *time.Time
+}
+
+func factFromRow(r Row) fact {
+	return fact{
+		EventID: r.String("event_id"), Principal: r.String("principal"),
+		Category: schemas.Category(r.String("category")), Action: schemas.Action(r.String("action")),
+		Outcome: schemas.Outcome(r.String("outcome")), Lane: schemas.Lane(r.String("lane")),
+		OccurredAt: r.Time("occurred_at"), ActorID: r.String("actor_id"), SubjectID: r.String("subject_id"),
+		SubjectType: schemas.PrincipalType(r.String("subject_type")), SubjectMail: r.String("subject_email"),
+		EntID: r.String("entitlement_id"), EntName: r.String("entitlement_name"), EntKind: r.String("entitlement_kind"),
+		EntPriv: schemas.Privilege(r.String("entitlement_privilege")), EntSystem: r.String("entitlement_system"),
+		EntWildcard: r.Bool("entitlement_wildcard"),
+		CredID:      r.String("credential_id"), CredKind: r.String("credential_kind"), CredOwner: r.String("credential_owner_id"),
+		CredExpires: r.NullTime("credential_expires_at"),
+		Ticket: ticketFields{
+			ID: r.String("ticket_id"), System: r.String("ticket_system"), Kind: r.String("ticket_kind"),
+			State: r.String("ticket_state"), Approval: r.String("ticket_approval"), Approver: r.String("ticket_approver_id"),
+			Requester: r.String("ticket_requester_id"), RequestedFor: r.String("ticket_requested_for_id"),
+			RequestedForEmail: r.String("ticket_requested_for_email"), RequestedEntitlement: r.String("ticket_requested_entitlement"),
+			Justification: r.String("ticket_justification"), RequestType: r.String("ticket_request_type"),
+			Emergency: r.Bool("ticket_emergency"), IdentityVerified: r.NullBool("ticket_identity_verified"),
+			ReviewDue: r.NullTime("ticket_review_due"), AccessExpires: r.NullTime("ticket_access_expires"),
+			ApprovedAt: r.NullTime("ticket_approved_at"),
+		},
+		TicketRefs: r.Strings("ticket_refs"),
+	}
+}
+
+// entitlementKey identifies an entitlement within a principal's grants.
+func (f *fact) entitlementKey() string {
+	id := f.EntID
+	if id == "" {
+		id = f.EntName
+	}
+	return strings.ToLower(f.EntSystem) + "|" + strings.ToLower(id)
+}
+
+func (f *fact) success() bool { return f.Outcome == schemas.OutcomeSuccess }
+
+// accessChange reports a successful event that widens someone's access: a
+// grant, or a policy attached to a subject.
+func (f *fact) accessChange() bool {
+	if !f.success() || f.SubjectID == "" {
+		return false
+	}
+	return f.Action == schemas.ActionAccessGrant || (f.Action == schemas.ActionPolicyChange && (f.EntID != "" || f.EntName != ""))
+}

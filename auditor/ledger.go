@@ -1,0 +1,245 @@
+package auditor
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/tollgate-io/tollgate/schemas"
+)
+
+// ticket is the latest state of one ITSM ticket, merged from all its events:
+// later events win, and fields a later event leaves empty keep earlier values.
+type ticket struct {
+	ticketFields
+	OpenedAt, UpdatedAt time.Time
+	ApprovalEvent       string
+	EventIDs            []string
+	Version             uint64
+}
+
+// mergeTicket folds the events of one ticket (any order) into its state.
+func mergeTicket(evs []fact) ticket {
+	sortFacts(evs)
+	var t ticket
+	for i := range evs {
+		f := &evs[i]
+		n := f.Ticket
+		if i == 0 {
+			t.OpenedAt = f.OccurredAt
+		}
+		t.UpdatedAt = f.OccurredAt
+		t.EventIDs = append(t.EventIDs, f.EventID)
+		set := func(dst *string, v string) {
+			if v != "" {
+				*dst = v
+			}
+		}
+		set(&t.ID, n.ID)
+		set(&t.System, n.System)
+		set(&t.Kind, n.Kind)
+		set(&t.State, n.State)
+		set(&t.Approver, n.Approver)
+		set(&t.Requester, n.Requester)
+		set(&t.RequestedFor, n.RequestedFor)
+		set(&t.RequestedForEmail, n.RequestedForEmail)
+		set(&t.RequestedEntitlement, n.RequestedEntitlement)
+		set(&t.Justification, n.Justification)
+		set(&t.RequestType, n.RequestType)
+		if n.Approval != "" && n.Approval != string(schemas.ApprovalUnknown) {
+			if n.Approval == string(schemas.ApprovalApproved) && t.Approval != string(schemas.ApprovalApproved) {
+				t.ApprovalEvent = f.EventID
+				at := f.OccurredAt
+				if n.ApprovedAt != nil {
+					at = *n.ApprovedAt
+				}
+				t.ApprovedAt = &at
+			}
+			t.Approval = n.Approval
+		}
+		if f.Action == schemas.ActionTicketApproved && t.Approval == "" {
+			t.Approval = string(schemas.ApprovalApproved)
+			t.ApprovalEvent = f.EventID
+			at := f.OccurredAt
+			t.ApprovedAt = &at
+		}
+		if n.ApprovedAt != nil {
+			t.ApprovedAt = n.ApprovedAt
+		}
+		t.Emergency = t.Emergency || n.Emergency
+		if n.IdentityVerified != nil {
+			t.IdentityVerified = n.IdentityVerified
+		}
+		if n.ReviewDue != nil {
+			t.ReviewDue = n.ReviewDue
+		}
+		if n.AccessExpires != nil {
+			t.AccessExpires = n.AccessExpires
+		}
+	}
+	t.Version = uint64(len(evs))
+	return t
+}
+
+func (t *ticket) approved() bool { return t.Approval == string(schemas.ApprovalApproved) }
+
+// governed reports a ticket of the governed path: a service request or change.
+func (t *ticket) governed() bool {
+	return t.Kind == string(schemas.TicketServiceRequest) || t.Kind == string(schemas.TicketChange)
+}
+
+// forPrincipal reports whether the ticket asks for something for p (by id or email).
+func (t *ticket) forPrincipal(ids ...string) bool {
+	for _, id := range ids {
+		if id == "" {
+			continue
+		}
+		if strings.EqualFold(t.RequestedFor, id) || strings.EqualFold(t.RequestedForEmail, id) {
+			return true
+		}
+	}
+	return false
+}
+
+var ticketColumns = []string{
+	"ticket_id", "system", "kind", "state", "approval", "approver_id", "requester_id", "requested_for_id",
+	"requested_for_email", "requested_entitlement", "justification", "emergency", "identity_verified",
+	"review_due", "access_expires", "request_type", "approved_at", "opened_at", "updated_at",
+	"approval_event_id", "event_ids", "version",
+}
+
+func (t *ticket) row() []any {
+	return []any{t.ID, t.System, t.Kind, t.State, t.Approval, t.Approver, t.Requester, t.RequestedFor,
+		t.RequestedForEmail, t.RequestedEntitlement, t.Justification, t.Emergency, t.IdentityVerified,
+		t.ReviewDue, t.AccessExpires, t.RequestType, t.ApprovedAt, t.OpenedAt, t.UpdatedAt,
+		t.ApprovalEvent, t.EventIDs, t.Version}
+}
+
+const ticketSelect = `ticket_id, system, kind, state, approval, approver_id, requester_id, requested_for_id,
+	requested_for_email, requested_entitlement, justification, emergency, identity_verified,
+	toUnixTimestamp64Milli(review_due) AS review_due, toUnixTimestamp64Milli(access_expires) AS access_expires,
+	request_type, toUnixTimestamp64Milli(approved_at) AS approved_at,
+	toUnixTimestamp64Milli(opened_at) AS opened_at, toUnixTimestamp64Milli(updated_at) AS updated_at,
+	approval_event_id, event_ids, version`
+
+func ticketFromRow(r Row) ticket {
+	return ticket{
+		ticketFields: ticketFields{
+			ID: r.String("ticket_id"), System: r.String("system"), Kind: r.String("kind"), State: r.String("state"),
+			Approval: r.String("approval"), Approver: r.String("approver_id"), Requester: r.String("requester_id"),
+			RequestedFor: r.String("requested_for_id"), RequestedForEmail: r.String("requested_for_email"),
+			RequestedEntitlement: r.String("requested_entitlement"), Justification: r.String("justification"),
+			Emergency: r.Bool("emergency"), IdentityVerified: r.NullBool("identity_verified"),
+			ReviewDue: r.NullTime("review_due"), AccessExpires: r.NullTime("access_expires"),
+			RequestType: r.String("request_type"), ApprovedAt: r.NullTime("approved_at"),
+		},
+		OpenedAt: r.Time("opened_at"), UpdatedAt: r.Time("updated_at"),
+		ApprovalEvent: r.String("approval_event_id"), EventIDs: r.Strings("event_ids"), Version: uint64(r.Int("version")),
+	}
+}
+
+// grant is one principal × entitlement row of the grants ledger.
+type grant struct {
+	Principal, PrincipalType, Key, EntID, EntName, System, Privilege string
+	Wildcard                                                         bool
+	State, Lane                                                      string
+	GrantedAt                                                        time.Time
+	RevokedAt                                                        *time.Time
+	GrantEvent, RevokeEvent, TicketID, Approver                      string
+	ReviewDue, ExpiresAt, LastReviewedAt                             *time.Time
+	ReviewEvent                                                      string
+	DisabledAt                                                       *time.Time
+	DisableEvent                                                     string
+	Version                                                          uint64
+}
+
+const (
+	stateActive  = "ACTIVE"
+	stateRevoked = "REVOKED"
+)
+
+func (g *grant) active() bool { return g.State == stateActive }
+
+var grantColumns = []string{
+	"principal", "principal_type", "entitlement_key", "entitlement_id", "entitlement_name", "entitlement_system",
+	"entitlement_privilege", "entitlement_wildcard", "state", "lane", "granted_at", "revoked_at", "grant_event_id",
+	"revoke_event_id", "ticket_id", "approver", "review_due", "expires_at", "last_reviewed_at", "review_event_id",
+	"disabled_at", "disable_event_id", "version",
+}
+
+func (g *grant) row() []any {
+	return []any{g.Principal, g.PrincipalType, g.Key, g.EntID, g.EntName, g.System, g.Privilege, g.Wildcard,
+		g.State, g.Lane, g.GrantedAt, g.RevokedAt, g.GrantEvent, g.RevokeEvent, g.TicketID, g.Approver,
+		g.ReviewDue, g.ExpiresAt, g.LastReviewedAt, g.ReviewEvent, g.DisabledAt, g.DisableEvent, g.Version}
+}
+
+const grantSelect = `principal, principal_type, entitlement_key, entitlement_id, entitlement_name, entitlement_system,
+	entitlement_privilege, entitlement_wildcard, state, lane, toUnixTimestamp64Milli(granted_at) AS granted_at,
+	toUnixTimestamp64Milli(revoked_at) AS revoked_at, grant_event_id, revoke_event_id, ticket_id, approver,
+	toUnixTimestamp64Milli(review_due) AS review_due, toUnixTimestamp64Milli(expires_at) AS expires_at,
+	toUnixTimestamp64Milli(last_reviewed_at) AS last_reviewed_at, review_event_id,
+	toUnixTimestamp64Milli(disabled_at) AS disabled_at, disable_event_id, version`
+
+func grantFromRow(r Row) grant {
+	return grant{
+		Principal: r.String("principal"), PrincipalType: r.String("principal_type"), Key: r.String("entitlement_key"),
+		EntID: r.String("entitlement_id"), EntName: r.String("entitlement_name"), System: r.String("entitlement_system"),
+		Privilege: r.String("entitlement_privilege"), Wildcard: r.Bool("entitlement_wildcard"), State: r.String("state"),
+		Lane: r.String("lane"), GrantedAt: r.Time("granted_at"), RevokedAt: r.NullTime("revoked_at"),
+		GrantEvent: r.String("grant_event_id"), RevokeEvent: r.String("revoke_event_id"), TicketID: r.String("ticket_id"),
+		Approver: r.String("approver"), ReviewDue: r.NullTime("review_due"), ExpiresAt: r.NullTime("expires_at"),
+		LastReviewedAt: r.NullTime("last_reviewed_at"), ReviewEvent: r.String("review_event_id"),
+		DisabledAt: r.NullTime("disabled_at"), DisableEvent: r.String("disable_event_id"), Version: uint64(r.Int("version")),
+	}
+}
+
+// credential is one row of the credentials ledger.
+type credential struct {
+	Principal, ID, Kind, Owner                 string
+	CreatedAt, RotatedAt, DeletedAt, ExpiresAt *time.Time
+	CreateEvent, RotateEvent, DeleteEvent      string
+	Version                                    uint64
+}
+
+var credentialColumns = []string{"principal", "credential_id", "kind", "owner", "created_at", "rotated_at",
+	"deleted_at", "expires_at", "create_event_id", "rotate_event_id", "delete_event_id", "version"}
+
+func (c *credential) row() []any {
+	return []any{c.Principal, c.ID, c.Kind, c.Owner, c.CreatedAt, c.RotatedAt, c.DeletedAt, c.ExpiresAt,
+		c.CreateEvent, c.RotateEvent, c.DeleteEvent, c.Version}
+}
+
+const credentialSelect = `principal, credential_id, kind, owner, toUnixTimestamp64Milli(created_at) AS created_at,
+	toUnixTimestamp64Milli(rotated_at) AS rotated_at, toUnixTimestamp64Milli(deleted_at) AS deleted_at,
+	toUnixTimestamp64Milli(expires_at) AS expires_at, create_event_id, rotate_event_id, delete_event_id, version`
+
+func credentialFromRow(r Row) credential {
+	return credential{
+		Principal: r.String("principal"), ID: r.String("credential_id"), Kind: r.String("kind"), Owner: r.String("owner"),
+		CreatedAt: r.NullTime("created_at"), RotatedAt: r.NullTime("rotated_at"), DeletedAt: r.NullTime("deleted_at"),
+		ExpiresAt: r.NullTime("expires_at"), CreateEvent: r.String("create_event_id"),
+		RotateEvent: r.String("rotate_event_id"), DeleteEvent: r.String("delete_event_id"), Version: uint64(r.Int("version")),
+	}
+}
+
+// secretSince is when the credential's current secret was issued.
+func (c *credential) secretSince() (time.Time, string) {
+	if c.RotatedAt != nil {
+		return *c.RotatedAt, c.RotateEvent
+	}
+	if c.CreatedAt != nil {
+		return *c.CreatedAt, c.CreateEvent
+	}
+	return time.Time{}, ""
+}
+
+func sortFacts(fs []fact) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		if !fs[i].OccurredAt.Equal(fs[j].OccurredAt) {
+			return fs[i].OccurredAt.Before(fs[j].OccurredAt)
+		}
+		return fs[i].EventID < fs[j].EventID
+	})
+}
+
+func tp(t time.Time) *time.Time { return &t }

@@ -1,0 +1,232 @@
+package auditor
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tollgate-io/tollgate/schemas"
+)
+
+// principalState is everything known about one principal: its IAM history,
+// the tickets that concern it, and the ledger rows derived from both.
+type principalState struct {
+	ID      string
+	Type    schemas.PrincipalType
+	Emails  []string
+	Events  []fact // IAM events, oldest first
+	Tickets []ticket
+	// Match maps an access-change event id to the approved governed ticket
+	// behind it; Incident to the break-fix incident it was linked to instead.
+	Match    map[string]*ticket
+	Incident map[string]*ticket
+	Grants   []grant
+	Creds    []credential
+}
+
+// relevant reports whether ticket t concerns principal p: it asks for
+// something for p, p requested it for nobody in particular, or one of p's
+// events references it.
+func (ps *principalState) relevant(t *ticket, refs map[string]bool) bool {
+	if t.forPrincipal(append([]string{ps.ID}, ps.Emails...)...) {
+		return true
+	}
+	if t.RequestedFor == "" && strings.EqualFold(t.Requester, ps.ID) {
+		return true
+	}
+	return refs[strings.ToUpper(t.ID)]
+}
+
+// correlate finds the approved governed ticket behind access change f: by
+// explicit reference first, else by principal (and entitlement when both
+// sides name one) with approval inside [occurred-before, occurred+after]. When
+// none is found it returns the break-fix incident the change was linked to,
+// by reference or by principal inside the same window, if any.
+func correlate(f *fact, ps *principalState, cfg *Config) (governed, incident *ticket) {
+	for _, ref := range f.TicketRefs {
+		for i := range ps.Tickets {
+			t := &ps.Tickets[i]
+			if !strings.EqualFold(t.ID, ref) {
+				continue
+			}
+			if t.governed() && t.approved() {
+				return t, nil
+			}
+			if t.Kind == string(schemas.TicketIncident) && incident == nil {
+				incident = t
+			}
+		}
+	}
+	lo, hi := f.OccurredAt.Add(-cfg.TicketWindowBefore), f.OccurredAt.Add(cfg.TicketWindowAfter)
+	ids := []string{f.SubjectID, f.SubjectMail}
+	for i := range ps.Tickets {
+		t := &ps.Tickets[i]
+		if !t.forPrincipal(ids...) {
+			continue
+		}
+		if t.governed() && t.approved() && t.ApprovedAt != nil && !t.ApprovedAt.Before(lo) && !t.ApprovedAt.After(hi) && entitlementMatches(f, t) {
+			if governed == nil || t.ID < governed.ID {
+				governed = t
+			}
+			continue
+		}
+		if incident == nil && t.Kind == string(schemas.TicketIncident) && !t.OpenedAt.After(hi) && !t.UpdatedAt.Before(lo) {
+			incident = t
+		}
+	}
+	if governed != nil {
+		return governed, nil
+	}
+	return nil, incident
+}
+
+// entitlementMatches compares the entitlement of an access change with the
+// one a ticket requested, case-insensitively, when both are known.
+func entitlementMatches(f *fact, t *ticket) bool {
+	if t.RequestedEntitlement == "" || (f.EntName == "" && f.EntID == "") {
+		return true
+	}
+	return strings.EqualFold(t.RequestedEntitlement, f.EntName) || strings.EqualFold(t.RequestedEntitlement, f.EntID)
+}
+
+// buildLedger derives the principal's grants and credentials from its history.
+func (ps *principalState) buildLedger(cfg *Config) {
+	ps.Match, ps.Incident = map[string]*ticket{}, map[string]*ticket{}
+	version := uint64(len(ps.Events)) << 20
+	for i := range ps.Tickets {
+		version += ps.Tickets[i].Version
+	}
+	breakGlass := slices.ContainsFunc(cfg.BreakGlassAccounts, func(a string) bool { return strings.EqualFold(a, ps.ID) })
+	grants := map[string]*grant{}
+	var order []string
+	creds := map[string]*credential{}
+	var credOrder []string
+	var disabled *time.Time
+	var disableEvent string
+	for i := range ps.Events {
+		f := &ps.Events[i]
+		if f.SubjectType != "" && f.SubjectID == ps.ID {
+			ps.Type = f.SubjectType
+		}
+		if f.SubjectMail != "" && !slices.Contains(ps.Emails, f.SubjectMail) {
+			ps.Emails = append(ps.Emails, f.SubjectMail)
+		}
+		if !f.success() {
+			continue
+		}
+		switch {
+		case f.accessChange():
+			key := f.entitlementKey()
+			g, ok := grants[key]
+			if !ok {
+				g = &grant{Principal: ps.ID, Key: key}
+				grants[key] = g
+				order = append(order, key)
+			}
+			g.EntID, g.EntName, g.System, g.Privilege, g.Wildcard = f.EntID, f.EntName, f.EntSystem, string(f.EntPriv), f.EntWildcard
+			g.State, g.Lane, g.GrantedAt, g.GrantEvent = stateActive, string(f.Lane), f.OccurredAt, f.EventID
+			if breakGlass {
+				g.Lane = string(schemas.LaneBreakGlass)
+			}
+			g.RevokedAt, g.RevokeEvent = nil, ""
+			g.TicketID, g.Approver, g.ReviewDue, g.ExpiresAt = "", "", nil, nil
+			gov, inc := correlate(f, ps, cfg)
+			if gov != nil {
+				ps.Match[f.EventID] = gov
+				g.TicketID, g.Approver, g.ReviewDue, g.ExpiresAt = gov.ID, gov.Approver, gov.ReviewDue, gov.AccessExpires
+			} else if inc != nil {
+				ps.Incident[f.EventID] = inc
+				g.TicketID = inc.ID
+			}
+		case f.Action == schemas.ActionAccessRevoke:
+			if g, ok := grants[f.entitlementKey()]; ok {
+				g.State, g.RevokedAt, g.RevokeEvent = stateRevoked, tp(f.OccurredAt), f.EventID
+			}
+		case f.Action == schemas.ActionAccessReviewed:
+			for _, key := range order {
+				g := grants[key]
+				if (f.EntID != "" || f.EntName != "") && key != f.entitlementKey() {
+					continue
+				}
+				g.LastReviewedAt, g.ReviewEvent = tp(f.OccurredAt), f.EventID
+			}
+		case f.Action == schemas.ActionAccountDisable || f.Action == schemas.ActionAccountDelete:
+			disabled, disableEvent = tp(f.OccurredAt), f.EventID
+		case f.Action == schemas.ActionAccountEnable || f.Action == schemas.ActionAccountCreate:
+			disabled, disableEvent = nil, ""
+		case f.Action == schemas.ActionCredentialCreate || f.Action == schemas.ActionCredentialRotate || f.Action == schemas.ActionCredentialDelete:
+			if f.CredID == "" {
+				continue
+			}
+			c, ok := creds[f.CredID]
+			if !ok {
+				c = &credential{Principal: ps.ID, ID: f.CredID}
+				creds[f.CredID] = c
+				credOrder = append(credOrder, f.CredID)
+			}
+			if f.CredKind != "" {
+				c.Kind = f.CredKind
+			}
+			if f.CredOwner != "" {
+				c.Owner = f.CredOwner
+			}
+			if f.CredExpires != nil {
+				c.ExpiresAt = f.CredExpires
+			}
+			switch f.Action {
+			case schemas.ActionCredentialCreate:
+				c.CreatedAt, c.CreateEvent = tp(f.OccurredAt), f.EventID
+			case schemas.ActionCredentialRotate:
+				c.RotatedAt, c.RotateEvent = tp(f.OccurredAt), f.EventID
+			default:
+				c.DeletedAt, c.DeleteEvent = tp(f.OccurredAt), f.EventID
+			}
+		}
+	}
+	// Review evidence from ITSM: an access-review ticket for this principal
+	// that was approved or closed counts as a review at its last update.
+	for i := range ps.Tickets {
+		t := &ps.Tickets[i]
+		if t.Kind != string(schemas.TicketAccessReview) || !t.forPrincipal(append([]string{ps.ID}, ps.Emails...)...) {
+			continue
+		}
+		if !t.approved() && !closedState(t.State) {
+			continue
+		}
+		for _, key := range order {
+			g := grants[key]
+			if t.RequestedEntitlement != "" && !strings.EqualFold(t.RequestedEntitlement, g.EntName) && !strings.EqualFold(t.RequestedEntitlement, g.EntID) {
+				continue
+			}
+			if g.LastReviewedAt == nil || t.UpdatedAt.After(*g.LastReviewedAt) {
+				g.LastReviewedAt, g.ReviewEvent = tp(t.UpdatedAt), t.EventIDs[len(t.EventIDs)-1]
+			}
+		}
+	}
+	ps.Grants = ps.Grants[:0]
+	for _, key := range order {
+		g := grants[key]
+		g.PrincipalType = string(ps.Type)
+		g.Version = version
+		g.DisabledAt, g.DisableEvent = disabled, disableEvent
+		reviewed := g.LastReviewedAt != nil && !g.LastReviewedAt.Before(g.GrantedAt)
+		switch {
+		case reviewed:
+			g.ReviewDue = tp(g.LastReviewedAt.Add(cfg.ReviewInterval))
+		case g.ReviewDue == nil:
+			g.ReviewDue = tp(g.GrantedAt.Add(cfg.ReviewInterval))
+		}
+		ps.Grants = append(ps.Grants, *g)
+	}
+	ps.Creds = ps.Creds[:0]
+	for _, id := range credOrder {
+		c := creds[id]
+		c.Version = version
+		ps.Creds = append(ps.Creds, *c)
+	}
+}
+
+func closedState(s string) bool {
+	s = strings.ToLower(s)
+	return strings.Contains(s, "closed") || strings.Contains(s, "resolved") || strings.Contains(s, "done") || strings.Contains(s, "complete")
+}
