@@ -91,12 +91,15 @@ var entraActions = map[string]entraRule{
 	"delete conditional access policy":                         {Action: schemas.ActionPolicyChange, Kind: schemas.EntitlementPolicy},
 }
 
-var spaces = regexp.MustCompile(`\s+`)
+var (
+	spaces = regexp.MustCompile(`\s+`)
+	dashes = strings.NewReplacer("\u2013", "-", "\u2014", "-", "\u2012", "-", "\u2212", "-")
+)
 
 // normalizeActivity folds the variants real logs use for one activity: en/em dashes and
 // hyphens, case, and runs of spaces.
 func normalizeActivity(s string) string {
-	s = strings.NewReplacer("\u2013", "-", "\u2014", "-", "\u2012", "-", "\u2212", "-").Replace(s)
+	s = dashes.Replace(s)
 	return strings.ToLower(strings.TrimSpace(spaces.ReplaceAllString(s, " ")))
 }
 

@@ -16,9 +16,13 @@ var secretKeyParts = []string{"password", "passwd", "secret", "token", "cookie",
 // "passwordResetRequired" is a flag, "credentialType" a kind.
 var notSecretSuffixes = []string{"id", "ids", "type", "required", "count", "name", "provider", "status", "lastused", "expiration"}
 
+// keySeparators are dropped before matching, so client_secret, client-secret and
+// clientSecret compare equal.
+var keySeparators = strings.NewReplacer("_", "", "-", "", ".", "")
+
 // isSecretKey reports whether a JSON object key holds a secret.
 func isSecretKey(key string) bool {
-	k := strings.ToLower(strings.NewReplacer("_", "", "-", "", ".", "").Replace(key))
+	k := strings.ToLower(keySeparators.Replace(key))
 	for _, s := range notSecretSuffixes {
 		if strings.HasSuffix(k, s) {
 			return false
