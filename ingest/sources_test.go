@@ -31,10 +31,10 @@ func parseFile(t *testing.T, source, file string) []schemas.IdentityEvent {
 // want is the part of an event a per-source table test checks; empty fields are not checked.
 type want struct {
 	id, action, outcome, actor, actorType, subject, subjectType string
-	entName, privilege                                         string
-	wildcard                                                   bool
-	refs                                                       []string
-	ocsf                                                       schemas.Ocsf
+	entName, privilege                                          string
+	wildcard                                                    bool
+	refs                                                        []string
+	ocsf                                                        schemas.Ocsf
 }
 
 func check(t *testing.T, ev schemas.IdentityEvent, w want) {
