@@ -190,7 +190,8 @@ func SplitInsert(sql string) (table, format string, ok bool) {
 		return "", "", false
 	}
 	i := strings.LastIndex(strings.ToUpper(s), " FORMAT ")
-	if i < 0 {
+	// The match may share its leading space with the prefix ("INSERT INTO FORMAT x").
+	if i < len(prefix) {
 		return "", "", false
 	}
 	format = strings.TrimSpace(s[i+len(" FORMAT "):])
