@@ -56,6 +56,14 @@ func inList(s, list ref.Val) ref.Val {
 	if !ok {
 		return types.MaybeNoSuchOverloadErr(s)
 	}
+	if native, ok := list.Value().([]string); ok { // policy lists: no per-element allocation
+		for _, e := range native {
+			if strings.EqualFold(e, string(str)) {
+				return types.True
+			}
+		}
+		return types.False
+	}
 	l, ok := list.(traits.Lister)
 	if !ok {
 		return types.MaybeNoSuchOverloadErr(list)
@@ -108,6 +116,14 @@ func (ps *patternSet) matchesAny(s, list ref.Val) ref.Val {
 	if !ok {
 		return types.MaybeNoSuchOverloadErr(s)
 	}
+	if native, ok := list.Value().([]string); ok { // policy lists: no per-element allocation
+		for _, e := range native {
+			if r := ps.match(e, string(str)); r != types.False {
+				return r
+			}
+		}
+		return types.False
+	}
 	l, ok := list.(traits.Lister)
 	if !ok {
 		return types.MaybeNoSuchOverloadErr(list)
@@ -118,16 +134,25 @@ func (ps *patternSet) matchesAny(s, list ref.Val) ref.Val {
 		if !ok {
 			continue
 		}
-		re := ps.compiled[string(e)]
-		if re == nil {
-			var err error
-			if re, err = compilePattern(string(e)); err != nil {
-				return types.NewErr("matches_any: %v", err)
-			}
+		if r := ps.match(string(e), string(str)); r != types.False {
+			return r
 		}
-		if re.MatchString(string(str)) {
-			return types.True
+	}
+	return types.False
+}
+
+// match reports whether s matches pattern, or an error value for a pattern
+// that does not compile.
+func (ps *patternSet) match(pattern, s string) ref.Val {
+	re := ps.compiled[pattern]
+	if re == nil {
+		var err error
+		if re, err = compilePattern(pattern); err != nil {
+			return types.NewErr("matches_any: %v", err)
 		}
+	}
+	if re.MatchString(s) {
+		return types.True
 	}
 	return types.False
 }
