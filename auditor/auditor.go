@@ -94,6 +94,10 @@ func New(store Store, cfg Config, opts Options) (*Auditor, error) {
 	return a, nil
 }
 
+// aliasSafe makes WHERE see table columns, not the same-named millisecond
+// aliases of the SELECT list (ClickHouse lets aliases shadow columns).
+const aliasSafe = " SETTINGS prefer_column_name_to_alias = 1"
+
 // inChunk bounds IN lists so a statement stays far below max_query_size.
 const inChunk = 2000
 
@@ -205,7 +209,7 @@ func (a *Auditor) refreshTickets(ctx context.Context, ids []string) ([]string, e
 		return nil, fmt.Errorf("auditor: write %d tickets: %w", len(out), err)
 	}
 	// IAM events that cite these tickets by number.
-	refRows, err := a.queryIn(ctx, "SELECT DISTINCT principal FROM events WHERE category != 'TICKET' AND hasAny(ticket_refs, [%s])", refs)
+	refRows, err := a.queryIn(ctx, "SELECT DISTINCT principal FROM events WHERE category != 'TICKET' AND arrayExists(r -> r IN %s, ticket_refs)", refs)
 	if err != nil {
 		return nil, fmt.Errorf("auditor: find events citing tickets: %w", err)
 	}
@@ -361,13 +365,13 @@ func (a *Auditor) Sweep(ctx context.Context, now time.Time) ([]schemas.Finding, 
 		"(review_due IS NOT NULL AND review_due < " + nowSQL + ") OR (expires_at IS NOT NULL AND expires_at < " + nowSQL + ") OR disabled_at IS NOT NULL" +
 		" OR (lane = 'BREAK_GLASS' AND granted_at < " + nowSQL + " - " + ms(a.cfg.BreakGlassWindow) + ")))" +
 		" OR (lane = 'BREAK_GLASS' AND granted_at < " + nowSQL + " - " + ms(a.cfg.BreakGlassReviewWindow) +
-		" AND (last_reviewed_at IS NULL OR last_reviewed_at < granted_at))"
+		" AND (last_reviewed_at IS NULL OR last_reviewed_at < granted_at))" + aliasSafe
 	grows, err := a.store.Query(ctx, gq)
 	if err != nil {
 		return nil, fmt.Errorf("auditor: sweep grants: %w", err)
 	}
 	cq := "SELECT " + credentialSelect + " FROM credentials FINAL WHERE deleted_at IS NULL AND ((owner = '' AND create_event_id != '')" +
-		" OR coalesce(rotated_at, created_at) < " + nowSQL + " - " + ms(a.cfg.NHIRotationAge) + ")"
+		" OR coalesce(rotated_at, created_at) < " + nowSQL + " - " + ms(a.cfg.NHIRotationAge) + ")" + aliasSafe
 	crows, err := a.store.Query(ctx, cq)
 	if err != nil {
 		return nil, fmt.Errorf("auditor: sweep credentials: %w", err)

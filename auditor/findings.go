@@ -116,6 +116,7 @@ func (a *Auditor) Findings(ctx context.Context, filter FindingFilter) ([]schemas
 	if filter.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", filter.Limit)
 	}
+	q += aliasSafe
 	rows, err := a.store.Query(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("auditor: list findings: %w", err)
