@@ -1,0 +1,302 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/tollgate-io/tollgate/internal/config"
+	"github.com/tollgate-io/tollgate/internal/kafka"
+)
+
+// Config is the whole configuration file. Every section is optional; defaults give a
+// working single-machine setup against `tollgate up`.
+type Config struct {
+	// Log configures the logger of every service.
+	Log LogConfig `yaml:"log"`
+	// ShutdownTimeout bounds draining in-flight work after SIGINT/SIGTERM.
+	ShutdownTimeout config.Duration `yaml:"shutdown_timeout"`
+	// Kafka is how every service reaches Kafka.
+	Kafka kafka.Config `yaml:"kafka"`
+	// Registry is the Confluent-compatible Schema Registry.
+	Registry RegistryConfig `yaml:"registry"`
+	// ClickHouse is the auditor's store.
+	ClickHouse ClickHouseConfig `yaml:"clickhouse"`
+	// Ingest configures `tollgate ingest`.
+	Ingest IngestConfig `yaml:"ingest"`
+	// Router configures `tollgate router`.
+	Router RouterConfig `yaml:"router"`
+	// Auditor configures `tollgate auditor`.
+	Auditor AuditorConfig `yaml:"auditor"`
+	// Up configures the embedded stack of `tollgate up`.
+	Up UpConfig `yaml:"up"`
+}
+
+// LogConfig is the `log:` section.
+type LogConfig struct {
+	// Level is debug, info, warn or error.
+	Level string `yaml:"level"`
+	// Format is json or text.
+	Format string `yaml:"format"`
+}
+
+// RegistryConfig is the `registry:` section.
+type RegistryConfig struct {
+	// URL of the Schema Registry, e.g. http://127.0.0.1:8081.
+	URL string `yaml:"url"`
+	// Username for HTTP basic auth; empty disables auth.
+	Username string `yaml:"username"`
+	// Password for HTTP basic auth; prefer password_file.
+	Password config.Secret `yaml:"password"`
+	// PasswordFile holds the password.
+	PasswordFile string `yaml:"password_file"`
+	// Timeout bounds each registry request.
+	Timeout config.Duration `yaml:"timeout"`
+}
+
+// ClickHouseConfig is the `clickhouse:` section.
+type ClickHouseConfig struct {
+	// Mode is embedded (the in-process engine, for `tollgate up`) or server (clickhouse-go
+	// against a ClickHouse server or cluster).
+	Mode string `yaml:"mode"`
+	// Database holds tollgate's tables.
+	Database string `yaml:"database"`
+	// Cluster, when set, applies the cluster form of the migrations (ON CLUSTER this name).
+	Cluster string `yaml:"cluster"`
+	// Embedded configures the in-process engine.
+	Embedded EmbeddedClickHouse `yaml:"embedded"`
+	// Server configures the connection to a ClickHouse server.
+	Server ServerClickHouse `yaml:"server"`
+}
+
+// EmbeddedClickHouse is the `clickhouse.embedded:` section.
+type EmbeddedClickHouse struct {
+	// DataDir holds the engine's data; default <up.data_dir>/clickhouse.
+	DataDir string `yaml:"data_dir"`
+	// LibPath is libchdb.so; default TOLLGATE_CHDB_LIB, then the cache of scripts/libchdb.sh.
+	LibPath string `yaml:"lib_path"`
+}
+
+// ServerClickHouse is the `clickhouse.server:` section.
+type ServerClickHouse struct {
+	// Addrs are host:port of the native protocol (9000, or 9440 with TLS).
+	Addrs []string `yaml:"addrs"`
+	// Username to log in as.
+	Username string `yaml:"username"`
+	// Password; prefer password_file.
+	Password config.Secret `yaml:"password"`
+	// PasswordFile holds the password.
+	PasswordFile string `yaml:"password_file"`
+	// TLS enables TLS to the server.
+	TLS bool `yaml:"tls"`
+	// CAFile verifies the server's certificate.
+	CAFile string `yaml:"ca_file"`
+	// InsecureSkipVerify disables certificate checks (testing only).
+	InsecureSkipVerify bool `yaml:"insecure_skip_verify"`
+	// Compression is none, lz4 or zstd.
+	Compression string `yaml:"compression"`
+	// DialTimeout bounds connecting.
+	DialTimeout config.Duration `yaml:"dial_timeout"`
+	// Settings are ClickHouse settings sent with every query.
+	Settings map[string]string `yaml:"settings"`
+}
+
+// IngestConfig is the `ingest:` service section.
+type IngestConfig struct {
+	// Listen is the HTTP address of the receivers and the admin endpoints.
+	Listen string `yaml:"listen"`
+}
+
+// RouterConfig is the `router:` service section.
+type RouterConfig struct {
+	// Listen is the admin HTTP address (/healthz, /readyz, /metrics).
+	Listen string `yaml:"listen"`
+	// Group is the consumer group id.
+	Group string `yaml:"group"`
+	// PolicyFile is the policy; empty uses the default policy built into the binary.
+	PolicyFile string `yaml:"policy_file"`
+	// PolicyPoll is how often the policy file is checked for changes.
+	PolicyPoll config.Duration `yaml:"policy_poll"`
+}
+
+// AuditorConfig is the `auditor:` service section.
+type AuditorConfig struct {
+	// Listen is the admin HTTP address (/healthz, /readyz, /metrics).
+	Listen string `yaml:"listen"`
+	// Group is the consumer group id.
+	Group string `yaml:"group"`
+	// BatchSize flushes a batch to ClickHouse when it holds this many events.
+	BatchSize int `yaml:"batch_size"`
+	// FlushInterval flushes a non-empty batch at least this often.
+	FlushInterval config.Duration `yaml:"flush_interval"`
+	// SweepInterval is how often time-based detections run.
+	SweepInterval config.Duration `yaml:"sweep_interval"`
+}
+
+// UpConfig is the `up:` section: the embedded stack.
+type UpConfig struct {
+	// DataDir holds the broker's, registry's and engine's data.
+	DataDir string `yaml:"data_dir"`
+	// KafkaAddr is where the embedded broker listens.
+	KafkaAddr string `yaml:"kafka_addr"`
+	// RegistryAddr is where the embedded Schema Registry listens.
+	RegistryAddr string `yaml:"registry_addr"`
+}
+
+// Defaults for Config.
+const (
+	DefaultShutdownTimeout = 30 * time.Second
+	DefaultDataDir         = "./tollgate-data"
+)
+
+// IgnoredEnv lists TOLLGATE_* environment variables that are not configuration keys.
+var IgnoredEnv = []string{"TOLLGATE_CHDB_LIB", "TOLLGATE_CHDB_CACHE", "TOLLGATE_CONFIG"}
+
+// LoadConfig reads, defaults and validates the configuration.
+func LoadConfig(src config.Source) (*Config, error) {
+	var c Config
+	src.IgnoreEnv = append(src.IgnoreEnv, IgnoredEnv...)
+	if err := config.Load(src, &c); err != nil {
+		return nil, err
+	}
+	c.ApplyDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// ApplyDefaults fills every unset key with its default.
+func (c *Config) ApplyDefaults() {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&c.Log.Level, "info")
+	def(&c.Log.Format, "json")
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = config.Duration(DefaultShutdownTimeout)
+	}
+	def(&c.Up.DataDir, DefaultDataDir)
+	def(&c.Up.KafkaAddr, "127.0.0.1:9092")
+	def(&c.Up.RegistryAddr, "127.0.0.1:8081")
+	if len(c.Kafka.Brokers) == 0 {
+		c.Kafka.Brokers = []string{c.Up.KafkaAddr}
+	}
+	c.Kafka.ApplyDefaults()
+	def(&c.Registry.URL, "http://"+c.Up.RegistryAddr)
+	if c.Registry.Timeout <= 0 {
+		c.Registry.Timeout = config.Duration(10 * time.Second)
+	}
+	def(&c.ClickHouse.Mode, "embedded")
+	def(&c.ClickHouse.Database, "tollgate")
+	def(&c.ClickHouse.Embedded.DataDir, filepath.Join(c.Up.DataDir, "clickhouse"))
+	def(&c.ClickHouse.Server.Compression, "lz4")
+	if c.ClickHouse.Server.DialTimeout <= 0 {
+		c.ClickHouse.Server.DialTimeout = config.Duration(5 * time.Second)
+	}
+	def(&c.Ingest.Listen, ":8080")
+	def(&c.Router.Listen, ":9101")
+	def(&c.Router.Group, "tollgate-router")
+	if c.Router.PolicyPoll <= 0 {
+		c.Router.PolicyPoll = config.Duration(2 * time.Second)
+	}
+	def(&c.Auditor.Listen, ":9102")
+	def(&c.Auditor.Group, "tollgate-auditor")
+	if c.Auditor.BatchSize <= 0 {
+		c.Auditor.BatchSize = 10000
+	}
+	if c.Auditor.FlushInterval <= 0 {
+		c.Auditor.FlushInterval = config.Duration(time.Second)
+	}
+	if c.Auditor.SweepInterval <= 0 {
+		c.Auditor.SweepInterval = config.Duration(time.Minute)
+	}
+}
+
+// Validate checks every section and returns all problems, each naming its key.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s: %w", key, fmt.Sprintf(format, args...), config.ErrInvalid))
+	}
+	switch strings.ToLower(c.Log.Level) {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "unknown level %q (want debug, info, warn or error)", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "json", "text":
+	default:
+		bad("log.format", "unknown format %q (want json or text)", c.Log.Format)
+	}
+	if err := c.Kafka.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if u, err := url.Parse(c.Registry.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("registry.url", "%q is not an http(s) URL", c.Registry.URL)
+	}
+	switch c.ClickHouse.Mode {
+	case "embedded":
+	case "server":
+		if len(c.ClickHouse.Server.Addrs) == 0 {
+			bad("clickhouse.server.addrs", "at least one host:port is required when clickhouse.mode is server")
+		}
+		for i, a := range c.ClickHouse.Server.Addrs {
+			if _, _, err := net.SplitHostPort(a); err != nil {
+				bad(fmt.Sprintf("clickhouse.server.addrs[%d]", i), "%q is not host:port", a)
+			}
+		}
+		switch c.ClickHouse.Server.Compression {
+		case "none", "lz4", "zstd":
+		default:
+			bad("clickhouse.server.compression", "unknown method %q (want none, lz4 or zstd)", c.ClickHouse.Server.Compression)
+		}
+		if f := c.ClickHouse.Server.CAFile; f != "" {
+			if _, err := os.Stat(f); err != nil {
+				bad("clickhouse.server.ca_file", "%v", err)
+			}
+		}
+	default:
+		bad("clickhouse.mode", "unknown mode %q (want embedded or server)", c.ClickHouse.Mode)
+	}
+	if !validIdent(c.ClickHouse.Database) {
+		bad("clickhouse.database", "%q is not a plain identifier", c.ClickHouse.Database)
+	}
+	for key, addr := range map[string]string{
+		"ingest.listen": c.Ingest.Listen, "router.listen": c.Router.Listen, "auditor.listen": c.Auditor.Listen,
+		"up.kafka_addr": c.Up.KafkaAddr, "up.registry_addr": c.Up.RegistryAddr,
+	} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			bad(key, "%q is not host:port", addr)
+		}
+	}
+	if c.Router.PolicyFile != "" {
+		if _, err := os.Stat(c.Router.PolicyFile); err != nil {
+			bad("router.policy_file", "%v", err)
+		}
+	}
+	if c.Auditor.BatchSize > 1_000_000 {
+		bad("auditor.batch_size", "%d is more than 1000000 rows per batch", c.Auditor.BatchSize)
+	}
+	return errors.Join(errs...)
+}
+
+func validIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		if r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9' {
+			continue
+		}
+		return false
+	}
+	return true
+}

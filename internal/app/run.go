@@ -1,0 +1,116 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/oklog/run"
+)
+
+// Group runs a service's actors (HTTP server, consume loop, flusher, sweeper) until the first
+// returns or a signal arrives, then interrupts all of them and waits for them to drain
+// within the shutdown budget.
+type Group struct {
+	g       run.Group
+	log     *slog.Logger
+	budget  time.Duration
+	onDrain []func()
+}
+
+// NewGroup returns a Group that drains within budget.
+func NewGroup(log *slog.Logger, budget time.Duration) *Group {
+	return &Group{log: log, budget: budget}
+}
+
+// OnDrain registers a function called first when shutdown begins (e.g. Admin.Drain).
+func (g *Group) OnDrain(f func()) { g.onDrain = append(g.onDrain, f) }
+
+// Add adds an actor: execute runs until done; interrupt makes it return promptly.
+func (g *Group) Add(execute func() error, interrupt func(error)) { g.g.Add(execute, interrupt) }
+
+// AddContext adds an actor driven by a context that is cancelled on shutdown.
+func (g *Group) AddContext(ctx context.Context, fn func(ctx context.Context) error) {
+	ctx, cancel := context.WithCancel(ctx)
+	g.g.Add(func() error { return fn(ctx) }, func(error) { cancel() })
+}
+
+// AddHTTP serves handler on an already bound listener and shuts it down gracefully.
+func (g *Group) AddHTTP(name string, ln net.Listener, handler http.Handler) {
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	g.g.Add(func() error {
+		g.log.Info("listening", "server", name, "addr", ln.Addr().String())
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return nil
+	}, func(error) {
+		ctx, cancel := context.WithTimeout(context.Background(), g.budget)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+}
+
+// ErrSignal is what Run returns when a signal stopped the group: a clean exit.
+var ErrSignal = errors.New("signal received")
+
+// Run blocks until an actor returns or SIGINT/SIGTERM arrives, then drains. A signal-initiated
+// shutdown returns nil; an actor's failure returns its error. Draining that overruns the
+// budget returns an error saying so.
+func (g *Group) Run() error {
+	sigCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	g.g.Add(func() error {
+		<-sigCtx.Done()
+		return ErrSignal
+	}, func(error) { stop() })
+	result := make(chan error, 1)
+	started := make(chan struct{})
+	go func() {
+		close(started)
+		result <- g.g.Run()
+	}()
+	<-started
+	select {
+	case err := <-result:
+		return g.finish(err)
+	case <-sigCtx.Done():
+	}
+	g.log.Info("shutting down", "budget", g.budget.String())
+	for _, f := range g.onDrain {
+		f()
+	}
+	select {
+	case err := <-result:
+		return g.finish(err)
+	case <-time.After(g.budget):
+		return fmt.Errorf("shutdown budget of %s exceeded; exiting with work still in flight", g.budget)
+	}
+}
+
+func (g *Group) finish(err error) error {
+	if errors.Is(err, ErrSignal) {
+		g.log.Info("stopped cleanly")
+		return nil
+	}
+	return err
+}
+
+// Listen binds addr with an error that names the address and the cause.
+func Listen(what, addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, fmt.Errorf("%s: cannot listen on %s: address already in use (is another tollgate running? change the address in the config)", what, addr)
+		}
+		return nil, fmt.Errorf("%s: cannot listen on %s: %w", what, addr, err)
+	}
+	return ln, nil
+}
