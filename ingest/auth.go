@@ -15,14 +15,14 @@ func authenticate(a SourceAuth, r *http.Request, body []byte) bool {
 	switch a.Mode {
 	case AuthSecret:
 		got := r.Header.Get(a.Header)
-		return subtle.ConstantTimeCompare([]byte(got), []byte(a.Secret)) == 1
+		return subtle.ConstantTimeCompare([]byte(got), []byte(a.Secret.Reveal())) == 1
 	case AuthHMAC:
 		got := strings.TrimPrefix(strings.TrimSpace(r.Header.Get(a.Header)), "sha256=")
 		sig, err := hex.DecodeString(got)
 		if err != nil {
 			return false
 		}
-		mac := hmac.New(sha256.New, []byte(a.Secret))
+		mac := hmac.New(sha256.New, []byte(a.Secret.Reveal()))
 		mac.Write(body)
 		return hmac.Equal(sig, mac.Sum(nil))
 	default:

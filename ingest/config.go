@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"github.com/tollgate-io/tollgate/internal/config"
+
 	"errors"
 	"fmt"
 	"os"
@@ -29,8 +31,8 @@ type SourceAuth struct {
 	// (Okta's event-hook header), X-Signature-SHA256 for hmac.
 	Header string `yaml:"header"`
 	// Secret is the shared secret or HMAC key; SecretFile reads it from a file instead.
-	Secret     string `yaml:"secret"`
-	SecretFile string `yaml:"secret_file"`
+	Secret     config.Secret `yaml:"secret"`
+	SecretFile string        `yaml:"secret_file"`
 }
 
 // Config configures the ingest HTTP receivers (YAML key ingest).
@@ -106,7 +108,7 @@ func (c *Config) Validate() error {
 				errs = append(errs, fmt.Errorf("%s.secret_file: %w", key, err))
 				continue
 			}
-			a.Secret = strings.TrimSpace(string(b))
+			a.Secret = config.Secret(strings.TrimSpace(string(b)))
 			a.SecretFile = ""
 			if a.Secret == "" {
 				errs = append(errs, fmt.Errorf("%s.secret_file: file is empty", key))

@@ -7,9 +7,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
 
+	"github.com/tollgate-io/tollgate/auditor"
+	"github.com/tollgate-io/tollgate/ingest"
 	"github.com/tollgate-io/tollgate/internal/config"
 	"github.com/tollgate-io/tollgate/internal/kafka"
 )
@@ -106,10 +109,14 @@ type ServerClickHouse struct {
 	Settings map[string]string `yaml:"settings"`
 }
 
-// IngestConfig is the `ingest:` service section.
+// IngestConfig is the `ingest:` service section: the receivers (listen address, body limit,
+// per-source auth) and the consumer of raw vendor topics.
 type IngestConfig struct {
-	// Listen is the HTTP address of the receivers and the admin endpoints.
-	Listen string `yaml:"listen"`
+	ingest.Config `yaml:",inline"`
+	// RawTopics enables consuming raw vendor JSON from tollgate.raw.<source> topics.
+	RawTopics bool `yaml:"raw_topics"`
+	// RawGroup is the consumer group of the raw-topic consumer.
+	RawGroup string `yaml:"raw_group"`
 }
 
 // RouterConfig is the `router:` service section.
@@ -136,6 +143,10 @@ type AuditorConfig struct {
 	FlushInterval config.Duration `yaml:"flush_interval"`
 	// SweepInterval is how often time-based detections run.
 	SweepInterval config.Duration `yaml:"sweep_interval"`
+	// RawTTLDays is how long raw payloads are kept in the events table (0 = forever).
+	RawTTLDays int `yaml:"raw_ttl_days"`
+	// Detections holds the windows and lists of the findings catalogue.
+	Detections auditor.Config `yaml:"detections"`
 }
 
 // UpConfig is the `up:` section: the embedded stack.
@@ -201,7 +212,8 @@ func (c *Config) ApplyDefaults() {
 	if c.ClickHouse.Server.DialTimeout <= 0 {
 		c.ClickHouse.Server.DialTimeout = config.Duration(5 * time.Second)
 	}
-	def(&c.Ingest.Listen, ":8080")
+	c.Ingest.Config.ApplyDefaults()
+	def(&c.Ingest.RawGroup, "tollgate-ingest-raw")
 	def(&c.Router.Listen, ":9101")
 	def(&c.Router.Group, "tollgate-router")
 	if c.Router.PolicyPoll <= 0 {
@@ -218,6 +230,10 @@ func (c *Config) ApplyDefaults() {
 	if c.Auditor.SweepInterval <= 0 {
 		c.Auditor.SweepInterval = config.Duration(time.Minute)
 	}
+	if c.Auditor.RawTTLDays < 0 {
+		c.Auditor.RawTTLDays = 0
+	}
+	c.Auditor.Detections = mergeDetectionDefaults(c.Auditor.Detections)
 }
 
 // Validate checks every section and returns all problems, each naming its key.
@@ -238,6 +254,12 @@ func (c *Config) Validate() error {
 	}
 	if err := c.Kafka.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if err := c.Ingest.Config.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("%w: %w", err, config.ErrInvalid))
+	}
+	if err := c.Auditor.Detections.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("%w: %w", err, config.ErrInvalid))
 	}
 	if u, err := url.Parse(c.Registry.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		bad("registry.url", "%q is not an http(s) URL", c.Registry.URL)
@@ -299,4 +321,17 @@ func validIdent(s string) bool {
 		return false
 	}
 	return true
+}
+
+// mergeDetectionDefaults fills every zero window and empty list of d from the catalogue's
+// defaults, so a file that sets one window keeps the others.
+func mergeDetectionDefaults(d auditor.Config) auditor.Config {
+	def := auditor.DefaultConfig()
+	dv, fv := reflect.ValueOf(&d).Elem(), reflect.ValueOf(def)
+	for i := 0; i < dv.NumField(); i++ {
+		if dv.Field(i).IsZero() {
+			dv.Field(i).Set(fv.Field(i))
+		}
+	}
+	return d
 }

@@ -369,6 +369,9 @@ func readSecretFiles(v reflect.Value, path string) error {
 				continue
 			}
 			f.SetString(strings.TrimRight(string(b), "\r\n"))
+			// The secret now sits in its field; clearing the file key keeps components from
+			// reading it a second time and from seeing both set.
+			v.FieldByIndex(fileIdx).SetString("")
 		case f.Kind() == reflect.Struct:
 			errs = append(errs, readSecretFiles(f, join(path, key)))
 		case f.Kind() == reflect.Map && f.Type().Elem().Kind() == reflect.Struct:
