@@ -138,12 +138,14 @@ func ptr(s string) *string {
 	return &s
 }
 
-// outcomeOf maps a vendor result word to an Outcome.
+// outcomeOf maps a vendor result word to an Outcome. Okta's CHALLENGE (and SKIPPED) is
+// UNKNOWN, not FAILURE: the sign-on policy asked for another factor, which says nothing about
+// whether the operation then took effect, and a policy must not drop a change as "failed".
 func outcomeOf(result string) schemas.Outcome {
 	switch strings.ToLower(strings.TrimSpace(result)) {
 	case "success", "succeeded", "allow", "allowed", "ok", "true":
 		return schemas.OutcomeSuccess
-	case "failure", "failed", "fail", "deny", "denied", "timeout", "error", "false", "challenge":
+	case "failure", "failed", "fail", "deny", "denied", "timeout", "error", "false":
 		return schemas.OutcomeFailure
 	default:
 		return schemas.OutcomeUnknown

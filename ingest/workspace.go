@@ -261,6 +261,9 @@ func workspaceEvents(raw json.RawMessage, now time.Time) ([]schemas.IdentityEven
 				setting = name
 			}
 			ev.Entitlement = &schemas.Entitlement{ID: "google_workspace:setting:" + setting, Name: setting, Kind: schemas.EntitlementPolicy, Privilege: schemas.PrivilegeUnknown, System: "google_workspace"}
+			// Which application the setting belongs to (Gmail, Drive, …): policies tell
+			// mail-flow settings from access settings by it.
+			setAttr(&ev, "setting_application", params["APPLICATION_NAME"])
 		}
 		texts := []string{params["DESCRIPTION"], params["REASON"], params["JUSTIFICATION"]}
 		finish(&ev, texts...)
