@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -13,7 +14,8 @@ import (
 )
 
 // EmbeddedStore is the Store over the in-process ClickHouse engine. Inserts go
-// through the engine's streaming insert as JSONEachRow.
+// through the engine's streaming insert as one Native block (JSONEachRow when
+// a column holds only untyped nils).
 type EmbeddedStore struct {
 	db *chdb.DB
 }
@@ -50,11 +52,33 @@ func (s *EmbeddedStore) Query(ctx context.Context, query string) ([]Row, error) 
 	return out, nil
 }
 
-// Insert writes rows as JSONEachRow through the streaming insert.
+// Insert writes rows as one Native block through the streaming insert; see
+// nativeBlock for how Go values map to column types.
 func (s *EmbeddedStore) Insert(ctx context.Context, table string, columns []string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}
+	for i, row := range rows {
+		if len(row) != len(columns) {
+			return fmt.Errorf("auditor: insert into %s: row %d has %d values for %d columns", table, i, len(row), len(columns))
+		}
+	}
+	target := table + " (" + strings.Join(columns, ", ") + ")"
+	body, err := nativeBlock(make([]byte, 0, len(rows)*256), columns, rows)
+	if errors.Is(err, errUntypedColumn) {
+		return s.insertJSON(ctx, table, target, columns, rows)
+	}
+	if err != nil {
+		return fmt.Errorf("auditor: insert into %s: %w", table, err)
+	}
+	if _, err := s.db.InsertBytes(ctx, target, "Native", body); err != nil {
+		return err
+	}
+	return nil
+}
+
+// insertJSON writes rows as JSONEachRow, which takes NULL for any column type.
+func (s *EmbeddedStore) insertJSON(ctx context.Context, table, target string, columns []string, rows [][]any) error {
 	keys := make([][]byte, len(columns))
 	for i, c := range columns {
 		k, _ := json.Marshal(c)
@@ -63,9 +87,6 @@ func (s *EmbeddedStore) Insert(ctx context.Context, table string, columns []stri
 	var buf bytes.Buffer
 	buf.Grow(len(rows) * 256)
 	for _, row := range rows {
-		if len(row) != len(columns) {
-			return fmt.Errorf("auditor: insert into %s: row has %d values for %d columns", table, len(row), len(columns))
-		}
 		buf.WriteByte('{')
 		for i, v := range row {
 			if i > 0 {
@@ -78,7 +99,6 @@ func (s *EmbeddedStore) Insert(ctx context.Context, table string, columns []stri
 		}
 		buf.WriteString("}\n")
 	}
-	target := table + " (" + strings.Join(columns, ", ") + ")"
 	if _, err := s.db.Insert(ctx, target, "JSONEachRow", &buf); err != nil {
 		return err
 	}
