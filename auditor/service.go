@@ -1,0 +1,494 @@
+package auditor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/tollgate-io/tollgate/internal/kafka"
+	"github.com/tollgate-io/tollgate/schemas"
+)
+
+// Defaults of ServiceConfig.
+const (
+	DefaultBatchSize     = 10000
+	DefaultFlushInterval = time.Second
+	DefaultSweepInterval = time.Minute
+	DefaultRetryMin      = 100 * time.Millisecond
+	DefaultRetryMax      = 10 * time.Second
+	DefaultDrainTimeout  = 10 * time.Second
+	// DLQStage names the auditor in dead-letter headers.
+	DLQStage = "auditor"
+)
+
+// ErrNotRunning is the readiness error of a Service whose consumer is not
+// running (not started yet, or stopped).
+var ErrNotRunning = errors.New("auditor: consumer is not running")
+
+// ServiceConfig configures the auditor service.
+type ServiceConfig struct {
+	// Kafka is the client configuration.
+	Kafka kafka.Config
+	// Group is the consumer group id shared by all auditor replicas.
+	Group string
+	// Topics names the lane, findings and dead-letter topics.
+	Topics kafka.Topics
+	// BatchSize is the most records written to ClickHouse at once.
+	BatchSize int
+	// FlushInterval bounds how long a batch waits after its first record.
+	FlushInterval time.Duration
+	// SweepInterval is the period of the time-based detections sweep.
+	SweepInterval time.Duration
+	// RetryMin and RetryMax bound the exponential backoff while ClickHouse
+	// or Kafka is unavailable.
+	RetryMin, RetryMax time.Duration
+	// DrainTimeout bounds finishing the current batch after Run's context
+	// is cancelled; what is not committed by then is redelivered.
+	DrainTimeout time.Duration
+}
+
+func (c *ServiceConfig) applyDefaults() {
+	if c.Topics.Prefix == "" {
+		c.Topics = kafka.TopicNames(c.Kafka.TopicPrefix)
+	}
+	if c.BatchSize <= 0 {
+		c.BatchSize = DefaultBatchSize
+	}
+	if c.FlushInterval <= 0 {
+		c.FlushInterval = DefaultFlushInterval
+	}
+	if c.SweepInterval <= 0 {
+		c.SweepInterval = DefaultSweepInterval
+	}
+	if c.RetryMin <= 0 {
+		c.RetryMin = DefaultRetryMin
+	}
+	if c.RetryMax < c.RetryMin {
+		c.RetryMax = max(DefaultRetryMax, c.RetryMin)
+	}
+	if c.DrainTimeout <= 0 {
+		c.DrainTimeout = DefaultDrainTimeout
+	}
+}
+
+// Service is `tollgate auditor`: it consumes all six lane topics as one
+// consumer group and stores them through the Auditor.
+//
+// Contract:
+//   - Records are decoded as RoutedEvent and collected into a batch until
+//     BatchSize records or FlushInterval after the batch's first record.
+//   - The batch goes to Auditor.WriteBatch; the findings it returns are
+//     published to the findings topic (Avro Finding, key finding_id,
+//     CloudEvents headers with ce_type tollgate.v1.Finding, ce_id the
+//     finding id, ce_subject the principal); only then are the batch's
+//     offsets committed. Offsets are never committed ahead of ClickHouse.
+//   - A record that does not decode, or that WriteBatch refuses with
+//     *InvalidEventError, is dead-lettered (stage "auditor") and committed
+//     with its batch; the rest of the batch is written without it.
+//   - Any other WriteBatch error means ClickHouse is unavailable: no more
+//     records are fetched, the same batch is retried with exponential
+//     backoff (RetryMin doubling to RetryMax), Ready reports the failure,
+//     and consumption resumes when a write succeeds. Kafka failures while
+//     publishing findings or dead letters are retried the same way.
+//   - Every SweepInterval, between batches, Sweep runs at the auditor's clock
+//     and its findings are published.
+//   - Partition i of every lane topic is assigned to one replica
+//     (CoPartitionBalancer); Run refuses lane topics with unequal partition
+//     counts.
+//   - On cancellation Run finishes the current batch (write, publish,
+//     commit) within DrainTimeout, closes the reader and returns.
+//
+// Delivery is at least once: a crash between WriteBatch and publishing loses
+// nothing in ClickHouse, but the findings of that batch are not published
+// again because writing the batch again changes nothing.
+type Service struct {
+	cfg      ServiceConfig
+	a        *Auditor
+	codec    *schemas.Codec
+	producer *kafka.Producer
+	log      *slog.Logger
+	m        *serviceMetrics
+
+	mu      sync.Mutex
+	running bool
+	failing error
+}
+
+// NewService returns a Service; Run starts it. Metrics are registered on reg
+// (none when nil); a registration conflict is logged, not fatal.
+func NewService(cfg ServiceConfig, a *Auditor, codec *schemas.Codec, producer *kafka.Producer, reg prometheus.Registerer, log *slog.Logger) *Service {
+	cfg.applyDefaults()
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Service{cfg: cfg, a: a, codec: codec, producer: producer, log: log.With("component", "auditor")}
+	s.m = newServiceMetrics(reg, s.log)
+	return s
+}
+
+// Ready reports why the service cannot make progress: the consumer is not
+// running, or the last ClickHouse write failed, or ClickHouse does not answer
+// now. nil means ready.
+func (s *Service) Ready(ctx context.Context) error {
+	s.mu.Lock()
+	running, failing := s.running, s.failing
+	s.mu.Unlock()
+	if !running {
+		return ErrNotRunning
+	}
+	if failing != nil {
+		return fmt.Errorf("auditor: retrying after failure: %w", failing)
+	}
+	if _, err := s.a.store.Query(ctx, "SELECT 1 AS ok"); err != nil {
+		return fmt.Errorf("auditor: clickhouse does not answer: %w", err)
+	}
+	return nil
+}
+
+func (s *Service) setFailing(err error) {
+	s.mu.Lock()
+	s.failing = err
+	s.mu.Unlock()
+	if err != nil {
+		s.m.ready.Set(0)
+	} else {
+		s.m.ready.Set(1)
+	}
+}
+
+func (s *Service) setRunning(v bool) {
+	s.mu.Lock()
+	s.running = v
+	s.mu.Unlock()
+	if v {
+		s.m.ready.Set(1)
+	} else {
+		s.m.ready.Set(0)
+	}
+}
+
+// Run consumes until ctx is cancelled, then drains and returns nil; an
+// error means it could not start (lane topics missing or not
+// co-partitioned, bad configuration).
+func (s *Service) Run(ctx context.Context) error {
+	lanes := s.cfg.Topics.LaneTopics()
+	counts, err := kafka.PartitionCounts(ctx, s.cfg.Kafka, lanes)
+	if err != nil {
+		return fmt.Errorf("auditor: %w", err)
+	}
+	if err := CheckCoPartitioned(counts); err != nil {
+		return err
+	}
+	r, err := kafka.NewReaderWith(s.cfg.Kafka, s.cfg.Group, lanes, func(rc *kafkago.ReaderConfig) {
+		rc.GroupBalancers = []kafkago.GroupBalancer{CoPartitionBalancer{}}
+		// A batch buffered while ClickHouse is down must not make the
+		// reader fetch far ahead of it.
+		rc.QueueCapacity = min(max(s.cfg.BatchSize, 100), 10000)
+	})
+	if err != nil {
+		return fmt.Errorf("auditor: %w", err)
+	}
+	s.setRunning(true)
+	s.log.Info("auditor consuming", "group", s.cfg.Group, "topics", lanes, "partitions", counts[lanes[0]],
+		"batch_size", s.cfg.BatchSize, "flush_interval", s.cfg.FlushInterval)
+	defer func() {
+		s.setRunning(false)
+		if err := r.Close(); err != nil {
+			s.log.Warn("closing lane reader", "err", err)
+		}
+	}()
+	nextSweep := time.Now().Add(s.cfg.SweepInterval)
+	for {
+		batch, more := s.collect(ctx, r, nextSweep)
+		work := ctx
+		var cancel context.CancelFunc = func() {}
+		if !more {
+			work, cancel = context.WithTimeout(context.WithoutCancel(ctx), s.cfg.DrainTimeout)
+		}
+		if len(batch) > 0 {
+			s.process(work, r, batch)
+		}
+		if more && !time.Now().Before(nextSweep) {
+			s.sweep(work)
+			nextSweep = time.Now().Add(s.cfg.SweepInterval)
+		}
+		cancel()
+		if !more {
+			s.log.Info("auditor drained", "last_batch", len(batch))
+			return nil
+		}
+	}
+}
+
+// collect fetches one batch. It returns early when the sweep is due and the
+// batch is empty; more is false once ctx is cancelled.
+func (s *Service) collect(ctx context.Context, r *kafkago.Reader, nextSweep time.Time) (batch []kafkago.Message, more bool) {
+	var deadline time.Time
+	for len(batch) < s.cfg.BatchSize {
+		if len(batch) == 0 {
+			deadline = nextSweep
+		}
+		fctx, cancel := context.WithDeadline(ctx, deadline)
+		m, err := r.FetchMessage(fctx)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return batch, false
+			}
+			if errors.Is(err, context.DeadlineExceeded) {
+				return batch, true
+			}
+			// The reader closes only through Run; anything else is a
+			// transient group or broker error kafka-go recovers from.
+			s.log.Warn("fetching lane records", "err", err)
+			if !sleep(ctx, s.cfg.RetryMin) {
+				return batch, false
+			}
+			continue
+		}
+		if len(batch) == 0 {
+			deadline = time.Now().Add(s.cfg.FlushInterval)
+		}
+		batch = append(batch, m)
+	}
+	return batch, true
+}
+
+// process writes, publishes and commits one batch, retrying transient
+// failures until it succeeds or ctx ends (then nothing is committed).
+func (s *Service) process(ctx context.Context, r *kafkago.Reader, msgs []kafkago.Message) {
+	start := time.Now()
+	events := make([]schemas.RoutedEvent, 0, len(msgs))
+	origin := make([]int, 0, len(msgs)) // events[i] came from msgs[origin[i]]
+	for i := range msgs {
+		var ev schemas.RoutedEvent
+		err := retry(ctx, s, "decoding", func() error {
+			err := s.codec.Decode(ctx, msgs[i].Value, &ev)
+			if err != nil && schemas.Retryable(err) {
+				return err
+			}
+			if err != nil {
+				return permanent{err}
+			}
+			return nil
+		})
+		var p permanent
+		switch {
+		case errors.As(err, &p):
+			if !s.deadLetter(ctx, msgs[i], p.err) {
+				return
+			}
+			continue
+		case err != nil:
+			return
+		}
+		events = append(events, ev)
+		origin = append(origin, i)
+	}
+	var findings []schemas.Finding
+	err := retry(ctx, s, "writing batch", func() error {
+		for {
+			fs, err := s.a.WriteBatch(ctx, events)
+			var inv *InvalidEventError
+			if errors.As(err, &inv) && inv.Index >= 0 && inv.Index < len(events) {
+				if !s.deadLetter(ctx, msgs[origin[inv.Index]], err) {
+					return permanent{ctx.Err()}
+				}
+				events = append(events[:inv.Index], events[inv.Index+1:]...)
+				origin = append(origin[:inv.Index], origin[inv.Index+1:]...)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			findings = fs
+			return nil
+		}
+	})
+	if err != nil {
+		return
+	}
+	s.setFailing(nil)
+	if len(findings) > 0 && s.publish(ctx, findings) != nil {
+		return
+	}
+	if !s.commit(ctx, r, msgs) {
+		return
+	}
+	s.setFailing(nil)
+	s.m.records.Add(float64(len(events)))
+	s.m.batches.Inc()
+	s.m.batchSeconds.Observe(time.Since(start).Seconds())
+}
+
+// commitAttempts bounds retrying a commit: after a rebalance the group
+// refuses commits of the old generation, and the records are then simply
+// redelivered to their new owner, which is harmless.
+const commitAttempts = 5
+
+// commit commits msgs; false means ctx ended first.
+func (s *Service) commit(ctx context.Context, r *kafkago.Reader, msgs []kafkago.Message) bool {
+	n := 0
+	err := retry(ctx, s, "committing offsets", func() error {
+		n++
+		err := r.CommitMessages(ctx, msgs...)
+		if err != nil && n >= commitAttempts {
+			return permanent{err}
+		}
+		return err
+	})
+	var p permanent
+	if errors.As(err, &p) {
+		s.log.Warn("giving up commit; records will be redelivered", "records", len(msgs), "err", p.err)
+		return true
+	}
+	return err == nil
+}
+
+// permanent marks an error retry must not retry.
+type permanent struct{ err error }
+
+func (p permanent) Error() string { return fmt.Sprint(p.err) }
+
+// retry runs op until it succeeds, returns a permanent error, or ctx ends,
+// backing off exponentially between attempts and reporting the failure to
+// Ready meanwhile.
+func retry(ctx context.Context, s *Service, what string, op func() error) error {
+	wait := s.cfg.RetryMin
+	for attempt := 1; ; attempt++ {
+		err := op()
+		var p permanent
+		if err == nil || errors.As(err, &p) {
+			return err
+		}
+		s.setFailing(fmt.Errorf("%s: %w", what, err))
+		s.m.retries.WithLabelValues(what).Inc()
+		s.log.Warn("auditor retrying", "op", what, "attempt", attempt, "backoff", wait, "err", err)
+		if !sleep(ctx, wait) {
+			return ctx.Err()
+		}
+		wait = min(2*wait, s.cfg.RetryMax)
+	}
+}
+
+// deadLetter produces msg to the DLQ, retrying while Kafka is unavailable;
+// false means ctx ended first.
+func (s *Service) deadLetter(ctx context.Context, msg kafkago.Message, cause error) bool {
+	s.log.Warn("dead-lettering lane record", "topic", msg.Topic, "partition", msg.Partition, "offset", msg.Offset, "err", cause)
+	err := retry(ctx, s, "dead-lettering", func() error {
+		return s.producer.SendDeadLetter(ctx, s.cfg.Topics.DLQ, DLQStage, msg, cause)
+	})
+	if err != nil {
+		return false
+	}
+	s.m.deadLetters.Inc()
+	return true
+}
+
+// publish produces findings to the findings topic, retrying while Kafka is
+// unavailable.
+func (s *Service) publish(ctx context.Context, findings []schemas.Finding) error {
+	msgs := make([]kafkago.Message, 0, len(findings))
+	typ := schemas.TypeName(schemas.NameFinding)
+	for i := range findings {
+		f := &findings[i]
+		b, err := s.codec.Encode(f)
+		if err != nil {
+			// A finding this build made always encodes: the codec was
+			// not registered for the findings topic.
+			return fmt.Errorf("auditor: encode finding %s: %w", f.FindingID, err)
+		}
+		at := f.DetectedAt
+		if f.ResolvedAt != nil {
+			at = *f.ResolvedAt
+		}
+		msgs = append(msgs, kafkago.Message{
+			Topic: s.cfg.Topics.Findings,
+			Key:   []byte(f.FindingID),
+			Value: b,
+			Headers: schemas.CloudEvent{ID: f.FindingID, Source: "/tollgate/auditor", Type: typ,
+				Time: at, Subject: f.Principal}.Headers(),
+		})
+	}
+	err := retry(ctx, s, "publishing findings", func() error { return s.producer.Produce(ctx, msgs...) })
+	if err == nil {
+		s.m.findings.Add(float64(len(msgs)))
+	}
+	return err
+}
+
+// sweep runs the time-based detections once and publishes what changed. A
+// failed sweep is logged and tried again at the next interval.
+func (s *Service) sweep(ctx context.Context) {
+	fs, err := s.a.Sweep(ctx, s.a.clock())
+	if err != nil {
+		s.m.sweepErrors.Inc()
+		s.log.Warn("auditor sweep failed", "err", err)
+		return
+	}
+	if len(fs) > 0 {
+		if err := s.publish(ctx, fs); err != nil {
+			s.log.Warn("publishing sweep findings", "err", err)
+		}
+	}
+}
+
+// sleep waits d or until ctx ends; false means ctx ended.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+type serviceMetrics struct {
+	records      prometheus.Counter
+	batches      prometheus.Counter
+	findings     prometheus.Counter
+	deadLetters  prometheus.Counter
+	sweepErrors  prometheus.Counter
+	retries      *prometheus.CounterVec
+	batchSeconds prometheus.Histogram
+	ready        prometheus.Gauge
+}
+
+func newServiceMetrics(reg prometheus.Registerer, log *slog.Logger) *serviceMetrics {
+	m := &serviceMetrics{
+		records: prometheus.NewCounter(prometheus.CounterOpts{Name: "tollgate_auditor_records_committed_total",
+			Help: "Lane records written to ClickHouse and committed."}),
+		batches: prometheus.NewCounter(prometheus.CounterOpts{Name: "tollgate_auditor_batches_committed_total",
+			Help: "Batches written, published and committed."}),
+		findings: prometheus.NewCounter(prometheus.CounterOpts{Name: "tollgate_auditor_findings_published_total",
+			Help: "Finding changes produced to the findings topic."}),
+		deadLetters: prometheus.NewCounter(prometheus.CounterOpts{Name: "tollgate_auditor_dead_letters_total",
+			Help: "Lane records sent to the dead-letter topic."}),
+		sweepErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "tollgate_auditor_sweep_errors_total",
+			Help: "Sweeps that failed and wait for the next interval."}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_auditor_retries_total",
+			Help: "Failed attempts retried with backoff, by operation."}, []string{"op"}),
+		batchSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tollgate_auditor_batch_commit_duration_seconds",
+			Help:    "Time from a batch's collection to its commit, retries included.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14)}),
+		ready: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tollgate_auditor_ready_bool",
+			Help: "1 while the consumer runs and ClickHouse accepts writes."}),
+	}
+	if reg == nil {
+		return m
+	}
+	for _, c := range []prometheus.Collector{m.records, m.batches, m.findings, m.deadLetters, m.sweepErrors, m.retries, m.batchSeconds, m.ready} {
+		if err := reg.Register(c); err != nil {
+			log.Warn("auditor service metrics not registered", "err", err)
+		}
+	}
+	return m
+}

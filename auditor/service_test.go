@@ -1,0 +1,816 @@
+package auditor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	kafkago "github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/tollgate-io/tollgate/internal/broker"
+	"github.com/tollgate-io/tollgate/internal/kafka"
+	"github.com/tollgate-io/tollgate/internal/registry"
+	"github.com/tollgate-io/tollgate/schemas"
+)
+
+// counterValue reads a counter's current value.
+func counterValue(c prometheus.Counter) float64 {
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		panic(err)
+	}
+	return m.GetCounter().GetValue()
+}
+
+// --- balancer over assignments -------------------------------------------
+
+func lanePartitions(topics []string, n int) []kafkago.Partition {
+	var out []kafkago.Partition
+	for _, t := range topics {
+		for i := range n {
+			out = append(out, kafkago.Partition{Topic: t, ID: i})
+		}
+	}
+	return out
+}
+
+func TestCoPartitionBalancerKeepsIndexTogether(t *testing.T) {
+	topics := kafka.TopicNames("t").LaneTopics()
+	for _, tc := range []struct{ members, partitions int }{{1, 3}, {2, 3}, {3, 3}, {4, 3}, {3, 12}, {5, 7}} {
+		var members []kafkago.GroupMember
+		for i := range tc.members {
+			// ids deliberately not in join order
+			members = append(members, kafkago.GroupMember{ID: fmt.Sprintf("m-%02d", (i*7)%tc.members), Topics: topics})
+		}
+		got := CoPartitionBalancer{}.AssignGroups(members, lanePartitions(topics, tc.partitions))
+		owner := map[int]string{}
+		seen := map[string]bool{}
+		perMember := map[string]int{}
+		for m, byTopic := range got {
+			for topic, ps := range byTopic {
+				for _, p := range ps {
+					key := fmt.Sprintf("%s/%d", topic, p)
+					if seen[key] {
+						t.Fatalf("%+v: %s assigned twice", tc, key)
+					}
+					seen[key] = true
+					if o, ok := owner[p]; ok && o != m {
+						t.Fatalf("%+v: index %d on both %s and %s", tc, p, o, m)
+					}
+					owner[p] = m
+					perMember[m]++
+				}
+			}
+		}
+		if len(seen) != len(topics)*tc.partitions {
+			t.Fatalf("%+v: %d of %d partitions assigned", tc, len(seen), len(topics)*tc.partitions)
+		}
+		// Balanced by index: no member owns more than ceil(n/m) indexes.
+		most := (tc.partitions + tc.members - 1) / tc.members
+		for m, n := range perMember {
+			if n/len(topics) > most {
+				t.Fatalf("%+v: member %s owns %d indexes, at most %d expected", tc, m, n/len(topics), most)
+			}
+		}
+		// Deterministic: the same input gives the same output.
+		slices.Reverse(members)
+		if again := (CoPartitionBalancer{}).AssignGroups(members, lanePartitions(topics, tc.partitions)); fmt.Sprint(again) != fmt.Sprint(got) {
+			t.Fatalf("%+v: assignment depends on member order:\n%v\n%v", tc, got, again)
+		}
+	}
+}
+
+func TestCoPartitionBalancerSkipsUnsubscribedMember(t *testing.T) {
+	topics := []string{"a", "b"}
+	members := []kafkago.GroupMember{{ID: "1", Topics: []string{"a"}}, {ID: "2", Topics: topics}}
+	got := CoPartitionBalancer{}.AssignGroups(members, lanePartitions(topics, 2))
+	if len(got["1"]["b"]) != 0 {
+		t.Fatalf("member 1 got partitions of a topic it does not read: %v", got)
+	}
+	if !slices.Equal(got["2"]["b"], []int{0, 1}) || !slices.Equal(got["1"]["a"], []int{0}) || !slices.Equal(got["2"]["a"], []int{1}) {
+		t.Fatalf("assignment %v", got)
+	}
+}
+
+func TestCheckCoPartitioned(t *testing.T) {
+	if err := CheckCoPartitioned(map[string]int{"a": 3, "b": 3, "c": 3}); err != nil {
+		t.Fatalf("equal counts refused: %v", err)
+	}
+	err := CheckCoPartitioned(map[string]int{"a": 3, "b": 4, "c": 3})
+	if !errors.Is(err, ErrNotCoPartitioned) || !strings.Contains(err.Error(), "b has 4 partitions") {
+		t.Fatalf("unequal counts: %v", err)
+	}
+}
+
+// --- in-process stack -----------------------------------------------------
+
+// bounded bounds a whole integration test; it is a guard against a hang,
+// not a timing assertion.
+func bounded(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+type stack struct {
+	t        *testing.T
+	b        *broker.Broker
+	kcfg     kafka.Config
+	topics   kafka.Topics
+	codec    *schemas.Codec
+	producer *kafka.Producer
+}
+
+// newStack starts a broker and a registry, creates the topics under prefix
+// with partitions each and registers the schemas.
+func newStack(t *testing.T, partitions int) *stack {
+	t.Helper()
+	ctx := bounded(t)
+	b := broker.StartForTest(t)
+	reg := registry.StartForTest(t)
+	kcfg := kafka.Config{Brokers: b.Brokers(), TopicPrefix: "tg", Partitions: partitions, BatchTimeout: kafka.Duration(time.Millisecond)}
+	kcfg.ApplyDefaults()
+	if err := kafka.CreateTopics(ctx, kcfg, kcfg.TopicPlan()...); err != nil {
+		t.Fatalf("create topics: %v", err)
+	}
+	cl, err := sr.NewClient(sr.URLs(reg.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	codec, err := schemas.NewCodec(cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	topics := kafka.TopicNames(kcfg.TopicPrefix)
+	for _, lane := range topics.LaneTopics() {
+		if _, err := codec.Register(ctx, lane, &schemas.RoutedEvent{}); err != nil {
+			t.Fatalf("register %s: %v", lane, err)
+		}
+	}
+	if _, err := codec.Register(ctx, topics.Findings, &schemas.Finding{}); err != nil {
+		t.Fatalf("register findings: %v", err)
+	}
+	p, err := kafka.NewProducer(kcfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	return &stack{t: t, b: b, kcfg: kcfg, topics: topics, codec: codec, producer: p}
+}
+
+// produce writes events to their lane topics as the router does: key the
+// subject principal, CloudEvents headers, Avro RoutedEvent.
+func (s *stack) produce(ctx context.Context, evs ...schemas.RoutedEvent) {
+	s.t.Helper()
+	msgs := make([]kafkago.Message, len(evs))
+	for i := range evs {
+		b, err := s.codec.Encode(&evs[i])
+		if err != nil {
+			s.t.Fatalf("encode: %v", err)
+		}
+		e := &evs[i].Event
+		msgs[i] = kafkago.Message{Topic: s.topics.Lane(string(evs[i].Decision.Lane)), Key: []byte(e.Key()), Value: b,
+			Headers: schemas.CloudEvent{ID: e.EventID, Source: "/tollgate/router", Type: schemas.TypeName(schemas.NameRoutedEvent),
+				Time: e.OccurredAt, Subject: e.Key()}.Headers()}
+	}
+	if err := s.producer.Produce(ctx, msgs...); err != nil {
+		s.t.Fatalf("produce %d lane records: %v", len(msgs), err)
+	}
+}
+
+func (s *stack) serviceConfig(group string) ServiceConfig {
+	return ServiceConfig{Kafka: s.kcfg, Group: group, Topics: s.topics, BatchSize: 50, FlushInterval: 100 * time.Millisecond,
+		SweepInterval: time.Hour, RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond, DrainTimeout: 5 * time.Second}
+}
+
+// newTestAuditor returns an Auditor over store (migrated) with the scenario
+// configuration and a clock fixed at t0.
+func newTestAuditor(t testing.TB, store Store) *Auditor {
+	t.Helper()
+	if _, err := Migrate(context.Background(), store, MigrateOptions{}); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	cfg := DefaultConfig()
+	cfg.SoDPairs = [][2]string{{"ap-invoice-create", "ap-invoice-approve"}}
+	cfg.BreakGlassAccounts = []string{"breakglass-01@corp.example"}
+	cfg.PrivilegedEntitlements = []string{"prod-deployers"}
+	a, err := New(store, cfg, Options{Clock: func() time.Time { return t0 }, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// runningService runs svc until the test ends and returns a function that
+// stops it and returns Run's error.
+func runningService(t *testing.T, svc *Service) (stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() { cancel(); err = <-done })
+		return err
+	}
+	t.Cleanup(func() { _ = stop() })
+	return stop
+}
+
+// eventually polls cond every 50 ms until it returns nil or ctx ends, then
+// fails with cond's last error.
+func eventually(ctx context.Context, t *testing.T, what string, cond func() error) {
+	t.Helper()
+	var last error
+	for {
+		if last = cond(); last == nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s: %v", what, last)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func countOf(ctx context.Context, store Store, q string) (int64, error) {
+	rows, err := store.Query(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	return rows[0].Int("n"), nil
+}
+
+// expectEvents waits until events holds n distinct event ids.
+func expectEvents(ctx context.Context, t *testing.T, store Store, n int) {
+	t.Helper()
+	eventually(ctx, t, "events in ClickHouse", func() error {
+		got, err := countOf(ctx, store, "SELECT toInt64(uniqExact(event_id)) AS n FROM events")
+		if err != nil {
+			return err
+		}
+		if got != int64(n) {
+			return fmt.Errorf("%d distinct event ids, want %d", got, n)
+		}
+		return nil
+	})
+}
+
+// findingKey identifies a finding's state for comparison across runs.
+func findingKey(f schemas.Finding) string {
+	ids := slices.Clone(f.EventIDs)
+	slices.Sort(ids)
+	return fmt.Sprintf("%s %s %s %s %v", f.FindingID, f.Kind, f.Principal, f.Status, ids)
+}
+
+func openFindings(ctx context.Context, t *testing.T, a *Auditor) []string {
+	t.Helper()
+	fs, err := a.Findings(ctx, FindingFilter{Status: schemas.FindingOpen})
+	if err != nil {
+		t.Fatalf("findings: %v", err)
+	}
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = findingKey(f)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// serviceScenario plants violations across many principals, so that the
+// records spread over every partition, plus clean and late-resolved access.
+func serviceScenario() []schemas.RoutedEvent {
+	h := &harness{}
+	carol, dave, gina := human("carol@corp.example"), human("dave@corp.example"), human("gina@corp.example")
+	svc := nhiP("svc-billing")
+	withSubject := func(e schemas.RoutedEvent) schemas.RoutedEvent {
+		// as ingest does for ticket events: the subject is who it is for
+		e.Event.Subject = e.Event.Ticket.RequestedFor
+		return e
+	}
+	cred := h.ev(schemas.ActionCredentialCreate, t0, schemas.LaneNHI, admin, svc, nil)
+	cred.Event.Credential = &schemas.Credential{ID: "key-1", Kind: schemas.CredentialAccessKey}
+	mfaReq := withSubject(h.tk(schemas.ActionTicketApproved, t0.Add(-time.Hour), approvedRequest("CHG0300", dave, "prod-deployers", bob)))
+	mfaReq.Event.Ticket.Kind = schemas.TicketChange
+	evs := []schemas.RoutedEvent{
+		// UNTICKETED + OVER_BROAD for alice
+		h.ev(schemas.ActionAccessGrant, t0, schemas.LaneServiceDesk, admin, alice, group("Super Administrator", schemas.PrivilegeAdmin)),
+		// HELPDESK_PATH for bob
+		withSubject(h.tk(schemas.ActionTicketOpened, t0.Add(-time.Hour), schemas.Ticket{ID: "INC0100", Kind: schemas.TicketIncident, State: "new",
+			Approval: schemas.ApprovalNotRequired, RequestedFor: bob})),
+		h.ev(schemas.ActionAccessGrant, t0, schemas.LaneHelpDesk, admin, bob, group("vpn-users", schemas.PrivilegeRead), "INC0100"),
+		// SELF_APPROVED + MISSING_LIFECYCLE for carol
+		withSubject(h.tk(schemas.ActionTicketApproved, t0.Add(-time.Hour), schemas.Ticket{ID: "RITM0200", Kind: schemas.TicketServiceRequest,
+			State: "approved", Approval: schemas.ApprovalApproved, Approver: carol, Requester: carol, RequestedFor: carol, RequestedEntitlement: str("crm-users")})),
+		h.ev(schemas.ActionAccessGrant, t0, schemas.LaneServiceDesk, admin, carol, group("crm-users", schemas.PrivilegeRead), "RITM0200"),
+		// MFA_RESET_THEN_PRIVILEGE for dave, across the help-desk and service-desk lanes
+		h.ev(schemas.ActionMFAReset, t0, schemas.LaneHelpDesk, dave, dave, nil),
+		mfaReq,
+		h.ev(schemas.ActionAccessGrant, t0.Add(3*time.Hour), schemas.LaneServiceDesk, admin, dave,
+			&schemas.Entitlement{ID: "prod-deployers", Name: "prod-deployers", Kind: schemas.EntitlementRole, Privilege: schemas.PrivilegeWrite, System: "aws"}, "CHG0300"),
+		// NHI_NO_OWNER for the service account
+		cred,
+		// gina: granted without ticket, approved 30 min later: resolves
+		h.ev(schemas.ActionAccessGrant, t0, schemas.LaneServiceDesk, admin, gina, group("finance-readers", schemas.PrivilegeRead)),
+		withSubject(h.tk(schemas.ActionTicketApproved, t0.Add(30*time.Minute), approvedRequest("RITM0700", gina, "finance-readers", bob))),
+	}
+	// Clean, ticketed access and sign-ins of more people, to fill every partition.
+	for i := range 12 {
+		p := human(fmt.Sprintf("user%02d@corp.example", i))
+		ritm := fmt.Sprintf("RITM1%03d", i)
+		evs = append(evs,
+			withSubject(h.tk(schemas.ActionTicketApproved, t0.Add(-2*time.Hour), approvedRequest(ritm, p, "wiki-editors", bob))),
+			h.ev(schemas.ActionAccessGrant, t0, schemas.LaneServiceDesk, admin, p, group("wiki-editors", schemas.PrivilegeWrite), ritm),
+			h.ev(schemas.ActionSignIn, t0, schemas.LaneObserve, p, p, nil))
+	}
+	return evs
+}
+
+// referenceFindings writes evs in one batch through a plain Auditor and
+// returns its open findings: what any number of replicas must agree on.
+func referenceFindings(t *testing.T, evs []schemas.RoutedEvent) []string {
+	t.Helper()
+	a := newTestAuditor(t, newStore(t))
+	if _, err := a.WriteBatch(context.Background(), evs); err != nil {
+		t.Fatalf("reference batch: %v", err)
+	}
+	return openFindings(context.Background(), t, a)
+}
+
+func kindsOf(keys []string) []string {
+	var out []string
+	for _, k := range keys {
+		f := strings.Fields(k)
+		out = append(out, f[1]+" "+f[2])
+	}
+	sort.Strings(out)
+	return out
+}
+
+// readFindingsTopic reads the findings topic until the latest state per
+// finding id equals want (keys as findingKey); it also checks the headers.
+func (s *stack) readFindingsTopic(ctx context.Context, t *testing.T, want map[string]string) int {
+	t.Helper()
+	r, err := kafka.NewReader(s.kcfg, "findings-check", []string{s.topics.Findings})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	got := map[string]string{}
+	n := 0
+	for fmt.Sprint(got) != fmt.Sprint(want) {
+		m, err := r.FetchMessage(ctx)
+		if err != nil {
+			t.Fatalf("findings topic: %v\n got  %v\n want %v", err, got, want)
+		}
+		n++
+		var f schemas.Finding
+		if err := s.codec.Decode(ctx, m.Value, &f); err != nil {
+			t.Fatalf("decode finding: %v", err)
+		}
+		ce := schemas.ParseHeaders(m.Headers)
+		if string(m.Key) != f.FindingID || ce.ID != f.FindingID || ce.Type != "tollgate.v1.Finding" || ce.Subject != f.Principal {
+			t.Fatalf("finding record key %q headers %+v for %+v", m.Key, ce, f)
+		}
+		got[f.FindingID] = findingKey(f)
+	}
+	return n
+}
+
+func TestServiceEndToEnd(t *testing.T) {
+	ctx := bounded(t)
+	s := newStack(t, 3)
+	evs := serviceScenario()
+	want := referenceFindings(t, evs)
+	wantKinds := []string{
+		KindHelpdeskPathAccess + " " + bob.ID, KindMFAResetThenPrivilege + " dave@corp.example", KindMissingLifecycle + " carol@corp.example",
+		KindNHINoOwner + " svc-billing", KindOverBroadGrant + " " + alice.ID, KindSelfApproved + " carol@corp.example",
+		KindUnticketedAccessChange + " " + alice.ID,
+	}
+	sort.Strings(wantKinds)
+	if got := kindsOf(want); !slices.Equal(got, wantKinds) {
+		t.Fatalf("reference scenario raises\n %q\nwant\n %q", got, wantKinds)
+	}
+
+	store := newStore(t)
+	a := newTestAuditor(t, store)
+	reg := prometheus.NewRegistry()
+	svc := NewService(s.serviceConfig("auditor"), a, s.codec, s.producer, reg, nil)
+	if err := svc.Ready(ctx); !errors.Is(err, ErrNotRunning) {
+		t.Fatalf("Ready before Run = %v, want ErrNotRunning", err)
+	}
+	stop := runningService(t, svc)
+	s.produce(ctx, evs...)
+	expectEvents(ctx, t, store, len(evs))
+	eventually(ctx, t, "findings of the scenario", func() error {
+		if got := openFindings(ctx, t, a); !slices.Equal(got, want) {
+			return fmt.Errorf("open findings\n got  %q\n want %q", got, want)
+		}
+		return nil
+	})
+	if err := svc.Ready(ctx); err != nil {
+		t.Fatalf("Ready while running: %v", err)
+	}
+	// The topic carries the same latest state per finding as the table.
+	all, err := a.Findings(ctx, FindingFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest := map[string]string{}
+	for _, f := range all {
+		latest[f.FindingID] = findingKey(f)
+	}
+	s.readFindingsTopic(ctx, t, latest)
+	eventually(ctx, t, "every record committed", func() error {
+		if got := counterValue(svc.m.records); got != float64(len(evs)) {
+			return fmt.Errorf("%v records committed, want %d", got, len(evs))
+		}
+		return nil
+	})
+
+	// Delivering every event a second time changes no count and no finding.
+	h := &harness{t: t, s: store}
+	before := h.viewCounts()
+	published := counterValue(svc.m.findings)
+	s.produce(ctx, evs...)
+	eventually(ctx, t, "duplicates committed", func() error {
+		if got := counterValue(svc.m.records); got != float64(2*len(evs)) {
+			return fmt.Errorf("%v records committed, want %d", got, 2*len(evs))
+		}
+		return nil
+	})
+	if after := h.viewCounts(); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatalf("duplicate delivery changed counts:\n before %v\n after  %v", before, after)
+	}
+	if got := counterValue(svc.m.findings); got != published {
+		t.Fatalf("duplicate delivery published %v more findings", got-published)
+	}
+	if got := openFindings(ctx, t, a); !slices.Equal(got, want) {
+		t.Fatalf("open findings after duplicates\n got  %q\n want %q", got, want)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("Run returned %v after cancel", err)
+	}
+	if err := svc.Ready(ctx); !errors.Is(err, ErrNotRunning) {
+		t.Fatalf("Ready after stop = %v, want ErrNotRunning", err)
+	}
+}
+
+func TestServiceDeadLettersBadRecords(t *testing.T) {
+	ctx := bounded(t)
+	s := newStack(t, 3)
+	store := newStore(t)
+	a := newTestAuditor(t, store)
+	svc := NewService(s.serviceConfig("auditor"), a, s.codec, s.producer, nil, nil)
+	runningService(t, svc)
+	h := &harness{}
+	good := h.ev(schemas.ActionSignIn, t0, schemas.LaneObserve, alice, alice, nil)
+	invalid := h.ev(schemas.ActionSignIn, time.Time{}, schemas.LaneObserve, bob, bob, nil) // no occurred_at
+	s.produce(ctx, good, invalid)
+	garbage := kafkago.Message{Topic: s.topics.Lane("observe"), Key: []byte("x"), Value: []byte("not avro")}
+	if err := s.producer.Produce(ctx, garbage); err != nil {
+		t.Fatal(err)
+	}
+	expectEvents(ctx, t, store, 1)
+	r, err := kafka.NewReader(s.kcfg, "dlq-check", []string{s.topics.DLQ})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	reasons := map[string]string{}
+	for len(reasons) < 2 {
+		m, err := r.FetchMessage(ctx)
+		if err != nil {
+			t.Fatalf("dlq: %v (have %v)", err, reasons)
+		}
+		hs := map[string]string{}
+		for _, hd := range m.Headers {
+			hs[hd.Key] = string(hd.Value)
+		}
+		if hs[kafka.DLQHeaderStage] != DLQStage || hs[kafka.DLQHeaderTopic] != s.topics.Lane("observe") {
+			t.Fatalf("dead letter headers %v", hs)
+		}
+		reasons[string(m.Key)] = hs[kafka.DLQHeaderError]
+	}
+	if !strings.Contains(reasons["x"], "magic") || !strings.Contains(reasons[bob.ID], "occurred_at") {
+		t.Fatalf("dead-letter reasons %q", reasons)
+	}
+	eventually(ctx, t, "dead-lettered records committed", func() error {
+		if c := s.committed(ctx, t, "auditor"); c != 3 {
+			return fmt.Errorf("%d committed, want 3", c)
+		}
+		return nil
+	})
+}
+
+// committedOffsets returns the group's committed offset per lane topic and
+// partition (absent when none).
+func (s *stack) committedOffsets(ctx context.Context, t *testing.T, group string) map[string]map[int]int64 {
+	t.Helper()
+	cl := &kafkago.Client{Addr: kafkago.TCP(s.kcfg.Brokers...)}
+	req := &kafkago.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{}}
+	for _, lane := range s.topics.LaneTopics() {
+		for p := range s.kcfg.Partitions {
+			req.Topics[lane] = append(req.Topics[lane], p)
+		}
+	}
+	resp, err := cl.OffsetFetch(ctx, req)
+	if err != nil {
+		t.Fatalf("offset fetch: %v", err)
+	}
+	out := map[string]map[int]int64{}
+	for topic, ps := range resp.Topics {
+		for _, p := range ps {
+			if p.Error != nil {
+				t.Fatalf("offset fetch %s/%d: %v", topic, p.Partition, p.Error)
+			}
+			if p.CommittedOffset >= 0 {
+				if out[topic] == nil {
+					out[topic] = map[int]int64{}
+				}
+				out[topic][p.Partition] = p.CommittedOffset
+			}
+		}
+	}
+	return out
+}
+
+func (s *stack) committed(ctx context.Context, t *testing.T, group string) int64 {
+	var n int64
+	for _, ps := range s.committedOffsets(ctx, t, group) {
+		for _, o := range ps {
+			n += o
+		}
+	}
+	return n
+}
+
+// eventIDsBelow reads topic/partition from offset 0 up to end (exclusive)
+// and returns the event ids of those records.
+func (s *stack) eventIDsBelow(ctx context.Context, t *testing.T, topic string, partition int, end int64) []string {
+	t.Helper()
+	r := kafkago.NewReader(kafkago.ReaderConfig{Brokers: s.kcfg.Brokers, Topic: topic, Partition: partition, MaxWait: 250 * time.Millisecond})
+	defer r.Close()
+	var out []string
+	for off := int64(0); off < end; off++ {
+		m, err := r.ReadMessage(ctx)
+		if err != nil {
+			t.Fatalf("read %s/%d@%d: %v", topic, partition, off, err)
+		}
+		var ev schemas.RoutedEvent
+		if err := s.codec.Decode(ctx, m.Value, &ev); err != nil {
+			t.Fatalf("decode %s/%d@%d: %v", topic, partition, m.Offset, err)
+		}
+		out = append(out, ev.Event.EventID)
+	}
+	return out
+}
+
+// faultyStore fails every call while down, like a stopped ClickHouse.
+type faultyStore struct {
+	Store
+	down     atomic.Bool
+	failures atomic.Int64
+}
+
+var errClickHouseDown = errors.New("test: clickhouse is down (connection refused)")
+
+func (f *faultyStore) fail() error {
+	if f.down.Load() {
+		f.failures.Add(1)
+		return errClickHouseDown
+	}
+	return nil
+}
+
+func (f *faultyStore) Exec(ctx context.Context, q string) error {
+	if err := f.fail(); err != nil {
+		return err
+	}
+	return f.Store.Exec(ctx, q)
+}
+
+func (f *faultyStore) Query(ctx context.Context, q string) ([]Row, error) {
+	if err := f.fail(); err != nil {
+		return nil, err
+	}
+	return f.Store.Query(ctx, q)
+}
+
+func (f *faultyStore) Insert(ctx context.Context, table string, columns []string, rows [][]any) error {
+	if err := f.fail(); err != nil {
+		return err
+	}
+	return f.Store.Insert(ctx, table, columns, rows)
+}
+
+func signIns(h *harness, from, n int) []schemas.RoutedEvent {
+	var out []schemas.RoutedEvent
+	for i := from; i < from+n; i++ {
+		p := human(fmt.Sprintf("u%03d@corp.example", i))
+		lane := schemas.LaneObserve
+		if i%3 == 0 {
+			lane = schemas.LaneHelpDesk
+		}
+		out = append(out, h.ev(schemas.ActionSignIn, t0, lane, p, p, nil))
+	}
+	return out
+}
+
+func TestServiceSurvivesClickHouseOutage(t *testing.T) {
+	ctx := bounded(t)
+	s := newStack(t, 3)
+	base := newStore(t)
+	store := &faultyStore{Store: base}
+	a := newTestAuditor(t, store)
+	svc := NewService(s.serviceConfig("auditor"), a, s.codec, s.producer, nil, nil)
+	runningService(t, svc)
+	h := &harness{}
+	first := signIns(h, 0, 40)
+	s.produce(ctx, first...)
+	expectEvents(ctx, t, base, len(first))
+
+	store.down.Store(true)
+	second := signIns(h, 40, 60)
+	s.produce(ctx, second...)
+	eventually(ctx, t, "outage noticed", func() error {
+		if store.failures.Load() < 5 {
+			return fmt.Errorf("%d failed calls so far", store.failures.Load())
+		}
+		if err := svc.Ready(ctx); err == nil {
+			return errors.New("Ready is nil while ClickHouse is down")
+		}
+		return nil
+	})
+	// While down: every committed record is in events.
+	stored := map[string]bool{}
+	rows, err := base.Query(ctx, "SELECT DISTINCT event_id FROM events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		stored[r.String("event_id")] = true
+	}
+	var committed int64
+	for topic, ps := range s.committedOffsets(ctx, t, "auditor") {
+		for p, end := range ps {
+			committed += end
+			for _, id := range s.eventIDsBelow(ctx, t, topic, p, end) {
+				if !stored[id] {
+					t.Fatalf("offset of %s/%d committed to %d but %s is not in events", topic, p, end, id)
+				}
+			}
+		}
+	}
+	if committed > int64(len(first)) {
+		t.Fatalf("committed %d records while only %d were written", committed, len(first))
+	}
+	t.Logf("during the outage: %d failed calls, %d records committed, Ready: %v", store.failures.Load(), committed, svc.Ready(ctx))
+
+	store.down.Store(false)
+	total := len(first) + len(second)
+	expectEvents(ctx, t, base, total)
+	eventually(ctx, t, "offsets committed after recovery", func() error {
+		if c := s.committed(ctx, t, "auditor"); c != int64(total) {
+			return fmt.Errorf("%d committed, want %d", c, total)
+		}
+		return svc.Ready(ctx)
+	})
+	dups, err := countOf(ctx, base, "SELECT toInt64(count()) AS n FROM (SELECT event_id FROM events FINAL GROUP BY event_id HAVING count() > 1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := countOf(ctx, base, "SELECT toInt64(count()) AS n FROM events FINAL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dups != 0 || n != int64(total) {
+		t.Fatalf("events FINAL holds %d rows, %d event ids more than once; want %d rows each once", n, dups, total)
+	}
+}
+
+// describeAssignments returns member id → topic → partitions of group.
+func (s *stack) describeAssignments(ctx context.Context, t *testing.T, group string) map[string]map[string][]int {
+	t.Helper()
+	cl := &kafkago.Client{Addr: kafkago.TCP(s.kcfg.Brokers...)}
+	resp, err := cl.DescribeGroups(ctx, &kafkago.DescribeGroupsRequest{GroupIDs: []string{group}})
+	if err != nil {
+		t.Fatalf("describe group: %v", err)
+	}
+	out := map[string]map[string][]int{}
+	for _, g := range resp.Groups {
+		if g.GroupState != "Stable" {
+			continue
+		}
+		for _, m := range g.Members {
+			out[m.MemberID] = map[string][]int{}
+			for _, a := range m.MemberAssignments.Topics {
+				out[m.MemberID][a.Topic] = a.Partitions
+			}
+		}
+	}
+	return out
+}
+
+func TestTwoReplicasAgreeWithOne(t *testing.T) {
+	ctx := bounded(t)
+	evs := serviceScenario()
+	want := referenceFindings(t, evs)
+
+	// One replica.
+	single := newStack(t, 3)
+	oneStore := newStore(t)
+	one := newTestAuditor(t, oneStore)
+	runningService(t, NewService(single.serviceConfig("auditor"), one, single.codec, single.producer, nil, nil))
+	single.produce(ctx, evs...)
+	expectEvents(ctx, t, oneStore, len(evs))
+
+	// Two replicas in one group over another broker and database; the
+	// scenario is produced only once both hold partitions.
+	pair := newStack(t, 3)
+	twoStore := newStore(t)
+	var svcs []*Service
+	for range 2 {
+		svc := NewService(pair.serviceConfig("auditor"), newTestAuditor(t, twoStore), pair.codec, pair.producer, prometheus.NewRegistry(), nil)
+		svcs = append(svcs, svc)
+		runningService(t, svc)
+	}
+	eventually(ctx, t, "both replicas assigned", func() error {
+		as := pair.describeAssignments(ctx, t, "auditor")
+		if len(as) != 2 {
+			return fmt.Errorf("assignments %v", as)
+		}
+		for m, byTopic := range as {
+			if len(byTopic) != len(kafka.Lanes) {
+				return fmt.Errorf("member %s reads %v", m, byTopic)
+			}
+			var first []int
+			for _, ps := range byTopic {
+				if first == nil {
+					first = ps
+				}
+				if len(ps) == 0 || !slices.Equal(ps, first) {
+					return fmt.Errorf("member %s not co-partitioned: %v", m, byTopic)
+				}
+			}
+		}
+		return nil
+	})
+	pair.produce(ctx, evs...)
+	expectEvents(ctx, t, twoStore, len(evs))
+	eventually(ctx, t, "both replicas committed the scenario", func() error {
+		var total float64
+		for i, svc := range svcs {
+			n := counterValue(svc.m.records)
+			if n == 0 {
+				return fmt.Errorf("replica %d processed nothing", i)
+			}
+			total += n
+		}
+		if total != float64(len(evs)) {
+			return fmt.Errorf("%v records committed, want %d", total, len(evs))
+		}
+		return nil
+	})
+	gotOne := openFindings(ctx, t, one)
+	gotTwo := openFindings(ctx, t, newTestAuditor(t, twoStore))
+	if !slices.Equal(gotOne, want) || !slices.Equal(gotTwo, want) {
+		t.Fatalf("open findings differ\n one replica  %q\n two replicas %q\n reference    %q", gotOne, gotTwo, want)
+	}
+}
+
+func TestServiceRefusesUnequalPartitions(t *testing.T) {
+	ctx := bounded(t)
+	s := newStack(t, 3)
+	extra := kafka.TopicSpec{Name: "other.lane.nhi", Partitions: 4}
+	topics := kafka.TopicNames("other")
+	specs := []kafka.TopicSpec{extra}
+	for _, l := range topics.LaneTopics() {
+		if l != extra.Name {
+			specs = append(specs, kafka.TopicSpec{Name: l, Partitions: 3})
+		}
+	}
+	if err := kafka.CreateTopics(ctx, s.kcfg, specs...); err != nil {
+		t.Fatal(err)
+	}
+	cfg := s.serviceConfig("auditor")
+	cfg.Topics = topics
+	svc := NewService(cfg, newTestAuditor(t, newStore(t)), s.codec, s.producer, nil, nil)
+	err := svc.Run(ctx)
+	if !errors.Is(err, ErrNotCoPartitioned) || !strings.Contains(err.Error(), "other.lane.nhi has 4 partitions") {
+		t.Fatalf("Run over unequal lane topics = %v", err)
+	}
+}
