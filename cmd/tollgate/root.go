@@ -62,15 +62,15 @@ func newRoot() *cobra.Command {
 	pf.StringVar(&g.logFormat, "log-format", "", "json or text")
 	root.AddCommand(
 		newUpCmd(g),
-		newServiceCmd(g, "ingest", "Run the HTTP receivers: normalize vendor events and produce them to Kafka"),
+		newIngestCmd(g),
 		newServiceCmd(g, "router", "Classify events with the policy and route them to lane topics"),
 		newServiceCmd(g, "auditor", "Write routed events to ClickHouse, correlate tickets and raise findings"),
 		newTopicsCmd(g),
 		newSchemasCmd(g),
 		newConfigCmd(g),
 		notBuilt("migrate", "Apply the ClickHouse migrations"),
-		notBuilt("policy", "Test, explain and replay routing policies"),
-		notBuilt("send", "Post payload files to a running ingest"),
+		newPolicyCmd(g),
+		newSendCmd(),
 		notBuilt("gen", "Generate synthetic identity operations"),
 		notBuilt("findings", "List findings"),
 		notBuilt("query", "Run a read-only SQL query against the audit store"),

@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tollgate-io/tollgate/internal/app"
-	"github.com/tollgate-io/tollgate/internal/kafka"
 )
 
 func newUpCmd(g *globals) *cobra.Command {
@@ -40,23 +40,21 @@ func newUpCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer stack.Close()
-			codec, srClient, err := app.NewCodec(cfg.Registry)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
-			defer cancel()
-			if _, err := app.RegisterSchemas(ctx, codec, kafka.TopicNames(cfg.Kafka.TopicPrefix)); err != nil {
-				return err
-			}
 			admin := app.NewAdmin()
-			admin.AddCheck("kafka", func(ctx context.Context) error { return kafka.Ping(ctx, cfg.Kafka) })
-			admin.AddCheck("schema_registry", app.RegistryCheck(srClient))
+			deps, err := app.NewDeps(cmd.Context(), cfg, log, admin)
+			if err != nil {
+				ln.Close()
+				return err
+			}
+			defer deps.Producer.Close()
 			admin.AddCheck("clickhouse", func(ctx context.Context) error { return stack.Engine.Exec(ctx, "SELECT 1") })
 
 			group := app.NewGroup(log, cfg.ShutdownTimeout.D())
 			group.OnDrain(admin.Drain)
-			group.AddHTTP("ingest", ln, admin.Handler())
+			group.AddHTTP("ingest", ln, app.IngestHandler(deps))
+			if err := app.AddRawConsumer(cmd.Context(), group, deps); err != nil {
+				return err
+			}
 			log.Info("tollgate up", "startup", time.Since(start).String())
 			fmt.Fprintf(os.Stderr, `
 tollgate is up (started in %s)
@@ -71,7 +69,7 @@ Try:
   tollgate schemas register
 Ctrl-C stops everything cleanly.
 `, time.Since(start).Round(time.Millisecond), stack.Broker.Addr(), stack.Registry.URL(), cfg.ClickHouse.Embedded.DataDir,
-				ln.Addr(), cfg.Up.DataDir, ln.Addr())
+				dialable(ln.Addr().String()), cfg.Up.DataDir, dialable(ln.Addr().String()))
 			return group.Run()
 		},
 	}
@@ -80,6 +78,45 @@ Ctrl-C stops everything cleanly.
 	f.StringVar(&kafkaAddr, "kafka-addr", "", "embedded Kafka listen address (default 127.0.0.1:9092)")
 	f.StringVar(&registryAddr, "registry-addr", "", "embedded Schema Registry listen address (default 127.0.0.1:8081)")
 	f.StringVar(&listen, "listen", "", "ingest HTTP listen address (default :8080)")
+	return cmd
+}
+
+func newIngestCmd(g *globals) *cobra.Command {
+	var listen string
+	cmd := &cobra.Command{
+		Use:   "ingest",
+		Short: "Run the HTTP receivers: normalize vendor events and produce them to Kafka",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var sets []string
+			if listen != "" {
+				sets = append(sets, "ingest.listen="+listen)
+			}
+			cfg, log, err := g.load(sets...)
+			if err != nil {
+				return err
+			}
+			ln, err := app.Listen("ingest", cfg.Ingest.Listen)
+			if err != nil {
+				return err
+			}
+			admin := app.NewAdmin()
+			deps, err := app.NewDeps(cmd.Context(), cfg, log, admin)
+			if err != nil {
+				ln.Close()
+				return err
+			}
+			defer deps.Producer.Close()
+			group := app.NewGroup(log, cfg.ShutdownTimeout.D())
+			group.OnDrain(admin.Drain)
+			group.AddHTTP("ingest", ln, app.IngestHandler(deps))
+			if err := app.AddRawConsumer(cmd.Context(), group, deps); err != nil {
+				return err
+			}
+			return group.Run()
+		},
+	}
+	cmd.Flags().StringVar(&listen, "listen", "", "HTTP listen address (default :8080)")
 	return cmd
 }
 
@@ -92,4 +129,16 @@ func newServiceCmd(g *globals, name, short string) *cobra.Command {
 			return fmt.Errorf("%s: %w", name, errNotBuilt)
 		},
 	}
+}
+
+// dialable turns a wildcard listen address into one a person can paste into curl.
+func dialable(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }

@@ -52,7 +52,7 @@ func StartStack(ctx context.Context, cfg *Config, log *slog.Logger) (*Stack, err
 	b, err := broker.Start(broker.Options{
 		Addr:    cfg.Up.KafkaAddr,
 		DataDir: filepath.Join(dir, "kafka"),
-		Logger:  log.With("component", "broker"),
+		Logger:  log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("kafka broker: %w", err)
@@ -61,7 +61,7 @@ func StartStack(ctx context.Context, cfg *Config, log *slog.Logger) (*Stack, err
 	reg, err := registry.Start(registry.Options{
 		Addr:    cfg.Up.RegistryAddr,
 		DataDir: dir,
-		Logger:  log.With("component", "registry"),
+		Logger:  log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("schema registry: %w", err)

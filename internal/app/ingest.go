@@ -1,0 +1,70 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/tollgate-io/tollgate/ingest"
+	"github.com/tollgate-io/tollgate/internal/kafka"
+	"github.com/tollgate-io/tollgate/schemas"
+)
+
+// Deps are the connections a service shares with the others in the same process.
+type Deps struct {
+	Config   *Config
+	Log      *slog.Logger
+	Admin    *Admin
+	Codec    *schemas.Codec
+	Producer *kafka.Producer
+	Topics   kafka.Topics
+}
+
+// NewDeps connects to the registry (registering or verifying every schema, refusing to run
+// on an incompatible one), builds the shared producer and the readiness checks of Kafka and
+// the registry.
+func NewDeps(ctx context.Context, cfg *Config, log *slog.Logger, admin *Admin) (*Deps, error) {
+	codec, srClient, err := NewCodec(cfg.Registry)
+	if err != nil {
+		return nil, err
+	}
+	topics := kafka.TopicNames(cfg.Kafka.TopicPrefix)
+	rctx, cancel := context.WithTimeout(ctx, cfg.Registry.Timeout.D()*3)
+	defer cancel()
+	if _, err := RegisterSchemas(rctx, codec, topics); err != nil {
+		return nil, err
+	}
+	prod, err := kafka.NewProducer(cfg.Kafka, admin.Registry)
+	if err != nil {
+		return nil, err
+	}
+	admin.AddCheck("kafka", func(ctx context.Context) error { return kafka.Ping(ctx, cfg.Kafka) })
+	admin.AddCheck("schema_registry", RegistryCheck(srClient))
+	return &Deps{Config: cfg, Log: log, Admin: admin, Codec: codec, Producer: prod, Topics: topics}, nil
+}
+
+// IngestHandler returns the ingest receivers and the admin endpoints on one mux.
+func IngestHandler(d *Deps) http.Handler {
+	mux := http.NewServeMux()
+	d.Admin.Mount(mux)
+	h := ingest.NewHandler(d.Config.Ingest.Config, ingest.NewKafkaProducer(d.Codec, d.Producer, d.Topics.Events),
+		d.Admin.Registry, d.Log.With("component", "ingest"))
+	mux.Handle("/v1/", h)
+	return mux
+}
+
+// AddRawConsumer adds the raw-topic consumer to g when ingest.raw_topics is on.
+func AddRawConsumer(ctx context.Context, g *Group, d *Deps) error {
+	if !d.Config.Ingest.RawTopics {
+		return nil
+	}
+	rc, err := ingest.NewRawConsumer(d.Config.Kafka, d.Config.Ingest.RawGroup, d.Topics,
+		ingest.NewKafkaProducer(d.Codec, d.Producer, d.Topics.Events), d.Producer,
+		ingest.ParserOptions{JiraRequestTypeField: d.Config.Ingest.JiraRequestTypeField}, d.Log.With("component", "ingest-raw"))
+	if err != nil {
+		return err
+	}
+	d.Admin.AddCheck("raw_consumer", rc.Ready)
+	g.AddContext(ctx, rc.Run)
+	return nil
+}
