@@ -26,6 +26,10 @@ type Metrics struct {
 	PolicyReloadFailures prometheus.Counter
 	// PolicyInfo is 1 for the running policy's version.
 	PolicyInfo *prometheus.GaugeVec
+	// ConsumerLag is how many records of tollgate.events the router has yet to read.
+	ConsumerLag prometheus.Gauge
+	// Retries counts batches retried after a retryable failure, by cause (produce, registry, commit).
+	Retries *prometheus.CounterVec
 }
 
 // NewMetrics builds the router's metrics and registers them on reg; a nil reg
@@ -61,10 +65,18 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "tollgate_router_policy_info",
 			Help: "1 for the version (text hash) of the running policy.",
 		}, []string{"version"}),
+		ConsumerLag: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "tollgate_router_consumer_lag_records",
+			Help: "Records of the events topic not yet read by the router (kafka-go reader lag).",
+		}),
+		Retries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tollgate_router_retries_total",
+			Help: "Batches retried after a retryable failure, by cause (produce, registry, commit); nothing is committed until they succeed.",
+		}, []string{"cause"}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.Events, m.EvaluationErrors, m.EvaluationSeconds, m.DeadLettered,
-			m.PolicyReloads, m.PolicyReloadFailures, m.PolicyInfo)
+			m.PolicyReloads, m.PolicyReloadFailures, m.PolicyInfo, m.ConsumerLag, m.Retries)
 	}
 	return m
 }
