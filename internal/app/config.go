@@ -252,15 +252,10 @@ func (c *Config) Validate() error {
 	default:
 		bad("log.format", "unknown format %q (want json or text)", c.Log.Format)
 	}
-	if err := c.Kafka.Validate(); err != nil {
-		errs = append(errs, err)
-	}
-	if err := c.Ingest.Config.Validate(); err != nil {
-		errs = append(errs, fmt.Errorf("%w: %w", err, config.ErrInvalid))
-	}
-	if err := c.Auditor.Detections.Validate(); err != nil {
-		errs = append(errs, fmt.Errorf("%w: %w", err, config.ErrInvalid))
-	}
+	errs = append(errs,
+		config.Invalid(c.Kafka.Validate()),
+		config.Invalid(c.Ingest.Config.Validate()),
+		config.Invalid(c.Auditor.Detections.Validate()))
 	if u, err := url.Parse(c.Registry.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		bad("registry.url", "%q is not an http(s) URL", c.Registry.URL)
 	}

@@ -19,6 +19,20 @@ const EnvPrefix = "TOLLGATE_"
 // ErrInvalid marks every error Load returns for bad configuration (as opposed to I/O).
 var ErrInvalid = errors.New("invalid configuration")
 
+// Invalid marks err as a configuration error (errors.Is(err, ErrInvalid)) without changing
+// its text; components' Validate errors pass through it when composed.
+func Invalid(err error) error {
+	if err == nil {
+		return nil
+	}
+	return invalidError{err}
+}
+
+type invalidError struct{ error }
+
+func (e invalidError) Unwrap() error        { return e.error }
+func (e invalidError) Is(target error) bool { return target == ErrInvalid }
+
 // Source describes where configuration comes from, in increasing precedence.
 type Source struct {
 	// File is the YAML file's path; empty means defaults only.
@@ -44,7 +58,7 @@ func Load(src Source, into any) error {
 		if err != nil {
 			return fmt.Errorf("config: %w", err)
 		}
-		if err := decodeFile(src.File, text, into); err != nil {
+		if err := decodeFile(src.File, text, src.Env, into); err != nil {
 			return err
 		}
 	}
@@ -89,12 +103,17 @@ func Load(src Source, into any) error {
 
 var varRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
-// expand replaces ${VAR} with the variable's value; an unset variable is an error.
-func expand(text []byte) ([]byte, error) {
+// expand replaces ${VAR} with the variable's value from env; an unset variable is an error.
+func expand(text []byte, env []string) ([]byte, error) {
+	vars := make(map[string]string, len(env))
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+	}
 	var missing []string
 	out := varRef.ReplaceAllFunc(text, func(m []byte) []byte {
 		name := string(varRef.FindSubmatch(m)[1])
-		v, ok := os.LookupEnv(name)
+		v, ok := vars[name]
 		if !ok {
 			missing = append(missing, name)
 		}
@@ -106,8 +125,8 @@ func expand(text []byte) ([]byte, error) {
 	return out, nil
 }
 
-func decodeFile(file string, text []byte, into any) error {
-	text, err := expand(text)
+func decodeFile(file string, text []byte, env []string, into any) error {
+	text, err := expand(text, env)
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
