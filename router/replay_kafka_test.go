@@ -98,4 +98,3 @@ func TestKafkaHistoryReadsATimeRange(t *testing.T) {
 		break
 	}
 }
-
