@@ -65,7 +65,8 @@ func CheckReadOnly(sql string) error {
 		if w == "SELECT" {
 			sawSelect = true
 		}
-		if writeWords[w] {
+		qualifier := sc.pos < len(sc.src) && sc.src[sc.pos] == '.' // system.tables names a database
+		if writeWords[w] && !qualifier {
 			return fmt.Errorf("%w: the keyword %s is not allowed in a read-only query", ErrNotReadOnly, w)
 		}
 	}

@@ -14,6 +14,7 @@ func TestCheckReadOnly(t *testing.T) {
 		"SELECT 'DROP TABLE events; INSERT' AS s -- ; DROP\n",
 		"/* ; */ SELECT `delete` FROM t",
 		"(SELECT 1) UNION ALL (SELECT 2)",
+		"SELECT name FROM system.tables WHERE database = currentDatabase()",
 	}
 	for _, q := range ok {
 		if err := CheckReadOnly(q); err != nil {

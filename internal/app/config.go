@@ -143,7 +143,7 @@ type AuditorConfig struct {
 	FlushInterval config.Duration `yaml:"flush_interval"`
 	// SweepInterval is how often time-based detections run.
 	SweepInterval config.Duration `yaml:"sweep_interval"`
-	// RawTTLDays is how long raw payloads are kept in the events table (0 = forever).
+	// RawTTLDays is how long raw payloads are kept in the events table, in days (default 30).
 	RawTTLDays int `yaml:"raw_ttl_days"`
 	// Detections holds the windows and lists of the findings catalogue.
 	Detections auditor.Config `yaml:"detections"`
@@ -230,8 +230,8 @@ func (c *Config) ApplyDefaults() {
 	if c.Auditor.SweepInterval <= 0 {
 		c.Auditor.SweepInterval = config.Duration(time.Minute)
 	}
-	if c.Auditor.RawTTLDays < 0 {
-		c.Auditor.RawTTLDays = 0
+	if c.Auditor.RawTTLDays <= 0 {
+		c.Auditor.RawTTLDays = auditor.DefaultRawTTLDays
 	}
 	c.Auditor.Detections = mergeDetectionDefaults(c.Auditor.Detections)
 }
