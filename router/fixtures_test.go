@@ -30,7 +30,7 @@ type labelledEvent struct {
 	Event  json.RawMessage `json:"event"`
 }
 
-func readLabelled(t *testing.T) []labelledEvent {
+func readLabelled(t testing.TB) []labelledEvent {
 	t.Helper()
 	data, err := os.ReadFile(labelledFixtures)
 	if err != nil {

@@ -175,7 +175,7 @@ func signIn(principal string, seq int) schemas.IdentityEvent {
 	}
 }
 
-func fixtureEvents(t *testing.T) []schemas.IdentityEvent {
+func fixtureEvents(t testing.TB) []schemas.IdentityEvent {
 	t.Helper()
 	var out []schemas.IdentityEvent
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
