@@ -32,8 +32,8 @@ type Entry struct {
 
 // Manifest lists what a run planted and when its findings must hold.
 type Manifest struct {
-	Seed          int64     `json:"seed"`
-	Start         time.Time `json:"start"`
+	Seed  int64     `json:"seed"`
+	Start time.Time `json:"start"`
 	// Now is the sweep time at which every entry holds (Start+Span).
 	Now           time.Time `json:"now"`
 	Events        int       `json:"events"`

@@ -73,9 +73,9 @@ func (g *Generator) okta(at time.Time, eventType, message string, actor obj, tar
 	ev := obj{
 		"uuid": id, "published": at.Format("2006-01-02T15:04:05.000Z"), "eventType": eventType, "version": "0",
 		"severity": "INFO", "displayMessage": message, "actor": actor, "target": targets,
-		"outcome":     obj{"result": "SUCCESS"},
-		"client":      obj{"ipAddress": g.ip(), "userAgent": obj{"rawUserAgent": "Mozilla/5.0"}},
-		"transaction": obj{"type": "WEB", "id": hashID(id+"tx", 20), "detail": obj{}},
+		"outcome":      obj{"result": "SUCCESS"},
+		"client":       obj{"ipAddress": g.ip(), "userAgent": obj{"rawUserAgent": "Mozilla/5.0"}},
+		"transaction":  obj{"type": "WEB", "id": hashID(id+"tx", 20), "detail": obj{}},
 		"debugContext": obj{"debugData": debug},
 	}
 	return Payload{Source: ingest.SourceOkta, Time: at, EventID: "okta:" + id, Event: mustJSON(ev)}
@@ -143,9 +143,9 @@ func (g *Generator) workspace(at time.Time, app, typ, name string, actorEmail st
 	g.seq++
 	q := strconv.FormatInt(int64(1e17)+int64(g.seq)*7919, 10)
 	act := obj{
-		"kind": "admin#reports#activity",
-		"id":   obj{"time": at.Format("2006-01-02T15:04:05.000Z"), "uniqueQualifier": q, "applicationName": app, "customerId": wsCustID},
-		"actor": obj{"callerType": "USER", "email": actorEmail, "profileId": "1" + hashID(actorEmail, 12)},
+		"kind":      "admin#reports#activity",
+		"id":        obj{"time": at.Format("2006-01-02T15:04:05.000Z"), "uniqueQualifier": q, "applicationName": app, "customerId": wsCustID},
+		"actor":     obj{"callerType": "USER", "email": actorEmail, "profileId": "1" + hashID(actorEmail, 12)},
 		"ipAddress": g.ip(),
 		"events":    []obj{{"type": typ, "name": name, "parameters": params}},
 	}

@@ -124,7 +124,10 @@ func (g *Generator) accessRequest() {
 	}
 	name := pick(g, catalog[src])
 	spec := requestSpec{src: src, name: name, subject: p, requester: requester, approver: approver}
-	timeBound := g.rng.IntN(5) == 0
+	// Time-bound access only where the grant cites its ticket: correlation by
+	// time window could pin a later grant of the same entitlement to this
+	// ticket and its expiry.
+	timeBound := g.rng.IntN(5) == 0 && src == ingest.SourceEntra
 	if timeBound {
 		spec.expiresAt = g.cur.Add(16 * day)
 	}

@@ -1,0 +1,102 @@
+package gen
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/tollgate-io/tollgate/auditor"
+	"github.com/tollgate-io/tollgate/internal/chdb/chdbtest"
+	"github.com/tollgate-io/tollgate/router"
+	"github.com/tollgate-io/tollgate/schemas"
+)
+
+// detect pushes a run through the real parsers, the default policy and the
+// auditor on the embedded ClickHouse engine, sweeps at the manifest's now,
+// and returns the comparison.
+func detect(t testing.TB, opts Options, batch int) (Report, *Manifest) {
+	t.Helper()
+	ctx := context.Background()
+	g, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, err := router.DefaultPolicy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := auditor.NewEmbeddedStore(chdbtest.OpenForTest(t))
+	if _, err := auditor.Migrate(ctx, store, auditor.MigrateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	now := g.Now()
+	a, err := auditor.New(store, DetectionConfig(), auditor.Options{Clock: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var routed []schemas.RoutedEvent
+	flush := func() {
+		if len(routed) == 0 {
+			return
+		}
+		if _, err := a.WriteBatch(ctx, routed); err != nil {
+			t.Fatal(err)
+		}
+		routed = routed[:0]
+	}
+	for {
+		p, ok := g.Next()
+		if !ok {
+			break
+		}
+		evs, err := Normalize(p)
+		if err != nil {
+			t.Fatalf("%s: %v", p.EventID, err)
+		}
+		for _, ev := range evs {
+			d, err := pol.Decide(&ev, ev.OccurredAt)
+			if err != nil {
+				t.Fatalf("decide %s: %v", ev.EventID, err)
+			}
+			routed = append(routed, schemas.RoutedEvent{Event: ev, Decision: d})
+		}
+		if len(routed) >= batch {
+			flush()
+		}
+	}
+	flush()
+	m := g.Manifest()
+	if _, err := a.Sweep(ctx, m.Now); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := a.Findings(ctx, auditor.FindingFilter{Status: schemas.FindingOpen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Compare(m, fs), m
+}
+
+// TestDetection: every planted violation is found, and nothing else is.
+func TestDetection(t *testing.T) {
+	rep, m := detect(t, Options{Seed: 7, Humans: 200, NHIs: 40, Events: 5000, ViolationRate: 0.06}, 500)
+	for _, k := range AllKinds {
+		s := rep.Kinds[k]
+		t.Logf("%-28s planted %3d found %3d precision %.2f recall %.2f", k, s.Planted, s.Found, s.Precision, s.Recall)
+		if s.Planted == 0 {
+			t.Errorf("%s: nothing planted in %d events", k, m.Events)
+		}
+	}
+	for _, e := range rep.Missed {
+		t.Errorf("missed %+v", e)
+	}
+	for _, f := range rep.Unexpected {
+		t.Errorf("unexpected %s %s %v ticket %v: %s", f.Kind, f.Principal, deref(f.Entitlement), deref(f.TicketID), f.Summary)
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
