@@ -206,11 +206,9 @@ func (s *Service) Run(ctx context.Context) error {
 	nextSweep := time.Now().Add(s.cfg.SweepInterval)
 	for {
 		batch, more := s.collect(ctx, r, nextSweep)
-		work := ctx
-		var cancel context.CancelFunc = func() {}
-		if !more {
-			work, cancel = context.WithTimeout(context.WithoutCancel(ctx), s.cfg.DrainTimeout)
-		}
+		// The batch in hand is finished even when ctx ends meanwhile, for
+		// at most DrainTimeout after that.
+		work, cancel := withGrace(ctx, s.cfg.DrainTimeout)
 		if len(batch) > 0 {
 			s.process(work, r, batch)
 		}
@@ -437,6 +435,13 @@ func (s *Service) sweep(ctx context.Context) {
 			s.log.Warn("publishing sweep findings", "err", err)
 		}
 	}
+}
+
+// withGrace returns a context that ends grace after ctx ends.
+func withGrace(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	work, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(grace, cancel) })
+	return work, func() { stop(); cancel() }
 }
 
 // sleep waits d or until ctx ends; false means ctx ended.
