@@ -55,6 +55,12 @@ func newUpCmd(g *globals) *cobra.Command {
 			if err := app.AddRawConsumer(cmd.Context(), group, deps); err != nil {
 				return err
 			}
+			if err := app.AddRouter(cmd.Context(), group, deps); err != nil {
+				return err
+			}
+			if _, err := app.AddAuditor(cmd.Context(), group, deps, stack.Engine); err != nil {
+				return err
+			}
 			log.Info("tollgate up", "startup", time.Since(start).String())
 			fmt.Fprintf(os.Stderr, `
 tollgate is up (started in %s)
@@ -120,15 +126,60 @@ func newIngestCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
+// newServiceCmd runs the router or the auditor against external Kafka, Schema Registry and
+// (for the auditor) ClickHouse, with the admin endpoints on their own listener.
 func newServiceCmd(g *globals, name, short string) *cobra.Command {
-	return &cobra.Command{
+	var listen string
+	cmd := &cobra.Command{
 		Use:   name,
 		Short: short,
 		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return fmt.Errorf("%s: %w", name, errNotBuilt)
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var sets []string
+			if listen != "" {
+				sets = append(sets, name+".listen="+listen)
+			}
+			cfg, log, err := g.load(sets...)
+			if err != nil {
+				return err
+			}
+			addr := cfg.Router.Listen
+			if name == "auditor" {
+				addr = cfg.Auditor.Listen
+			}
+			ln, err := app.Listen(name+" admin", addr)
+			if err != nil {
+				return err
+			}
+			admin := app.NewAdmin()
+			deps, err := app.NewDeps(cmd.Context(), cfg, log, admin)
+			if err != nil {
+				ln.Close()
+				return err
+			}
+			defer deps.Producer.Close()
+			group := app.NewGroup(log, cfg.ShutdownTimeout.D())
+			group.OnDrain(admin.Drain)
+			group.AddHTTP(name+" admin", ln, admin.Handler())
+			switch name {
+			case "router":
+				err = app.AddRouter(cmd.Context(), group, deps)
+			case "auditor":
+				var closeStore func() error
+				closeStore, err = app.AddAuditor(cmd.Context(), group, deps, nil)
+				if err == nil {
+					defer closeStore()
+				}
+			}
+			if err != nil {
+				ln.Close()
+				return err
+			}
+			return group.Run()
 		},
 	}
+	cmd.Flags().StringVar(&listen, "listen", "", "admin listen address for /healthz, /readyz, /metrics")
+	return cmd
 }
 
 // dialable turns a wildcard listen address into one a person can paste into curl.
