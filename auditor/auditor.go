@@ -147,7 +147,7 @@ func (a *Auditor) WriteBatch(ctx context.Context, batch []schemas.RoutedEvent) (
 		rows = append(rows, eventRow(&batch[i]))
 		if e.Category == schemas.CategoryTicket {
 			ticketIDs[e.Ticket.ID] = true
-		} else if p := principalOf(e); p != "" {
+		} else if p := principalOf(e); p != "" && ledgerEvent(e) {
 			principals[p] = true
 		}
 	}
@@ -174,7 +174,7 @@ func (a *Auditor) WriteBatch(ctx context.Context, batch []schemas.RoutedEvent) (
 // refreshTickets recomputes the tickets ledger rows of ids from their events
 // and returns the principals whose correlation they may change.
 func (a *Auditor) refreshTickets(ctx context.Context, ids []string) ([]string, error) {
-	rows, err := a.queryIn(ctx, "SELECT "+factSelect+" FROM events FINAL WHERE category = 'TICKET' AND ticket_id IN %s", ids)
+	rows, err := a.queryIn(ctx, "SELECT "+ticketFactSelect+" FROM events FINAL WHERE category = 'TICKET' AND ticket_id IN %s", ids)
 	if err != nil {
 		return nil, fmt.Errorf("auditor: load ticket events: %w", err)
 	}
@@ -222,7 +222,7 @@ func (a *Auditor) refreshTickets(ctx context.Context, ids []string) ([]string, e
 // loadPrincipals reads the history and tickets of principals and derives
 // their ledgers.
 func (a *Auditor) loadPrincipals(ctx context.Context, ids []string) ([]*principalState, error) {
-	rows, err := a.queryIn(ctx, "SELECT "+factSelect+" FROM events FINAL WHERE principal IN %s AND category != 'TICKET'", ids)
+	rows, err := a.queryIn(ctx, "SELECT "+iamFactSelect+" FROM events WHERE principal IN %s AND category != 'TICKET' AND "+ledgerEventSQL, ids)
 	if err != nil {
 		return nil, fmt.Errorf("auditor: load principal history: %w", err)
 	}
@@ -232,12 +232,14 @@ func (a *Auditor) loadPrincipals(ctx context.Context, ids []string) ([]*principa
 	}
 	refs := map[string]bool{}
 	match := map[string]bool{}
+	seen := make(map[string]bool, len(rows))
 	for _, r := range rows {
 		f := factFromRow(r)
 		ps := states[f.Principal]
-		if ps == nil {
-			continue
+		if ps == nil || seen[f.EventID] {
+			continue // not asked for, or a duplicate delivery not merged away yet
 		}
+		seen[f.EventID] = true
 		ps.Events = append(ps.Events, f)
 		for _, ref := range f.TicketRefs {
 			refs[strings.ToUpper(ref)] = true

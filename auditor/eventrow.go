@@ -1,6 +1,7 @@
 package auditor
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -126,12 +127,19 @@ func eventRow(r *schemas.RoutedEvent) []any {
 	}
 }
 
-// factSelect reads back the columns detections need, times as milliseconds.
-const factSelect = `event_id, principal, category, action, outcome, lane,
+// iamFactSelect reads back the columns ledgers and detections use from IAM
+// events, times as milliseconds. The ticket columns, empty on IAM events, are
+// left out; factFromRow reads missing columns as empty.
+const iamFactSelect = `event_id, principal, category, action, outcome, lane,
 	toUnixTimestamp64Milli(occurred_at) AS occurred_at,
 	actor_id, subject_id, subject_type, subject_email,
 	entitlement_id, entitlement_name, entitlement_kind, entitlement_privilege, entitlement_system, entitlement_wildcard,
 	credential_id, credential_kind, credential_owner_id, toUnixTimestamp64Milli(credential_expires_at) AS credential_expires_at,
+	ticket_refs`
+
+// ticketFactSelect reads back the columns of ticket events mergeTicket uses.
+const ticketFactSelect = `event_id, principal, category, action, outcome, lane,
+	toUnixTimestamp64Milli(occurred_at) AS occurred_at,
 	ticket_id, ticket_system, ticket_kind, ticket_state, ticket_approval, ticket_approver_id, ticket_requester_id,
 	ticket_requested_for_id, ticket_requested_for_email, ticket_requested_entitlement, ticket_justification,
 	ticket_emergency, ticket_identity_verified,
@@ -200,6 +208,32 @@ func factFromRow(r Row) fact {
 		TicketRefs: r.Strings("ticket_refs"),
 	}
 }
+
+// ledgerActions are the actions whose successful events can change a
+// principal's ledgers or event findings. Everything else (sign-ins, reads,
+// MFA enrolment, failures) is stored but never reloaded or re-evaluated, so a
+// principal's history as the auditor reads it grows with access changes, not
+// with activity.
+var ledgerActions = []schemas.Action{
+	schemas.ActionAccessGrant, schemas.ActionPolicyChange, schemas.ActionAccessRevoke, schemas.ActionAccessReviewed,
+	schemas.ActionAccountCreate, schemas.ActionAccountEnable, schemas.ActionAccountDisable, schemas.ActionAccountDelete,
+	schemas.ActionCredentialCreate, schemas.ActionCredentialRotate, schemas.ActionCredentialDelete,
+	schemas.ActionMFAReset, schemas.ActionPasswordReset, schemas.ActionAccountUnlock,
+}
+
+// ledgerEvent reports whether e is one of the events ledgerActions names.
+func ledgerEvent(e *schemas.IdentityEvent) bool {
+	return e.Outcome == schemas.OutcomeSuccess && slices.Contains(ledgerActions, e.Action)
+}
+
+// ledgerEventSQL is ledgerEvent as a condition on the events table.
+var ledgerEventSQL = func() string {
+	names := make([]string, len(ledgerActions))
+	for i, a := range ledgerActions {
+		names[i] = string(a)
+	}
+	return "outcome = 'SUCCESS' AND action IN " + quoteList(names)
+}()
 
 // entitlementKey identifies an entitlement within a principal's grants.
 func (f *fact) entitlementKey() string {
