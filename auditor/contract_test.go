@@ -2,10 +2,15 @@ package auditor
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"sort"
 	"strings"
@@ -466,6 +471,58 @@ func TestServerStoreUnavailableAndRecovers(t *testing.T) {
 	rows, err := s.Query(ctx, "SELECT count() AS n FROM kinds")
 	if err != nil || len(rows) != 1 || rows[0].Int("n") != int64(len(ins)) {
 		t.Fatalf("after restart: %v, %v; want %d rows", rows, err, len(ins))
+	}
+}
+
+// TestServerStoreTLS runs the store over https: the chhttp handler behind
+// a TLS listener with a test certificate. A client that does not trust the
+// certificate fails with an error that is not retryable; a wrong password
+// fails with ClickHouse's code 516, not retryable either.
+func TestServerStoreTLS(t *testing.T) {
+	ctx := context.Background()
+	db := chdbtest.OpenForTest(t)
+	handler, err := chhttp.Start(chhttp.Options{User: contractUser, Password: contractPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = handler.Close() })
+	ts := httptest.NewUnstartedServer(handler)
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // the untrusting client's handshake error
+	ts.StartTLS()
+	t.Cleanup(ts.Close)
+	addr := strings.TrimPrefix(ts.URL, "https://")
+
+	pool := x509.NewCertPool()
+	pool.AddCert(ts.Certificate())
+	cfg := serverConfigForTest(addr, db.Database())
+	cfg.TLS = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	s, err := NewServerStore(ctx, cfg)
+	if err != nil {
+		t.Fatalf("over TLS: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if err := s.Exec(ctx, kindsDDL); err != nil {
+		t.Fatal(err)
+	}
+	ins, want := kindsRows()
+	if err := s.Insert(ctx, "kinds", kindsColumns, ins); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Query(ctx, kindsSelect)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("over TLS: got %v, %v", got, err)
+	}
+
+	untrusted := serverConfigForTest(addr, db.Database())
+	untrusted.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
+	if _, err := NewServerStore(ctx, untrusted); err == nil || IsUnavailable(err) {
+		t.Errorf("untrusted certificate: %v (unavailable %v), want a fatal error", err, IsUnavailable(err))
+	}
+	wrong := cfg
+	wrong.Password = "wrong"
+	_, err = NewServerStore(ctx, wrong)
+	if code, _ := ClickHouseCode(err); code != 516 || IsUnavailable(err) {
+		t.Errorf("wrong password: %v (code %d, unavailable %v), want fatal code 516", err, code, IsUnavailable(err))
 	}
 }
 

@@ -3,6 +3,7 @@ package auditor
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"database/sql/driver"
 	"encoding/json"
 	"errors"
@@ -237,16 +238,28 @@ func IsUnavailable(err error) bool {
 		}
 		return false
 	}
-	if errors.Is(err, context.Canceled) {
+	if errors.Is(err, context.Canceled) || isCertificateError(err) {
 		return false
 	}
+	var opErr *net.OpError
 	var netErr net.Error
-	return errors.As(err, &netErr) ||
+	return errors.As(err, &opErr) ||
+		(errors.As(err, &netErr) && netErr.Timeout()) ||
 		errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
 		errors.Is(err, driver.ErrBadConn) ||
 		errors.Is(err, clickhouse.ErrAcquireConnTimeout) || errors.Is(err, clickhouse.ErrConnectionClosed)
+}
+
+// isCertificateError reports a TLS verification failure: a configuration
+// problem that retrying will not fix.
+func isCertificateError(err error) bool {
+	var verr *tls.CertificateVerificationError
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	return errors.As(err, &verr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) || errors.As(err, &invalid)
 }
 
 // ClickHouseCode returns the ClickHouse error code carried by err from
