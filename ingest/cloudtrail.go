@@ -160,19 +160,19 @@ type ctParams struct {
 // ParseCloudTrail parses a bare CloudTrail record, {"Records":[…]} (S3 delivery), an
 // EventBridge envelope ({"detail-type":…,"detail":{record}}), or an array of any of those.
 func ParseCloudTrail(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
-	if err := checkJSON(body); err != nil {
-		return nil, err
-	}
 	var items []json.RawMessage
 	switch firstByte(body) {
 	case '[':
-		items, _ = splitArray(body)
+		var err error
+		if items, err = validArray(body); err != nil {
+			return nil, err
+		}
 	case '{':
 		var env struct {
 			Records json.RawMessage `json:"Records"`
 		}
-		if err := json.Unmarshal(body, &env); err != nil {
-			return nil, bodyErr(fmt.Errorf("%w: %v", ErrShape, err))
+		if err := decodeEnvelope(body, &env); err != nil {
+			return nil, err
 		}
 		if env.Records != nil {
 			var err error
@@ -183,7 +183,7 @@ func ParseCloudTrail(body []byte, now time.Time) ([]schemas.IdentityEvent, error
 			items = []json.RawMessage{body}
 		}
 	default:
-		return nil, bodyErr(fmt.Errorf("%w: want a JSON object or array", ErrShape))
+		return nil, notObjectOrArray(body)
 	}
 	return eachItem(items, now, cloudTrailEvent)
 }

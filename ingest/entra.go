@@ -161,20 +161,20 @@ type entraRecord struct {
 // ParseEntra parses Entra audit logs: an Event Hubs message {"records":[…]} (Graph object
 // under properties), a Graph page {"value":[…]}, a bare directoryAudit object, or an array.
 func ParseEntra(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
-	if err := checkJSON(body); err != nil {
-		return nil, err
-	}
 	var items []json.RawMessage
 	switch firstByte(body) {
 	case '[':
-		items, _ = splitArray(body)
+		var err error
+		if items, err = validArray(body); err != nil {
+			return nil, err
+		}
 	case '{':
 		var env struct {
 			Records json.RawMessage `json:"records"`
 			Value   json.RawMessage `json:"value"`
 		}
-		if err := json.Unmarshal(body, &env); err != nil {
-			return nil, bodyErr(fmt.Errorf("%w: %v", ErrShape, err))
+		if err := decodeEnvelope(body, &env); err != nil {
+			return nil, err
 		}
 		var err error
 		switch {
@@ -189,7 +189,7 @@ func ParseEntra(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
 			return nil, bodyErr(fmt.Errorf("%w: records/value must be an array", ErrShape))
 		}
 	default:
-		return nil, bodyErr(fmt.Errorf("%w: want a JSON object or array", ErrShape))
+		return nil, notObjectOrArray(body)
 	}
 	return eachItem(items, now, entraEvent)
 }

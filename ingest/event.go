@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -18,7 +20,8 @@ const AttrOccurredAtFallback = "occurred_at_fallback"
 
 // newEvent starts an IdentityEvent with the fields every source fills the same way:
 // event_id from the source's unique id (or a content hash when the source sent none),
-// ingested_at, redacted raw, and empty (non-nil) refs and attributes.
+// ingested_at, redacted raw, and empty (non-nil) refs and attributes. raw must be valid
+// JSON: every caller has decoded it already.
 func newEvent(src schemas.Source, sourceID string, raw []byte, now time.Time) schemas.IdentityEvent {
 	return schemas.IdentityEvent{
 		EventID:    eventID(src, sourceID, raw),
@@ -29,7 +32,7 @@ func newEvent(src schemas.Source, sourceID string, raw []byte, now time.Time) sc
 		Outcome:    schemas.OutcomeUnknown,
 		TicketRefs: []string{},
 		Attributes: map[string]string{},
-		Raw:        Redact(raw),
+		Raw:        redactValid(raw),
 	}
 }
 
@@ -112,13 +115,42 @@ func finish(ev *schemas.IdentityEvent, texts ...string) {
 	ev.Ocsf = OcsfFor(ev.Action, kind, priv)
 }
 
-// splitArray returns the elements of a JSON array, or ErrShape.
-func splitArray(raw json.RawMessage) ([]json.RawMessage, error) {
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
+// splitArray returns the elements of a JSON array (null is an empty array), or ErrShape
+// for any other value. raw must be valid JSON (it comes from a body the caller already
+// validated or decoded), so splitting is one scan without a second validation; the
+// elements share raw's memory.
+func splitArray(raw []byte) ([]json.RawMessage, error) {
+	i := skipSpace(raw, 0)
+	if i < len(raw) && raw[i] == 'n' {
+		return nil, nil
+	}
+	if i >= len(raw) || raw[i] != '[' {
 		return nil, ErrShape
 	}
+	items := make([]json.RawMessage, 0, 8)
+	i = skipSpace(raw, i+1)
+	for i < len(raw) && raw[i] != ']' {
+		end := valueEnd(raw, i)
+		items = append(items, raw[i:end:end])
+		i = skipSpace(raw, end)
+		if i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+	}
 	return items, nil
+}
+
+// skipSpace returns the index of the first non-space byte of b at or after i.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\r', '\n':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
 }
 
 // firstByte is the first non-space byte of a JSON text, or 0.
@@ -152,10 +184,44 @@ func outcomeOf(result string) schemas.Outcome {
 	}
 }
 
-// checkJSON reports ErrMalformed for a body that is not one valid JSON value.
-func checkJSON(body []byte) error {
+// decodeEnvelope decodes an object body into env. The decode validates the whole body on
+// the way, so no separate validation pass is needed: a syntax error is ErrMalformed, a
+// valid body of the wrong shape ErrShape.
+func decodeEnvelope(body []byte, env any) error {
+	if err := json.Unmarshal(body, env); err != nil {
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) {
+			return bodyErr(ErrMalformed)
+		}
+		return bodyErr(fmt.Errorf("%w: %v", ErrShape, err))
+	}
+	return nil
+}
+
+// validArray splits a body that starts with '[', or reports ErrMalformed.
+func validArray(body []byte) ([]json.RawMessage, error) {
+	if !json.Valid(body) {
+		return nil, bodyErr(ErrMalformed)
+	}
+	return splitArray(body)
+}
+
+// notObjectOrArray is the error for a body that is neither an object nor an array:
+// ErrMalformed when it is not JSON at all, else ErrShape.
+func notObjectOrArray(body []byte) error {
 	if !json.Valid(body) {
 		return bodyErr(ErrMalformed)
 	}
-	return nil
+	return bodyErr(fmt.Errorf("%w: want a JSON object or array", ErrShape))
+}
+
+// parseOne parses a body that is itself one event. Every per-event function starts by
+// decoding its whole input, so an event it accepts was valid JSON; only a failure needs
+// the validation pass that tells malformed JSON (ErrMalformed) from a wrong shape.
+func parseOne(body []byte, now time.Time, one func(json.RawMessage, time.Time) ([]schemas.IdentityEvent, error)) ([]schemas.IdentityEvent, error) {
+	evs, err := eachItem([]json.RawMessage{body}, now, one)
+	if err != nil && !json.Valid(body) {
+		return nil, bodyErr(ErrMalformed)
+	}
+	return evs, err
 }

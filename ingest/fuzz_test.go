@@ -67,20 +67,3 @@ func FuzzAnalyzePolicy(f *testing.F) {
 	f.Add(`{"Statement":{"Effect":"Allow","NotAction":"iam:*","Principal":{"AWS":["*"]}}}`)
 	f.Fuzz(func(t *testing.T, doc string) { _ = AnalyzePolicy(doc) })
 }
-
-func BenchmarkParseOktaBatch100(b *testing.B) {
-	var events []json.RawMessage
-	for i := 0; i < 100; i++ {
-		events = append(events, json.RawMessage(fmt.Sprintf(`{"uuid":"6f1c0a52-%04d","published":"2025-05-14T09:12:44.318Z","eventType":"group.user_membership.add","displayMessage":"Add user to group membership","actor":{"id":"00uAdm1n","type":"User","alternateId":"ops.admin@example.org","displayName":"Ops Admin"},"client":{"ipAddress":"198.51.100.23","userAgent":{"rawUserAgent":"Mozilla/5.0","os":"Mac OS X","browser":"CHROME"}},"outcome":{"result":"SUCCESS"},"target":[{"id":"00uTgt%04d","type":"User","alternateId":"user%d@example.org","displayName":"User"},{"id":"00gFin","type":"UserGroup","alternateId":"unknown","displayName":"finance-approvers"}],"transaction":{"type":"WEB","id":"ZkPq7xAbC","detail":{}},"debugContext":{"debugData":{"requestId":"ZkPq7xAbC","requestUri":"/api/v1/groups/00gFin/users/00uTgt"}}}`, i, i, i)))
-	}
-	body, _ := json.Marshal(map[string]any{"data": map[string]any{"events": events}})
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		evs, err := ParseOkta(body, testNow)
-		if err != nil || len(evs) != 100 {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "events/s")
-}

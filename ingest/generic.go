@@ -36,44 +36,46 @@ func enumSet[T ~string](vs ...T) map[string]bool {
 // 1.0 structured mode ({"specversion":"1.0", "id", "source", "type", "data": {event}}), for
 // producers that normalize themselves.
 func ParseGeneric(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
-	if err := checkJSON(body); err != nil {
-		return nil, err
-	}
-	var items []json.RawMessage
 	switch firstByte(body) {
 	case '[':
-		items, _ = splitArray(body)
+		items, err := validArray(body)
+		if err != nil {
+			return nil, err
+		}
+		return eachItem(items, now, genericEvent)
 	case '{':
-		items = []json.RawMessage{body}
+		return parseOne(body, now, genericEvent)
 	default:
-		return nil, bodyErr(fmt.Errorf("%w: want a JSON object or array", ErrShape))
+		return nil, notObjectOrArray(body)
 	}
-	return eachItem(items, now, func(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, error) {
-		var ce struct {
-			SpecVersion string          `json:"specversion"`
-			ID          string          `json:"id"`
-			Source      string          `json:"source"`
-			Type        string          `json:"type"`
-			Time        string          `json:"time"`
-			Data        json.RawMessage `json:"data"`
-		}
-		if err := json.Unmarshal(raw, &ce); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrShape, err)
-		}
-		if ce.SpecVersion == "" {
-			return canonicalEvent(raw, CloudEventAttrs{}, now)
-		}
-		if ce.SpecVersion != "1.0" {
-			return nil, fmt.Errorf("%w: CloudEvents specversion %q (want 1.0)", ErrShape, ce.SpecVersion)
-		}
-		if ce.ID == "" || ce.Source == "" || ce.Type == "" {
-			return nil, missing("CloudEvents id, source and type")
-		}
-		if firstByte(ce.Data) != '{' {
-			return nil, fmt.Errorf("%w: CloudEvents data must be a JSON object (a canonical event)", ErrShape)
-		}
-		return canonicalEvent(ce.Data, CloudEventAttrs{ID: ce.ID, Source: ce.Source, Type: ce.Type, Time: ce.Time}, now)
-	})
+}
+
+// genericEvent parses one canonical event or structured-mode CloudEvent.
+func genericEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, error) {
+	var ce struct {
+		SpecVersion string          `json:"specversion"`
+		ID          string          `json:"id"`
+		Source      string          `json:"source"`
+		Type        string          `json:"type"`
+		Time        string          `json:"time"`
+		Data        json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &ce); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrShape, err)
+	}
+	if ce.SpecVersion == "" {
+		return canonicalEvent(raw, CloudEventAttrs{}, now)
+	}
+	if ce.SpecVersion != "1.0" {
+		return nil, fmt.Errorf("%w: CloudEvents specversion %q (want 1.0)", ErrShape, ce.SpecVersion)
+	}
+	if ce.ID == "" || ce.Source == "" || ce.Type == "" {
+		return nil, missing("CloudEvents id, source and type")
+	}
+	if firstByte(ce.Data) != '{' {
+		return nil, fmt.Errorf("%w: CloudEvents data must be a JSON object (a canonical event)", ErrShape)
+	}
+	return canonicalEvent(ce.Data, CloudEventAttrs{ID: ce.ID, Source: ce.Source, Type: ce.Type, Time: ce.Time}, now)
 }
 
 // CloudEventAttrs are the CloudEvents attributes that came with a canonical event, from
@@ -85,8 +87,8 @@ type CloudEventAttrs struct {
 // ParseCloudEventBinary parses a CloudEvents binary-mode HTTP request: the body is the
 // canonical event, the attributes came in ce-* headers.
 func ParseCloudEventBinary(attrs CloudEventAttrs, body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
-	if err := checkJSON(body); err != nil {
-		return nil, err
+	if !json.Valid(body) {
+		return nil, bodyErr(ErrMalformed)
 	}
 	if attrs.ID == "" || attrs.Source == "" || attrs.Type == "" {
 		return nil, bodyErr(missing("ce-id, ce-source and ce-type headers"))
@@ -145,7 +147,7 @@ func canonicalEvent(raw []byte, ce CloudEventAttrs, now time.Time) ([]schemas.Id
 	ev.IngestedAt = now.UTC()
 	ev.OccurredAt = ev.OccurredAt.UTC()
 	if len(ev.Raw) == 0 {
-		ev.Raw = Redact(raw)
+		ev.Raw = redactValid(raw) // raw was decoded above, so it is valid JSON
 	} else if r := Redact(ev.Raw); r != nil {
 		ev.Raw = r
 	}

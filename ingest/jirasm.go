@@ -79,26 +79,23 @@ type jiraWebhook struct {
 
 // Parse parses one webhook, an array of webhooks, or {"webhooks":[…]}.
 func (p JiraParser) Parse(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
-	if err := checkJSON(body); err != nil {
-		return nil, err
-	}
-	var items []json.RawMessage
 	switch firstByte(body) {
 	case '[':
-		items, _ = splitArray(body)
+		items, err := validArray(body)
+		if err != nil {
+			return nil, err
+		}
+		return eachItem(items, now, p.event)
 	case '{':
-		items = []json.RawMessage{body}
+		return parseOne(body, now, p.event)
 	default:
-		return nil, bodyErr(fmt.Errorf("%w: want a JSON object or array", ErrShape))
+		return nil, notObjectOrArray(body)
 	}
-	return eachItem(items, now, p.event)
 }
 
 func (p JiraParser) event(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, error) {
 	var w jiraWebhook
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.UseNumber()
-	if err := dec.Decode(&w); err != nil {
+	if err := json.Unmarshal(raw, &w); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrShape, err)
 	}
 	if w.Issue == nil || w.Issue.ID.String() == "" {

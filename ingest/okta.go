@@ -172,13 +172,13 @@ type oktaLogEvent struct {
 // ParseOkta parses an Okta event-hook delivery ({"data":{"events":[…]}}), a bare LogEvent,
 // or an array of LogEvents (the /api/v1/logs polling shape).
 func ParseOkta(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
-	if err := checkJSON(body); err != nil {
-		return nil, err
-	}
 	var items []json.RawMessage
 	switch firstByte(body) {
 	case '[':
-		items, _ = splitArray(body)
+		var err error
+		if items, err = validArray(body); err != nil {
+			return nil, err
+		}
 	case '{':
 		var env struct {
 			Data *struct {
@@ -186,8 +186,8 @@ func ParseOkta(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
 			} `json:"data"`
 			EventType string `json:"eventType"`
 		}
-		if err := json.Unmarshal(body, &env); err != nil {
-			return nil, bodyErr(fmt.Errorf("%w: %v", ErrShape, err))
+		if err := decodeEnvelope(body, &env); err != nil {
+			return nil, err
 		}
 		switch {
 		case env.Data != nil:
@@ -201,7 +201,7 @@ func ParseOkta(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
 			return nil, bodyErr(fmt.Errorf("%w: want an event hook {\"data\":{\"events\":[…]}} or a LogEvent with eventType", ErrShape))
 		}
 	default:
-		return nil, bodyErr(fmt.Errorf("%w: want a JSON object or array", ErrShape))
+		return nil, notObjectOrArray(body)
 	}
 	return eachItem(items, now, oktaEvent)
 }

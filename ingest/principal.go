@@ -3,6 +3,7 @@ package ingest
 import (
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tollgate-io/tollgate/schemas"
 )
@@ -67,11 +68,50 @@ func placeholder(s string) bool {
 	return false
 }
 
-// nhiName matches names that automation is given: service accounts, bots, integrations.
-var nhiName = regexp.MustCompile(`(?i)(^|[/:@._-])(svc|srv|service|bot|robot|automation|ci|cicd|deploy|deployer|terraform|jenkins|pipeline|integration|api)([._-]|$)|\.iam\.gserviceaccount\.com$|gserviceaccount\.com$|^system@okta\.com$`)
+// nhiWords are the name parts that automation is given: service accounts, bots,
+// integrations. A word counts when it stands alone between separators: it starts the name
+// or follows one of nhiBefore, and ends the name or precedes one of nhiAfter.
+var nhiWords = []string{"svc", "srv", "service", "bot", "robot", "automation", "ci", "cicd", "deploy", "deployer", "terraform", "jenkins", "pipeline", "integration", "api"}
 
-// looksLikeNHI reports whether a principal name follows the naming of non-human identities.
+const (
+	nhiBefore = "/:@._-"
+	nhiAfter  = "._-"
+)
+
+// nhiNameFolded is the rule for names that need Unicode case folding (K, ſ and friends):
+// the same language as looksLikeNHI's scanner, written as a regular expression.
+var nhiNameFolded = regexp.MustCompile(`(?i)(^|[/:@._-])(svc|srv|service|bot|robot|automation|ci|cicd|deploy|deployer|terraform|jenkins|pipeline|integration|api)([._-]|$)|gserviceaccount\.com$|^system@okta\.com$`)
+
+// looksLikeNHI reports whether a principal name follows the naming of non-human identities:
+// a word of nhiWords standing alone, a Google service account, or Okta's system principal.
+// Case does not matter.
 func looksLikeNHI(name string) bool {
 	name = strings.TrimSpace(name)
-	return name != "" && nhiName.MatchString(name)
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if name[i] >= utf8.RuneSelf {
+			return nhiNameFolded.MatchString(name)
+		}
+	}
+	if hasSuffixFold(name, "gserviceaccount.com") || strings.EqualFold(name, "system@okta.com") {
+		return true
+	}
+	for i := 0; i < len(name); i++ {
+		if i > 0 && strings.IndexByte(nhiBefore, name[i-1]) < 0 {
+			continue
+		}
+		for _, w := range nhiWords {
+			end := i + len(w)
+			if end <= len(name) && strings.EqualFold(name[i:end], w) && (end == len(name) || strings.IndexByte(nhiAfter, name[end]) >= 0) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func hasSuffixFold(s, suffix string) bool {
+	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
 }

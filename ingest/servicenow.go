@@ -116,19 +116,19 @@ var snVariableKeys = struct {
 // change_request…): one record, an array, or a Table API response {"result": …}. Each
 // update of a ticket is its own event: the id is sys_id plus sys_updated_on.
 func ParseServiceNow(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
-	if err := checkJSON(body); err != nil {
-		return nil, err
-	}
 	var items []json.RawMessage
 	switch firstByte(body) {
 	case '[':
-		items, _ = splitArray(body)
+		var err error
+		if items, err = validArray(body); err != nil {
+			return nil, err
+		}
 	case '{':
 		var env struct {
 			Result json.RawMessage `json:"result"`
 		}
-		if err := json.Unmarshal(body, &env); err != nil {
-			return nil, bodyErr(fmt.Errorf("%w: %v", ErrShape, err))
+		if err := decodeEnvelope(body, &env); err != nil {
+			return nil, err
 		}
 		switch firstByte(env.Result) {
 		case '[':
@@ -139,7 +139,7 @@ func ParseServiceNow(body []byte, now time.Time) ([]schemas.IdentityEvent, error
 			items = []json.RawMessage{body}
 		}
 	default:
-		return nil, bodyErr(fmt.Errorf("%w: want a JSON object or array", ErrShape))
+		return nil, notObjectOrArray(body)
 	}
 	return eachItem(items, now, serviceNowEvent)
 }

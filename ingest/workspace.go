@@ -112,19 +112,19 @@ type workspaceActivity struct {
 // list response {"items":[…]}. One activity can hold several events; each becomes its own
 // IdentityEvent with an id made of the activity's uniqueQualifier and the event's index.
 func ParseWorkspace(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
-	if err := checkJSON(body); err != nil {
-		return nil, err
-	}
 	var items []json.RawMessage
 	switch firstByte(body) {
 	case '[':
-		items, _ = splitArray(body)
+		var err error
+		if items, err = validArray(body); err != nil {
+			return nil, err
+		}
 	case '{':
 		var env struct {
 			Items json.RawMessage `json:"items"`
 		}
-		if err := json.Unmarshal(body, &env); err != nil {
-			return nil, bodyErr(fmt.Errorf("%w: %v", ErrShape, err))
+		if err := decodeEnvelope(body, &env); err != nil {
+			return nil, err
 		}
 		if env.Items != nil {
 			var err error
@@ -135,7 +135,7 @@ func ParseWorkspace(body []byte, now time.Time) ([]schemas.IdentityEvent, error)
 			items = []json.RawMessage{body}
 		}
 	default:
-		return nil, bodyErr(fmt.Errorf("%w: want a JSON object or array", ErrShape))
+		return nil, notObjectOrArray(body)
 	}
 	return eachItem(items, now, workspaceEvents)
 }
