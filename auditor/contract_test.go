@@ -7,16 +7,21 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"reflect"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/tollgate-io/tollgate/internal/chdb"
 	"github.com/tollgate-io/tollgate/internal/chdb/chdbtest"
 	"github.com/tollgate-io/tollgate/internal/chdb/chhttp"
 	"github.com/tollgate-io/tollgate/schemas"
@@ -487,7 +492,7 @@ func TestServerStoreTLS(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = handler.Close() })
 	ts := httptest.NewUnstartedServer(handler)
-	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // the untrusting client's handshake error
+	ts.Config.ErrorLog = slog.NewLogLogger(slog.DiscardHandler, slog.LevelError) // the untrusting client's handshake error
 	ts.StartTLS()
 	t.Cleanup(ts.Close)
 	addr := strings.TrimPrefix(ts.URL, "https://")
@@ -523,6 +528,38 @@ func TestServerStoreTLS(t *testing.T) {
 	_, err = NewServerStore(ctx, wrong)
 	if code, _ := ClickHouseCode(err); code != 516 || IsUnavailable(err) {
 		t.Errorf("wrong password: %v (code %d, unavailable %v), want fatal code 516", err, code, IsUnavailable(err))
+	}
+}
+
+func TestIsUnavailable(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{nil, false},
+		{errors.New("something else"), false},
+		{fmt.Errorf("wrapped: %w", refused), true},
+		{&url.Error{Op: "Post", URL: "http://x", Err: refused}, true},
+		{&url.Error{Op: "Post", URL: "http://x", Err: &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}}, false},
+		{context.DeadlineExceeded, true},
+		{fmt.Errorf("op: %w", context.Canceled), false},
+		{io.ErrUnexpectedEOF, true},
+		{&clickhouse.Exception{Code: 252, Message: "Too many parts"}, true},
+		{&clickhouse.Exception{Code: 62, Message: "Syntax error"}, false},
+		{&clickhouse.HTTPError{StatusCode: 503, Err: errors.New("upstream down")}, true},
+		{&clickhouse.HTTPError{StatusCode: 400, Err: errors.New("bad")}, false},
+		{&clickhouse.HTTPError{StatusCode: 500, Err: &clickhouse.Exception{Code: 242, Message: "read only"}}, true},
+		{&chdb.EngineError{Code: 241, Message: "Code: 241. Memory limit exceeded"}, true},
+		{&chdb.EngineError{Code: 60, Message: "Code: 60. Unknown table"}, false},
+		{storeError("ping", refused), true},
+	} {
+		if got := IsUnavailable(tc.err); got != tc.want {
+			t.Errorf("IsUnavailable(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+	if err := storeError("ping", refused); !errors.Is(err, ErrStoreUnavailable) || !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Errorf("storeError lost a cause: %v", err)
 	}
 }
 
