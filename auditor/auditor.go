@@ -321,15 +321,22 @@ func (a *Auditor) refreshPrincipals(ctx context.Context, ids []string) ([]schema
 	if err := a.store.Insert(ctx, "credentials", credentialColumns, credRows); err != nil {
 		return nil, fmt.Errorf("auditor: write %d credentials: %w", len(credRows), err)
 	}
-	stored, err := a.storedFindings(ctx, "principal IN %s", ids)
+	stored, err := a.findingStates(ctx, "principal IN %s", ids)
 	if err != nil {
 		return nil, err
 	}
 	return a.writeFindings(ctx, desired, stored, now)
 }
 
-func (a *Auditor) storedFindings(ctx context.Context, cond string, values []string) (map[string]storedFinding, error) {
-	rows, err := a.queryIn(ctx, "SELECT "+findingSelect+" FROM findings FINAL WHERE "+cond, values)
+// findingStates loads id, status, detection time and version of the stored
+// findings matching cond: all reconcile needs of a finding that is still
+// implied. writeFindings loads the whole row only of those it resolves.
+func (a *Auditor) findingStates(ctx context.Context, cond string, values []string) (map[string]storedFinding, error) {
+	return a.loadFindings(ctx, findingStateSelect, cond, values)
+}
+
+func (a *Auditor) loadFindings(ctx context.Context, columns, cond string, values []string) (map[string]storedFinding, error) {
+	rows, err := a.queryIn(ctx, "SELECT "+columns+" FROM findings FINAL WHERE "+cond+aliasSafe, values)
 	if err != nil {
 		return nil, fmt.Errorf("auditor: load findings: %w", err)
 	}
@@ -341,7 +348,28 @@ func (a *Auditor) storedFindings(ctx context.Context, cond string, values []stri
 	return out, nil
 }
 
+// writeFindings reconciles desired with stored (from findingStates) and
+// writes the changes.
 func (a *Auditor) writeFindings(ctx context.Context, desired []schemas.Finding, stored map[string]storedFinding, now time.Time) ([]schemas.Finding, error) {
+	implied := make(map[string]bool, len(desired))
+	for i := range desired {
+		implied[desired[i].FindingID] = true
+	}
+	var stale []string
+	for id, f := range stored {
+		if !implied[id] && f.Status == schemas.FindingOpen {
+			stale = append(stale, id)
+		}
+	}
+	if len(stale) > 0 {
+		full, err := a.loadFindings(ctx, findingSelect, "finding_id IN %s", stale)
+		if err != nil {
+			return nil, err
+		}
+		for id, f := range full {
+			stored[id] = f
+		}
+	}
 	rows, changed := reconcile(desired, stored, now)
 	if err := a.store.Insert(ctx, "findings", findingColumns, rows); err != nil {
 		return nil, fmt.Errorf("auditor: write %d findings: %w", len(rows), err)
@@ -387,7 +415,7 @@ func (a *Auditor) Sweep(ctx context.Context, now time.Time) ([]schemas.Finding, 
 		creds[i] = credentialFromRow(r)
 	}
 	desired := ledgerFindings(grants, creds, now, &a.cfg)
-	stored, err := a.storedFindings(ctx, "status = 'OPEN' AND kind IN %s", ledgerKinds)
+	stored, err := a.findingStates(ctx, "status = 'OPEN' AND kind IN %s", ledgerKinds)
 	if err != nil {
 		return nil, err
 	}
@@ -398,7 +426,7 @@ func (a *Auditor) Sweep(ctx context.Context, now time.Time) ([]schemas.Finding, 
 		}
 	}
 	if len(unknown) > 0 {
-		resolved, err := a.storedFindings(ctx, "finding_id IN %s", unknown)
+		resolved, err := a.findingStates(ctx, "finding_id IN %s", unknown)
 		if err != nil {
 			return nil, err
 		}
