@@ -4,25 +4,62 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 )
 
+// Producer tuning that is not configuration.
+const (
+	// maxRequestBytes bounds the records of one produce request (and so
+	// the largest single message): the broker's default message.max.bytes.
+	maxRequestBytes = 1 << 20
+	// produceAttempts is how often one partition's records are sent before
+	// the error is returned: a caller holding an HTTP request should learn
+	// within seconds that Kafka is down.
+	produceAttempts = 3
+	// produceTimeout bounds one produce request, acknowledgement included.
+	produceTimeout = 10 * time.Second
+	backoffMin     = 50 * time.Millisecond
+	backoffMax     = 500 * time.Millisecond
+)
+
 // Producer writes messages to Kafka synchronously: Produce returns only
 // after every message was acknowledged by all in-sync replicas, or with an
 // error wrapping ErrUnavailable or ErrRejected. Messages carry their own
-// topic. Safe for concurrent use; concurrent calls share batches.
+// topic. Safe for concurrent use.
+//
+// Produce does not wait for batches to fill: it places each message on its
+// partition with the murmur2 hash of its key (as the Java client does, so
+// other producers put a principal's events on the same partition), and
+// sends each partition's messages at once, in order, one request per
+// partition (split at batch_size messages or 1 MiB), the partitions
+// concurrently. A caller is answered after one round trip to the leaders,
+// not after a batch timeout.
 type Producer struct {
-	w       *kafka.Writer
-	metrics *producerMetrics
+	client      *kafka.Client
+	closeConns  func()
+	compression kafka.Compression
+	batchSize   int
+	balancer    kafka.Balancer
+	partitions  *partitionCache
+	metrics     *producerMetrics
 }
 
 // NewProducer builds a Producer from cfg (defaults applied to a copy).
 // Metrics are registered on reg; a nil reg registers nothing.
 func NewProducer(cfg Config, reg prometheus.Registerer) (*Producer, error) {
-	w, err := NewWriter(cfg)
+	cfg.ApplyDefaults()
+	codec, err := compressionCodec(cfg.Compression)
+	if err != nil {
+		return nil, fmt.Errorf("kafka.compression: %w: %w", err, ErrInvalidConfig)
+	}
+	if len(cfg.Brokers) == 0 {
+		return nil, fmt.Errorf("kafka.brokers: at least one broker address is required: %w", ErrInvalidConfig)
+	}
+	tr, err := cfg.transport()
 	if err != nil {
 		return nil, err
 	}
@@ -30,14 +67,23 @@ func NewProducer(cfg Config, reg prometheus.Registerer) (*Producer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Producer{w: w, metrics: m}, nil
+	cl := &kafka.Client{Addr: kafka.TCP(cfg.Brokers...), Timeout: produceTimeout, Transport: tr}
+	return &Producer{
+		client:      cl,
+		closeConns:  tr.CloseIdleConnections,
+		compression: codec,
+		batchSize:   cfg.BatchSize,
+		balancer:    &kafka.Murmur2Balancer{},
+		partitions:  newPartitionCache(cl, tr.MetadataTTL),
+		metrics:     m,
+	}, nil
 }
 
-// NewWriter builds the kafka-go writer behind Producer: acks from all
-// in-sync replicas, bounded batching, no topic of its own (each message
-// names one), no topic auto-creation, and keys hashed with murmur2 like the
-// Java client so that other producers place a principal's events on the
-// same partition.
+// NewWriter builds a kafka-go writer with the producer's settings: acks
+// from all in-sync replicas, bounded batching (batch_size, batch_timeout),
+// no topic of its own (each message names one), no topic auto-creation,
+// and keys hashed with murmur2 like the Java client. It is for callers that
+// want kafka-go's asynchronous batching; Producer does not use it.
 func NewWriter(cfg Config) (*kafka.Writer, error) {
 	cfg.ApplyDefaults()
 	codec, err := compressionCodec(cfg.Compression)
@@ -57,18 +103,17 @@ func NewWriter(cfg Config) (*kafka.Writer, error) {
 		Compression:            codec,
 		Transport:              tr,
 		AllowAutoTopicCreation: false,
-		// A few quick attempts: a caller holding an HTTP request should
-		// learn within seconds that Kafka is down, not after kafka-go's
-		// default of ten attempts.
-		MaxAttempts:     3,
-		WriteBackoffMin: 50 * time.Millisecond,
-		WriteBackoffMax: 500 * time.Millisecond,
+		MaxAttempts:            produceAttempts,
+		WriteBackoffMin:        backoffMin,
+		WriteBackoffMax:        backoffMax,
 	}, nil
 }
 
 // Produce writes msgs and waits for their acknowledgement. Every message
-// must set Topic. On error none of the messages should be treated as
-// written (some may have been; at-least-once means the caller retries).
+// must set Topic; a message without Time is stamped with the time of the
+// call. Messages to one partition are written in the order given. On error
+// none of the messages should be treated as written (some may have been;
+// at-least-once means the caller retries).
 func (p *Producer) Produce(ctx context.Context, msgs ...kafka.Message) error {
 	if len(msgs) == 0 {
 		return nil
@@ -77,9 +122,13 @@ func (p *Producer) Produce(ctx context.Context, msgs ...kafka.Message) error {
 		if msgs[i].Topic == "" {
 			return fmt.Errorf("producing message %d: no topic set: %w", i, ErrRejected)
 		}
+		if n := messageBytes(&msgs[i]); n > maxRequestBytes {
+			return fmt.Errorf("producing message %d to %s: %d bytes is over the %d-byte limit: %w",
+				i, msgs[i].Topic, n, maxRequestBytes, ErrRejected)
+		}
 	}
 	start := time.Now()
-	err := p.w.WriteMessages(ctx, msgs...)
+	err := p.produce(ctx, msgs, start)
 	p.metrics.duration.Observe(time.Since(start).Seconds())
 	if err != nil {
 		err = classify(err)
@@ -96,12 +145,149 @@ func (p *Producer) Produce(ctx context.Context, msgs ...kafka.Message) error {
 	return nil
 }
 
-// Close flushes nothing (Produce is synchronous) and releases connections.
-func (p *Producer) Close() error {
-	if err := p.w.Close(); err != nil {
-		return fmt.Errorf("closing kafka producer: %w", err)
+// produce assigns msgs to partitions and sends every partition's share,
+// the partitions concurrently. It returns the first error.
+func (p *Producer) produce(ctx context.Context, msgs []kafka.Message, now time.Time) error {
+	shares, err := p.assign(ctx, msgs)
+	if err != nil {
+		return err
+	}
+	if len(shares) == 1 {
+		return p.sendShare(ctx, msgs, shares[0], now)
+	}
+	errs := make([]error, len(shares))
+	var wg sync.WaitGroup
+	for i := range shares {
+		wg.Go(func() { errs[i] = p.sendShare(ctx, msgs, shares[i], now) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// share is the messages of one call bound for one partition, as indexes
+// into the call's messages in their order.
+type share struct {
+	topic     string
+	partition int
+	indexes   []int32
+}
+
+// assign places each message on a partition of its topic.
+func (p *Producer) assign(ctx context.Context, msgs []kafka.Message) ([]share, error) {
+	var shares []share
+	for i := range msgs {
+		parts, err := p.partitions.get(ctx, msgs[i].Topic)
+		if err != nil {
+			return nil, err
+		}
+		part := p.balancer.Balance(msgs[i], parts...)
+		j := 0
+		for ; j < len(shares); j++ {
+			if shares[j].partition == part && shares[j].topic == msgs[i].Topic {
+				break
+			}
+		}
+		if j == len(shares) {
+			shares = append(shares, share{topic: msgs[i].Topic, partition: part})
+		}
+		shares[j].indexes = append(shares[j].indexes, int32(i))
+	}
+	return shares, nil
+}
+
+// sendShare sends one partition's messages in requests of at most
+// batchSize messages and maxRequestBytes, one after the other so that
+// their order is kept.
+func (p *Producer) sendShare(ctx context.Context, msgs []kafka.Message, s share, now time.Time) error {
+	for rest := s.indexes; len(rest) > 0; {
+		n, size := 0, 0
+		for n < len(rest) && n < p.batchSize {
+			b := messageBytes(&msgs[rest[n]])
+			if n > 0 && size+b > maxRequestBytes {
+				break
+			}
+			size += b
+			n++
+		}
+		if err := p.sendRetrying(ctx, msgs, s.topic, s.partition, rest[:n], now); err != nil {
+			return err
+		}
+		rest = rest[n:]
 	}
 	return nil
+}
+
+// sendRetrying sends one request, retrying a few times with backoff while
+// the error is retryable.
+func (p *Producer) sendRetrying(ctx context.Context, msgs []kafka.Message, topic string, partition int, indexes []int32, now time.Time) error {
+	var err error
+	for attempt := range produceAttempts {
+		if attempt > 0 {
+			if !sleepCtx(ctx, retryBackoff(attempt)) {
+				return fmt.Errorf("writing to %s/%d: %w (after %w)", topic, partition, ctx.Err(), err)
+			}
+		}
+		err = p.send(ctx, msgs, topic, partition, indexes, now)
+		if err == nil || !Retryable(err) || ctx.Err() != nil {
+			break
+		}
+		// The partition count may have changed or the topic be new.
+		p.partitions.forget(topic)
+	}
+	return err
+}
+
+// send sends one produce request with acks from all in-sync replicas.
+func (p *Producer) send(ctx context.Context, msgs []kafka.Message, topic string, partition int, indexes []int32, now time.Time) error {
+	ctx, cancel := context.WithTimeout(ctx, produceTimeout)
+	defer cancel()
+	res, err := p.client.Produce(ctx, &kafka.ProduceRequest{
+		Topic:        topic,
+		Partition:    partition,
+		RequiredAcks: kafka.RequireAll,
+		Compression:  p.compression,
+		Records:      &recordReader{msgs: msgs, indexes: indexes, now: now},
+	})
+	if err == nil && res.Error != nil {
+		err = res.Error
+	}
+	if err != nil {
+		return fmt.Errorf("writing %d messages to %s/%d: %w", len(indexes), topic, partition, err)
+	}
+	return nil
+}
+
+// Close releases the producer's connections. It flushes nothing: Produce
+// is synchronous.
+func (p *Producer) Close() error {
+	p.closeConns()
+	return nil
+}
+
+// messageBytes is the size a message takes in a record batch, roughly:
+// key, value, headers and the per-record overhead.
+func messageBytes(m *kafka.Message) int {
+	n := 22 + len(m.Key) + len(m.Value)
+	for _, h := range m.Headers {
+		n += 10 + len(h.Key) + len(h.Value)
+	}
+	return n
+}
+
+func retryBackoff(attempt int) time.Duration {
+	d := backoffMin << (attempt - 1)
+	return min(d, backoffMax)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
 
 type producerMetrics struct {
