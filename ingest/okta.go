@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -253,7 +254,7 @@ func oktaEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, err
 	}
 
 	var debug map[string]any
-	if le.DebugContext != nil && firstByte(le.DebugContext.DebugData) == '{' {
+	if le.DebugContext != nil && firstByte(le.DebugContext.DebugData) == '{' && mayHoldPrivilege(le.DebugContext.DebugData) {
 		_ = json.Unmarshal(le.DebugContext.DebugData, &debug)
 	}
 	for _, t := range le.Target {
@@ -314,14 +315,21 @@ func oktaEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, err
 
 // oktaAPITokenID is the id of the API token that made the call, if one did.
 func oktaAPITokenID(le oktaLogEvent) string {
-	if le.Transaction == nil || len(le.Transaction.Detail) == 0 {
-		return ""
+	if le.Transaction == nil || bytes.IndexByte(le.Transaction.Detail, ':') < 0 {
+		return "" // absent, null or {}: no key at all, nothing to decode
 	}
 	var d struct {
 		RequestAPITokenID string `json:"requestApiTokenId"`
 	}
 	_ = json.Unmarshal(le.Transaction.Detail, &d)
 	return d.RequestAPITokenID
+}
+
+// mayHoldPrivilege reports whether debugData can hold privilegeGranted or privilegeRevoked:
+// the key is spelled out, or hidden behind a \u escape. Most events carry neither, and
+// skip decoding debugData into a generic map.
+func mayHoldPrivilege(debugData []byte) bool {
+	return bytes.Contains(debugData, []byte("privilege")) || bytes.Contains(debugData, []byte(`\u`))
 }
 
 func oktaEntitlement(t oktaActorJSON, kind schemas.EntitlementKind) *schemas.Entitlement {

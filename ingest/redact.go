@@ -3,6 +3,7 @@ package ingest
 import (
 	"encoding/json"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -54,6 +55,34 @@ func foldedKeyIsSecret(k string) bool {
 // ASCII keys (nearly all keys) are folded on the stack; escaped or non-ASCII keys take the
 // exact route through a decoded string, so "\u0074oken" and Unicode case folding redact too.
 func isSecretKeyBytes(quoted []byte) bool {
+	secretKeyCache.RLock()
+	secret, ok := secretKeyCache.m[string(quoted)]
+	secretKeyCache.RUnlock()
+	if ok {
+		return secret
+	}
+	secret = classifyKeyBytes(quoted)
+	secretKeyCache.Lock()
+	if len(secretKeyCache.m) < secretKeyCacheMax {
+		secretKeyCache.m[string(quoted)] = secret
+	}
+	secretKeyCache.Unlock()
+	return secret
+}
+
+// secretKeyCacheMax bounds the key cache: vendor payloads use a few hundred distinct keys,
+// and keys a sender invents beyond the bound are classified each time instead of growing
+// memory.
+const secretKeyCacheMax = 4096
+
+// secretKeyCache remembers the answer of classifyKeyBytes per quoted key; the same keys
+// recur in every event of a source.
+var secretKeyCache = struct {
+	sync.RWMutex
+	m map[string]bool
+}{m: make(map[string]bool, 256)}
+
+func classifyKeyBytes(quoted []byte) bool {
 	var buf [64]byte
 	folded := buf[:0]
 	for _, c := range quoted {
