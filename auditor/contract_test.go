@@ -212,6 +212,18 @@ func runStoreContract(t *testing.T, newStore func(t *testing.T) Store) {
 		}
 	})
 
+	t.Run("PlaceholderTextIsNotBound", func(t *testing.T) {
+		s := newStore(t)
+		got, err := s.Query(ctx, "SELECT '?' AS q, '$1' AS d, '@x' AS n, concat('{a', ':String}') AS p")
+		want := []Row{{"q": "?", "d": "$1", "n": "@x", "p": "{a:String}"}}
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("got %v, %v; want %v", got, err, want)
+		}
+		if err := s.Exec(ctx, "SELECT '?'"); err != nil {
+			t.Fatalf("exec with '?' literal: %v", err)
+		}
+	})
+
 	t.Run("ErrorsCarryClickHouseCodeAndAreNotRetryable", func(t *testing.T) {
 		s := newStore(t)
 		for _, tc := range []struct {
