@@ -63,34 +63,41 @@ var ErrSignal = errors.New("signal received")
 
 // Run blocks until an actor returns or SIGINT/SIGTERM arrives, then drains. A signal-initiated
 // shutdown returns nil; an actor's failure returns its error. Draining that overruns the
-// budget returns an error saying so.
+// budget returns an error saying so, and a second signal while draining exits at once.
 func (g *Group) Run() error {
-	sigCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	first := make(chan struct{})
+	quit := make(chan struct{})
 	g.g.Add(func() error {
-		<-sigCtx.Done()
-		return ErrSignal
-	}, func(error) { stop() })
+		select {
+		case <-first:
+			return ErrSignal
+		case <-quit:
+			return nil
+		}
+	}, func(error) { close(quit) })
 	result := make(chan error, 1)
-	started := make(chan struct{})
-	go func() {
-		close(started)
-		result <- g.g.Run()
-	}()
-	<-started
+	go func() { result <- g.g.Run() }()
 	select {
 	case err := <-result:
 		return g.finish(err)
-	case <-sigCtx.Done():
+	case sig := <-sigs:
+		g.log.Info("shutting down", "signal", sig.String(), "budget", g.budget.String())
 	}
-	g.log.Info("shutting down", "budget", g.budget.String())
 	for _, f := range g.onDrain {
 		f()
 	}
+	close(first)
+	timer := time.NewTimer(g.budget)
+	defer timer.Stop()
 	select {
 	case err := <-result:
 		return g.finish(err)
-	case <-time.After(g.budget):
+	case sig := <-sigs:
+		return fmt.Errorf("second %s while draining: exiting with work still in flight", sig)
+	case <-timer.C:
 		return fmt.Errorf("shutdown budget of %s exceeded; exiting with work still in flight", g.budget)
 	}
 }

@@ -63,7 +63,7 @@ func AddRouter(ctx context.Context, g *Group, d *Deps) error {
 // one), migrations, and the consume → ClickHouse → findings loop with its sweep.
 func AddAuditor(ctx context.Context, g *Group, d *Deps, engine *chdb.DB) (func() error, error) {
 	cfg := d.Config
-	log := d.Log.With("component", "auditor")
+	log := d.Log // the auditor names its component itself
 	store, err := OpenStore(ctx, cfg, engine)
 	if err != nil {
 		return nil, err
