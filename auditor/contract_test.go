@@ -575,6 +575,39 @@ func TestIsUnavailable(t *testing.T) {
 	}
 }
 
+// TestServerStoreOptionsReachTheWire checks config that chhttp can observe:
+// compression is requested on the wire (chhttp answers it with code 48,
+// NOT_IMPLEMENTED, where a server would compress), and the native protocol
+// dials its address (nothing listens there: unavailable).
+func TestServerStoreOptionsReachTheWire(t *testing.T) {
+	ctx := context.Background()
+	db := chdbtest.OpenForTest(t)
+	h, err := chhttp.Start(chhttp.Options{User: contractUser, Password: contractPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.Close() })
+	for _, method := range []string{"lz4", "zstd"} {
+		cfg := serverConfigForTest(h.Addr(), db.Database())
+		cfg.Compression = method
+		_, err := NewServerStore(ctx, cfg)
+		if code, _ := ClickHouseCode(err); code != 48 {
+			t.Errorf("compression %s over chhttp: %v, want code 48 (compression requested)", method, err)
+		}
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	_ = ln.Close()
+	_, err = NewServerStore(ctx, ServerConfig{Addrs: []string{closed}, Protocol: "native", Compression: "lz4", DialTimeout: time.Second})
+	if !IsUnavailable(err) {
+		t.Errorf("native to a closed port: %v, want unavailable", err)
+	}
+}
+
 func TestServerConfigValidation(t *testing.T) {
 	for _, cfg := range []ServerConfig{
 		{},
