@@ -17,6 +17,20 @@ import (
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
+// storeFindings reads findings from the configured store directly.
+func storeFindings(cmd *cobra.Command, cfg *app.Config, filter auditor.FindingFilter) ([]schemas.Finding, error) {
+	s, err := app.OpenStore(cmd.Context(), cfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	a, err := auditor.New(s, cfg.Auditor.Detections, auditor.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return a.Findings(cmd.Context(), filter)
+}
+
 func openStore(cmd *cobra.Command, g *globals) (*app.Config, *app.Store, error) {
 	cfg, _, err := g.load()
 	if err != nil {
@@ -85,16 +99,16 @@ func newFindingsCmd(g *globals) *cobra.Command {
 			if format != "table" && format != "json" && format != "csv" {
 				return fmt.Errorf("findings: --format %q is not table, json or csv", format)
 			}
-			cfg, s, err := openStore(cmd, g)
+			cfg, _, err := g.load()
 			if err != nil {
 				return err
 			}
-			defer s.Close()
-			a, err := auditor.New(s, cfg.Auditor.Detections, auditor.Options{})
-			if err != nil {
-				return err
+			var fs []schemas.Finding
+			if console := app.FindConsole(cmd.Context(), cfg); console != nil {
+				fs, err = console.Findings(cmd.Context(), filter)
+			} else {
+				fs, err = storeFindings(cmd, cfg, filter)
 			}
-			fs, err := a.Findings(cmd.Context(), filter)
 			if err != nil {
 				return err
 			}
@@ -191,38 +205,29 @@ func newQueryCmd(g *globals) *cobra.Command {
 			if format != "table" && format != "json" && format != "csv" {
 				return fmt.Errorf("query: --format %q is not table, json or csv", format)
 			}
-			_, s, err := openStore(cmd, g)
+			cfg, _, err := g.load()
 			if err != nil {
 				return err
 			}
-			defer s.Close()
-			cols, err := columnsOf(cmd.Context(), s, sql)
+			var res *app.QueryResult
+			if console := app.FindConsole(cmd.Context(), cfg); console != nil {
+				res, err = console.Query(cmd.Context(), sql)
+			} else {
+				var s *app.Store
+				if s, err = app.OpenStore(cmd.Context(), cfg, nil); err != nil {
+					return err
+				}
+				defer s.Close()
+				res, err = app.ReadOnlyQuery(cmd.Context(), s, sql)
+			}
 			if err != nil {
 				return err
 			}
-			rows, err := auditor.RunReadOnly(cmd.Context(), s, sql)
-			if err != nil {
-				return err
-			}
-			return writeRows(cmd.OutOrStdout(), format, cols, rows)
+			return writeRows(cmd.OutOrStdout(), format, res.Columns, res.Rows)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "table, json or csv")
 	return cmd
-}
-
-// columnsOf returns the result columns of a checked SELECT in order (the Store's rows are
-// maps, which do not keep it).
-func columnsOf(ctx context.Context, s auditor.Store, sql string) ([]string, error) {
-	desc, err := s.Query(ctx, "DESCRIBE (SELECT * FROM (\n"+strings.TrimRight(strings.TrimSpace(sql), ";")+"\n))")
-	if err != nil {
-		return nil, err
-	}
-	cols := make([]string, len(desc))
-	for i, r := range desc {
-		cols[i] = r.String("name")
-	}
-	return cols, nil
 }
 
 func writeRows(w io.Writer, format string, cols []string, rows []auditor.Row) error {

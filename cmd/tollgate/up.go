@@ -51,16 +51,19 @@ func newUpCmd(g *globals) *cobra.Command {
 
 			group := app.NewGroup(log, cfg.ShutdownTimeout.D())
 			group.OnDrain(admin.Drain)
-			group.AddHTTP("ingest", ln, app.IngestHandler(deps))
+			mux := app.IngestHandler(deps)
+			group.AddHTTP("ingest", ln, mux)
 			if err := app.AddRawConsumer(cmd.Context(), group, deps); err != nil {
 				return err
 			}
 			if err := app.AddRouter(cmd.Context(), group, deps); err != nil {
 				return err
 			}
-			if _, err := app.AddAuditor(cmd.Context(), group, deps, stack.Engine); err != nil {
+			run, err := app.AddAuditor(cmd.Context(), group, deps, stack.Engine)
+			if err != nil {
 				return err
 			}
+			app.MountConsole(mux, run.Store, run.Auditor)
 			log.Info("tollgate up", "startup", time.Since(start).String())
 			fmt.Fprintf(os.Stderr, `
 tollgate is up (started in %s)
@@ -165,10 +168,9 @@ func newServiceCmd(g *globals, name, short string) *cobra.Command {
 			case "router":
 				err = app.AddRouter(cmd.Context(), group, deps)
 			case "auditor":
-				var closeStore func() error
-				closeStore, err = app.AddAuditor(cmd.Context(), group, deps, nil)
-				if err == nil {
-					defer closeStore()
+				var run *app.AuditorRun
+				if run, err = app.AddAuditor(cmd.Context(), group, deps, nil); err == nil {
+					defer run.Store.Close()
 				}
 			}
 			if err != nil {

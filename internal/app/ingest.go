@@ -44,7 +44,7 @@ func NewDeps(ctx context.Context, cfg *Config, log *slog.Logger, admin *Admin) (
 }
 
 // IngestHandler returns the ingest receivers and the admin endpoints on one mux.
-func IngestHandler(d *Deps) http.Handler {
+func IngestHandler(d *Deps) *http.ServeMux {
 	mux := http.NewServeMux()
 	d.Admin.Mount(mux)
 	h := ingest.NewHandler(d.Config.Ingest.Config, ingest.NewKafkaProducer(d.Codec, d.Producer, d.Topics.Events),

@@ -59,9 +59,16 @@ func AddRouter(ctx context.Context, g *Group, d *Deps) error {
 	return nil
 }
 
+// AuditorRun is a running auditor's store and auditor, for the console of tollgate up.
+type AuditorRun struct {
+	Store   *Store
+	Auditor *auditor.Auditor
+}
+
 // AddAuditor adds the auditor to g: the store (engine, when this process runs the embedded
-// one), migrations, and the consume → ClickHouse → findings loop with its sweep.
-func AddAuditor(ctx context.Context, g *Group, d *Deps, engine *chdb.DB) (func() error, error) {
+// one), migrations, and the consume → ClickHouse → findings loop with its sweep. Close the
+// returned store when g has finished.
+func AddAuditor(ctx context.Context, g *Group, d *Deps, engine *chdb.DB) (*AuditorRun, error) {
 	cfg := d.Config
 	log := d.Log // the auditor names its component itself
 	store, err := OpenStore(ctx, cfg, engine)
@@ -83,5 +90,5 @@ func AddAuditor(ctx context.Context, g *Group, d *Deps, engine *chdb.DB) (func()
 	}, a, d.Codec, d.Producer, d.Admin.Registry, log)
 	d.Admin.AddCheck("auditor", svc.Ready)
 	g.AddContext(ctx, svc.Run)
-	return store.Close, nil
+	return &AuditorRun{Store: store, Auditor: a}, nil
 }
