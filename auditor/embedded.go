@@ -29,8 +29,25 @@ func (s *EmbeddedStore) Exec(ctx context.Context, query string) error {
 	return s.db.Exec(ctx, query)
 }
 
-// Query runs one SELECT and returns its rows.
+// Query runs one SELECT and returns its rows. Results come back as
+// RowBinaryWithNamesAndTypes; a result with a column type outside the Store
+// contract is asked for again as JSON and decoded by the chdb package.
 func (s *EmbeddedStore) Query(ctx context.Context, query string) ([]Row, error) {
+	data, err := s.db.Query(ctx, query, rowBinaryFormat)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := rowBinaryRows(data)
+	if err == nil {
+		return rows, nil
+	}
+	if !errors.Is(err, errUnsupportedType) {
+		return nil, fmt.Errorf("auditor: decode result of %.80q: %w", query, err)
+	}
+	return s.queryJSON(ctx, query)
+}
+
+func (s *EmbeddedStore) queryJSON(ctx context.Context, query string) ([]Row, error) {
 	rows, err := s.db.QueryRows(ctx, query)
 	if err != nil {
 		return nil, err
