@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,6 +48,10 @@ type ServiceConfig struct {
 	// DrainTimeout bounds how long the in-flight batch may take to finish
 	// after Run's context is cancelled (default 10s).
 	DrainTimeout time.Duration
+	// Workers is how many goroutines decode, decide and encode one batch's
+	// records (default GOMAXPROCS). Results keep the batch's order, so
+	// per-key order is unaffected.
+	Workers int
 }
 
 func (c *ServiceConfig) applyDefaults() {
@@ -57,6 +63,9 @@ func (c *ServiceConfig) applyDefaults() {
 	}
 	if c.DrainTimeout <= 0 {
 		c.DrainTimeout = DefaultDrainTimeout
+	}
+	if c.Workers <= 0 {
+		c.Workers = runtime.GOMAXPROCS(0)
 	}
 	if c.Topics.Events == "" {
 		c.Topics = kafka.TopicNames(c.Kafka.TopicPrefix)
@@ -260,36 +269,71 @@ func (s *Service) fetch(ctx context.Context, r *kafkago.Reader, batch []kafkago.
 	return batch, nil
 }
 
-// process routes every record of batch (or dead-letters it) and produces the
-// results with one Produce call, retrying while Kafka is unavailable.
+// minRecordsPerWorker keeps small batches on one goroutine: below it the
+// hand-off costs more than the work.
+const minRecordsPerWorker = 64
+
+// process routes every record of batch (or dead-letters it), the records
+// spread over Workers goroutines in contiguous runs with each result at its
+// record's index, and produces the results in batch order with one Produce
+// call, retrying while Kafka is unavailable.
 func (s *Service) process(ctx context.Context, batch, out []kafkago.Message) ([]kafkago.Message, error) {
 	now := time.Now().UTC()
-	for i := range batch {
-		m := &batch[i]
-		var res kafkago.Message
-		for attempt := 0; ; attempt++ {
-			var err error
-			res, err = s.transform(ctx, m, now)
-			if err == nil {
-				break
+	out = slices.Grow(out[:0], len(batch))[:len(batch)]
+	workers := min(s.cfg.Workers, (len(batch)+minRecordsPerWorker-1)/minRecordsPerWorker)
+	if workers <= 1 {
+		for i := range batch {
+			if !s.routeOne(ctx, &batch[i], &out[i], now) {
+				return out, errStopped
 			}
-			if schemas.Retryable(err) {
-				s.setErr(err)
-				s.metrics.Retries.WithLabelValues("registry").Inc()
-				s.log.Warn("schema registry unavailable; retrying", "partition", m.Partition, "offset", m.Offset, "error", err)
-				if !sleep(ctx, backoff(attempt)) {
-					return out, errStopped
-				}
-				continue
-			}
-			res = kafka.DeadLetter(s.cfg.Topics.DLQ, DeadLetterStage, *m, err, now)
-			s.metrics.DeadLettered.WithLabelValues(dlqStage(err)).Inc()
-			s.log.Warn("router dead-lettered a record", "partition", m.Partition, "offset", m.Offset, "error", err)
-			break
 		}
-		out = append(out, res)
+		return out, s.produce(ctx, batch, out)
+	}
+	var stopped atomic.Bool
+	var wg sync.WaitGroup
+	per := (len(batch) + workers - 1) / workers
+	for lo := 0; lo < len(batch); lo += per {
+		hi := min(lo+per, len(batch))
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				if !s.routeOne(ctx, &batch[i], &out[i], now) {
+					stopped.Store(true)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if stopped.Load() {
+		return out, errStopped
 	}
 	return out, s.produce(ctx, batch, out)
+}
+
+// routeOne transforms m into *res, or into a dead letter when it cannot be
+// routed. While the schema registry is unreachable it retries with backoff;
+// it reports false when ctx ended first.
+func (s *Service) routeOne(ctx context.Context, m *kafkago.Message, res *kafkago.Message, now time.Time) bool {
+	for attempt := 0; ; attempt++ {
+		var err error
+		*res, err = s.transform(ctx, m, now)
+		if err == nil {
+			return true
+		}
+		if schemas.Retryable(err) {
+			s.setErr(err)
+			s.metrics.Retries.WithLabelValues("registry").Inc()
+			s.log.Warn("schema registry unavailable; retrying", "partition", m.Partition, "offset", m.Offset, "error", err)
+			if !sleep(ctx, backoff(attempt)) {
+				return false
+			}
+			continue
+		}
+		*res = kafka.DeadLetter(s.cfg.Topics.DLQ, DeadLetterStage, *m, err, now)
+		s.metrics.DeadLettered.WithLabelValues(dlqStage(err)).Inc()
+		s.log.Warn("router dead-lettered a record", "partition", m.Partition, "offset", m.Offset, "error", err)
+		return true
+	}
 }
 
 // produce sends out, retrying while Kafka is unavailable. When Kafka rejects

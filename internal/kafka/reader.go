@@ -8,11 +8,17 @@ import (
 	"github.com/segmentio/kafka-go"
 )
 
+// ReaderQueueCapacity is how many fetched records a reader holds for its
+// caller (kafka-go's default is 100, a fifth of a router batch).
+const ReaderQueueCapacity = 1000
+
 // NewReader builds a consumer-group reader over topics. Offsets are
 // committed only when the caller calls CommitMessages (CommitInterval 0:
 // synchronous, explicit commits), so a record is committed after its work
 // is done. A group with no committed offset starts at the oldest record.
-// MaxWait comes from cfg and bounds both fetch latency and Close.
+// MaxWait comes from cfg and bounds both fetch latency and Close. Up to
+// ReaderQueueCapacity fetched records wait in the reader, so a consumer
+// taking batches of hundreds finds the next batch already fetched.
 func NewReader(cfg Config, groupID string, topics []string) (*kafka.Reader, error) {
 	return NewReaderWith(cfg, groupID, topics, nil)
 }
@@ -42,6 +48,7 @@ func NewReaderWith(cfg Config, groupID string, topics []string, adjust func(*kaf
 		MinBytes:       1,
 		MaxBytes:       10 << 20,
 		MaxWait:        cfg.MaxWait.D(),
+		QueueCapacity:  ReaderQueueCapacity,
 		CommitInterval: 0,
 		StartOffset:    kafka.FirstOffset,
 	}
