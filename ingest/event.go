@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tollgate-io/tollgate/schemas"
 )
@@ -224,4 +225,41 @@ func parseOne(body []byte, now time.Time, one func(json.RawMessage, time.Time) (
 		return nil, bodyErr(ErrMalformed)
 	}
 	return evs, err
+}
+
+// objectFields returns the raw values of the named members of a valid JSON object, matching
+// names the way encoding/json matches struct fields (ASCII case-insensitive); a missing
+// member is nil. ok is false when the answer needs the full decoder: the text is not an
+// object, a key is escaped or not ASCII, or a name occurs twice.
+func objectFields(obj []byte, names ...string) (vals [][]byte, ok bool) {
+	i := skipSpace(obj, 0)
+	if i >= len(obj) || obj[i] != '{' {
+		return nil, false
+	}
+	vals = make([][]byte, len(names))
+	i = skipSpace(obj, i+1)
+	for i < len(obj) && obj[i] == '"' {
+		end := stringEnd(obj, i)
+		key := obj[i+1 : end-1]
+		for _, c := range key {
+			if c == '\\' || c >= utf8.RuneSelf {
+				return nil, false
+			}
+		}
+		i = skipSpace(obj, skipSpace(obj, end)+1) // past ':'
+		vend := valueEnd(obj, i)
+		for n, name := range names {
+			if len(key) == len(name) && strings.EqualFold(string(key), name) {
+				if vals[n] != nil {
+					return nil, false
+				}
+				vals[n] = obj[i:vend:vend]
+			}
+		}
+		i = skipSpace(obj, vend)
+		if i < len(obj) && obj[i] == ',' {
+			i = skipSpace(obj, i+1)
+		}
+	}
+	return vals, true
 }

@@ -181,30 +181,75 @@ func ParseOkta(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
 			return nil, err
 		}
 	case '{':
-		var env struct {
-			Data *struct {
-				Events json.RawMessage `json:"events"`
-			} `json:"data"`
-			EventType string `json:"eventType"`
-		}
-		if err := decodeEnvelope(body, &env); err != nil {
+		var err error
+		if items, err = oktaHookItems(body); err != nil {
 			return nil, err
-		}
-		switch {
-		case env.Data != nil:
-			var err error
-			if items, err = splitArray(env.Data.Events); err != nil {
-				return nil, bodyErr(fmt.Errorf("%w: data.events must be an array", ErrShape))
-			}
-		case env.EventType != "":
-			items = []json.RawMessage{body}
-		default:
-			return nil, bodyErr(fmt.Errorf("%w: want an event hook {\"data\":{\"events\":[…]}} or a LogEvent with eventType", ErrShape))
 		}
 	default:
 		return nil, notObjectOrArray(body)
 	}
 	return eachItem(items, now, oktaEvent)
+}
+
+// oktaHookItems finds the events of an object body: the elements of data.events, or the
+// body itself when it is a LogEvent. A valid body is split by scanning; bodies the scan
+// cannot decide (escaped keys, repeated or mistyped members) and invalid ones go through
+// the decoder, which also words their errors.
+func oktaHookItems(body []byte) ([]json.RawMessage, error) {
+	if json.Valid(body) {
+		if top, ok := objectFields(body, "data", "eventType"); ok {
+			data, eventType := top[0], top[1]
+			typed := firstByte(eventType) == 0 || firstByte(eventType) == 'n' || firstByte(eventType) == '"'
+			switch {
+			case !typed:
+				// A mistyped eventType is an error even beside data: leave it to the decoder.
+			case firstByte(data) == '{':
+				if events, ok := objectFields(data, "events"); ok && (events[0] == nil || firstByte(events[0]) == '[' || firstByte(events[0]) == 'n') {
+					items, err := splitArray(events[0])
+					if err != nil {
+						return nil, bodyErr(fmt.Errorf("%w: data.events must be an array", ErrShape))
+					}
+					return items, nil
+				}
+			case firstByte(data) == 0 || firstByte(data) == 'n':
+				switch firstByte(eventType) {
+				case 0, 'n':
+					return nil, bodyErr(fmt.Errorf("%w: want an event hook {\"data\":{\"events\":[…]}} or a LogEvent with eventType", ErrShape))
+				case '"':
+					if len(eventType) > 2 {
+						return []json.RawMessage{body}, nil
+					}
+					return nil, bodyErr(fmt.Errorf("%w: want an event hook {\"data\":{\"events\":[…]}} or a LogEvent with eventType", ErrShape))
+				}
+			}
+		}
+	}
+	return oktaHookItemsDecoded(body)
+}
+
+// oktaHookItemsDecoded is oktaHookItems through the decoder.
+func oktaHookItemsDecoded(body []byte) ([]json.RawMessage, error) {
+	var env struct {
+		Data *struct {
+			Events json.RawMessage `json:"events"`
+		} `json:"data"`
+		EventType string `json:"eventType"`
+	}
+	if err := decodeEnvelope(body, &env); err != nil {
+		return nil, err
+	}
+	switch {
+	case env.Data != nil:
+		items, err := splitArray(env.Data.Events)
+		if err != nil {
+			return nil, bodyErr(fmt.Errorf("%w: data.events must be an array", ErrShape))
+		}
+		return items, nil
+	case env.EventType != "":
+		return []json.RawMessage{body}, nil
+	default:
+		return nil, bodyErr(fmt.Errorf("%w: want an event hook {\"data\":{\"events\":[…]}} or a LogEvent with eventType", ErrShape))
+	}
 }
 
 func oktaEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, error) {

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -128,4 +129,28 @@ func TestReferenceSeeds(t *testing.T) {
 	if !strings.Contains(out, `"TOKEN":null`) || !strings.Contains(out, `12345678901234567890`) {
 		t.Errorf("null secret or exact number lost: %s", out)
 	}
+}
+
+// FuzzOktaHookItemsMatchDecoder checks the scanning split of Okta object bodies against the
+// decoder's: the same events, or the same error.
+func FuzzOktaHookItemsMatchDecoder(f *testing.F) {
+	for _, s := range []string{`{"data":{"events":[{"eventType":"a"},{}]}}`, `{"data":null,"eventType":"x"}`, `{"eventType":5,"data":{"events":[]}}`,
+		`{"DATA":{"Events":null}}`, `{"data":{},"data":{"events":[1]}}`, `{"data":{"events":{}}}`, `{"eventType":""}`, `{"d\u0061ta":{"events":[2]}}`, `{"data":[]}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if firstByte(body) != '{' {
+			return
+		}
+		got, gotErr := oktaHookItems(body)
+		want, wantErr := oktaHookItemsDecoded(body)
+		if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) || len(got) != len(want) {
+			t.Fatalf("oktaHookItems(%q) = %d items, %v; decoder gives %d items, %v", body, len(got), gotErr, len(want), wantErr)
+		}
+		for i := range got {
+			if string(got[i]) != string(want[i]) {
+				t.Fatalf("item %d: %q, decoder gives %q", i, got[i], want[i])
+			}
+		}
+	})
 }
