@@ -1,0 +1,256 @@
+// Package docs holds tollgate's user documentation. Its tests keep the documents true of
+// the code: configuration examples load, the key reference lists exactly the keys the
+// loader knows, policies load, SQL runs on the migrated schema, and generated tables match
+// the tables in the code.
+package docs
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/tollgate-io/tollgate/internal/app"
+	"github.com/tollgate-io/tollgate/internal/config"
+)
+
+// codeBlock is one fenced block of a markdown document.
+type codeBlock struct {
+	lang string
+	line int // line of the opening fence, for messages
+	text string
+}
+
+// codeBlocks returns the fenced blocks of doc whose info string is lang.
+func codeBlocks(t *testing.T, doc, lang string) []codeBlock {
+	t.Helper()
+	b, err := os.ReadFile(doc)
+	if err != nil {
+		t.Fatalf("read %s: %v", doc, err)
+	}
+	var out []codeBlock
+	var cur *codeBlock
+	for i, line := range strings.Split(string(b), "\n") {
+		switch {
+		case cur == nil && strings.HasPrefix(line, "```"):
+			cur = &codeBlock{lang: strings.TrimSpace(strings.TrimPrefix(line, "```")), line: i + 1}
+		case cur != nil && strings.TrimSpace(line) == "```":
+			if cur.lang == lang {
+				out = append(out, *cur)
+			}
+			cur = nil
+		case cur != nil:
+			cur.text += line + "\n"
+		}
+	}
+	if cur != nil {
+		t.Fatalf("%s: code block opened at line %d is never closed", doc, cur.line)
+	}
+	return out
+}
+
+// tableKeys returns the first backquoted cell of every table row of doc under headings
+// whose text starts with heading, in document order.
+func tableKeys(t *testing.T, doc, heading string) []string {
+	t.Helper()
+	b, err := os.ReadFile(doc)
+	if err != nil {
+		t.Fatalf("read %s: %v", doc, err)
+	}
+	row := regexp.MustCompile("^\\| `([^`]+)` \\|")
+	var keys []string
+	in := false
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "## ") {
+			in = strings.HasPrefix(line, "## "+heading)
+			continue
+		}
+		if m := row.FindStringSubmatch(line); in && m != nil {
+			keys = append(keys, m[1])
+		}
+	}
+	return keys
+}
+
+var varRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}((?:/[A-Za-z0-9._-]+)*)`)
+
+// exampleEnv gives every ${VAR} a block uses a value: a fresh directory for variables used
+// as a path prefix (with every file the block names under it created), else a word.
+func exampleEnv(t *testing.T, text string) []string {
+	t.Helper()
+	vals := map[string]string{}
+	for _, m := range varRef.FindAllStringSubmatch(text, -1) {
+		name, rest := m[1], m[2]
+		if rest == "" {
+			if _, ok := vals[name]; !ok {
+				vals[name] = "example-" + strings.ToLower(name)
+			}
+			continue
+		}
+		dir, ok := vals[name]
+		if !ok || !filepath.IsAbs(dir) {
+			dir = t.TempDir()
+			vals[name] = dir
+		}
+		file := filepath.Join(dir, filepath.FromSlash(rest))
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, []byte("example-secret\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := make([]string, 0, len(vals))
+	for k, v := range vals {
+		env = append(env, k+"="+v)
+	}
+	return env
+}
+
+func TestConfigurationExamplesLoad(t *testing.T) {
+	blocks := codeBlocks(t, "configuration.md", "yaml")
+	if len(blocks) < 2 {
+		t.Fatalf("configuration.md has %d yaml blocks, want the minimal and the complete example", len(blocks))
+	}
+	for _, b := range blocks {
+		file := filepath.Join(t.TempDir(), "tollgate.yaml")
+		if err := os.WriteFile(file, []byte(b.text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := app.LoadConfig(config.Source{File: file, Env: exampleEnv(t, b.text)}); err != nil {
+			t.Errorf("configuration.md:%d: example does not load:\n%v", b.line, err)
+		}
+	}
+}
+
+// TestConfigurationExampleSetsWhatItSays guards against a key in the complete example
+// being silently ignored: a few of its values must reach the loaded configuration.
+func TestConfigurationExampleSetsWhatItSays(t *testing.T) {
+	blocks := codeBlocks(t, "configuration.md", "yaml")
+	b := blocks[len(blocks)-1]
+	file := filepath.Join(t.TempDir(), "tollgate.yaml")
+	if err := os.WriteFile(file, []byte(b.text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := app.LoadConfig(config.Source{File: file, Env: exampleEnv(t, b.text)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Kafka.SASL.Password.Reveal(); got != "example-secret" {
+		t.Errorf("kafka.sasl.password read from password_file = %q, want the file's content", got)
+	}
+	if got := cfg.ClickHouse.Server.Password.Reveal(); got != "example-secret" {
+		t.Errorf("clickhouse.server.password read from password_file = %q, want the file's content", got)
+	}
+	if got := cfg.Ingest.Sources["servicenow"].Mode; got != "hmac" {
+		t.Errorf("ingest.sources.servicenow.mode = %q, want hmac", got)
+	}
+	if got := cfg.Ingest.Sources["okta"].Header; got != "Authorization" {
+		t.Errorf("ingest.sources.okta.header defaulted to %q, want Authorization as documented", got)
+	}
+	if got := len(cfg.Auditor.Detections.SoDPairs); got != 2 {
+		t.Errorf("auditor.detections.sod_pairs has %d pairs, want 2", got)
+	}
+	if got := len(cfg.Auditor.Detections.AdminEntitlements); got == 0 {
+		t.Errorf("auditor.detections.admin_entitlements lost its defaults when other detection keys were set")
+	}
+}
+
+// mapKeyPlaceholders names the maps whose keys are the user's (one placeholder stands for
+// every key) and the maps whose values are plain strings (the map is one leaf).
+var mapKeyPlaceholders = map[string]string{"ingest.sources": "<source>"}
+var leafMaps = map[string]bool{"clickhouse.server.settings": true}
+
+// leafPaths flattens a YAML document into the dotted paths of its leaves.
+func leafPaths(n *yaml.Node, path string, out map[string]bool) {
+	if n.Kind == yaml.DocumentNode {
+		leafPaths(n.Content[0], path, out)
+		return
+	}
+	if n.Kind != yaml.MappingNode || leafMaps[path] {
+		out[path] = true
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key := n.Content[i].Value
+		if p, ok := mapKeyPlaceholders[path]; ok {
+			key = p
+		}
+		child := key
+		if path != "" {
+			child = path + "." + key
+		}
+		leafPaths(n.Content[i+1], child, out)
+	}
+}
+
+// TestConfigurationReferenceListsEveryKey compares the reference tables with the keys
+// `tollgate config check` prints: every documented key exists, and every key is documented.
+func TestConfigurationReferenceListsEveryKey(t *testing.T) {
+	// One source is configured so the dump shows the keys of a source's section.
+	cfg, err := app.LoadConfig(config.Source{Sets: []string{"ingest.sources={okta: {mode: none}}"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dump, err := config.Dump(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(dump, &doc); err != nil {
+		t.Fatal(err)
+	}
+	real := map[string]bool{}
+	leafPaths(&doc, "", real)
+
+	documented := map[string]bool{}
+	for _, k := range tableKeys(t, "configuration.md", "Reference") {
+		if documented[k] {
+			t.Errorf("configuration.md documents %s twice", k)
+		}
+		documented[k] = true
+		if !real[k] {
+			t.Errorf("configuration.md documents %s, which is not a configuration key", k)
+		}
+	}
+	var missing []string
+	for k := range real {
+		if !documented[k] {
+			missing = append(missing, k)
+		}
+	}
+	sort.Strings(missing)
+	for _, k := range missing {
+		t.Errorf("configuration key %s is not documented in configuration.md", k)
+	}
+	if len(documented) < 60 {
+		t.Errorf("only %d keys found in the reference tables; did the table format change?", len(documented))
+	}
+}
+
+// TestConfigurationEnvNames checks the documented environment names against the loader:
+// each one, set to a valid value, is accepted and lands on its key.
+func TestConfigurationEnvNames(t *testing.T) {
+	cfg, err := app.LoadConfig(config.Source{Env: []string{
+		"TOLLGATE_KAFKA_BROKERS=a:9092,b:9092",
+		"TOLLGATE_AUDITOR_DETECTIONS_NHI_ROTATION_AGE=720h",
+		"TOLLGATE_CONFIG=ignored.yaml",
+		"TOLLGATE_CHDB_LIB=/nowhere/libchdb.so",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(cfg.Kafka.Brokers, ","); got != "a:9092,b:9092" {
+		t.Errorf("TOLLGATE_KAFKA_BROKERS gave kafka.brokers %q", got)
+	}
+	if got := cfg.Auditor.Detections.NHIRotationAge.String(); got != "720h0m0s" {
+		t.Errorf("TOLLGATE_AUDITOR_DETECTIONS_NHI_ROTATION_AGE gave %s", got)
+	}
+	if _, err := app.LoadConfig(config.Source{Env: []string{"TOLLGATE_KAFKA_BROKRS=x:1"}}); err == nil {
+		t.Errorf("a TOLLGATE_* variable naming no key was accepted; configuration.md says it is an error")
+	}
+}
