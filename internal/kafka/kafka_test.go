@@ -303,8 +303,8 @@ func TestConsumerGroupSurvivesBrokerRestart(t *testing.T) {
 // BenchmarkProduce measures synchronous, acks=all produce of 278-byte
 // records to the embedded broker (Kafka 4 hook on, DataDir on disk), in
 // calls of 500 messages: one caller at a time, and eight at once as ingest
-// does under load. A lone caller pays the writer's batch_timeout (5 ms) on
-// every call because its batches never fill.
+// does under load. Producer sends each call's partitions at once, so a lone
+// caller waits one round trip, not a batch timeout.
 func BenchmarkProduce(b *testing.B) {
 	br := broker.StartForTest(b)
 	cfg := testConfig(br)
