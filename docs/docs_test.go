@@ -20,6 +20,7 @@ import (
 	"github.com/tollgate-io/tollgate/internal/app"
 	"github.com/tollgate-io/tollgate/internal/chdb/chdbtest"
 	"github.com/tollgate-io/tollgate/internal/config"
+	"github.com/tollgate-io/tollgate/router"
 )
 
 // codeBlock is one fenced block of a markdown document.
@@ -310,5 +311,110 @@ func TestSOCQueriesRun(t *testing.T) {
 				t.Errorf("soc.md:%d: open findings by severity returned %v, want one HIGH finding", b.line, rows)
 			}
 		}
+	}
+}
+
+// TestPolicyExamples loads every full policy in policy.md and runs the example test file
+// against the example policy, as `tollgate policy test` would.
+func TestPolicyExamples(t *testing.T) {
+	var policies, testFiles []codeBlock
+	for _, b := range codeBlocks(t, "policy.md", "yaml") {
+		var top map[string]any
+		if err := yaml.Unmarshal([]byte(b.text), &top); err != nil {
+			t.Errorf("policy.md:%d: not YAML: %v", b.line, err)
+			continue
+		}
+		switch {
+		case top["rules"] != nil:
+			policies = append(policies, b)
+		case top["cases"] != nil:
+			testFiles = append(testFiles, b)
+		default:
+			t.Errorf("policy.md:%d: a yaml block that is neither a policy nor a policy test file", b.line)
+		}
+	}
+	if len(policies) == 0 || len(testFiles) == 0 {
+		t.Fatalf("policy.md has %d policies and %d test files, want at least one of each", len(policies), len(testFiles))
+	}
+	for _, b := range policies {
+		if _, err := router.LoadPolicy([]byte(b.text)); err != nil {
+			t.Errorf("policy.md:%d: example policy does not load: %v", b.line, err)
+		}
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "policy.yaml"), []byte(policies[0].text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range testFiles {
+		file := filepath.Join(dir, "policy_test.yaml")
+		if err := os.WriteFile(file, []byte(b.text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		sum, err := router.RunPolicyTests(file, router.TestOptions{})
+		if err != nil {
+			t.Errorf("policy.md:%d: example test file does not run: %v", b.line, err)
+			continue
+		}
+		if !sum.OK() {
+			var out strings.Builder
+			_ = sum.Write(&out)
+			t.Errorf("policy.md:%d: example cases fail against the example policy:\n%s", b.line, out.String())
+		}
+	}
+}
+
+// TestPolicyDefaultRulesTable keeps the table of the default policy's rules in policy.md
+// equal to the built-in policy: same rules in the same order, same lane, impact and controls.
+func TestPolicyDefaultRulesTable(t *testing.T) {
+	p, err := router.DefaultPolicy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Rules []struct {
+			ID       string   `yaml:"id"`
+			Lane     string   `yaml:"lane"`
+			Impact   string   `yaml:"impact"`
+			Controls []string `yaml:"controls"`
+		} `yaml:"rules"`
+		Default struct {
+			Lane     string   `yaml:"lane"`
+			Impact   string   `yaml:"impact"`
+			Controls []string `yaml:"controls"`
+		} `yaml:"default"`
+	}
+	if err := yaml.Unmarshal(p.Text(), &file); err != nil {
+		t.Fatal(err)
+	}
+	row := func(id, lane, impact string, controls []string) string {
+		if impact == "" {
+			impact = "NONE"
+		}
+		c := strings.Join(controls, ", ")
+		if c == "" {
+			c = "—"
+		}
+		return strings.Join([]string{"`" + id + "`", lane, impact, c}, " | ")
+	}
+	var want []string
+	for _, r := range file.Rules {
+		want = append(want, row(r.ID, r.Lane, r.Impact, r.Controls))
+	}
+	want = append(want, row("default", file.Default.Lane, file.Default.Impact, file.Default.Controls))
+
+	b, err := os.ReadFile("policy.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, line := range strings.Split(string(b), "\n") {
+		cells := strings.Split(line, " | ")
+		if len(cells) == 5 && strings.HasPrefix(line, "| `") {
+			got = append(got, strings.TrimPrefix(strings.Join(cells[:4], " | "), "| "))
+		}
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("policy.md's default-policy table differs from router/policies/default.yaml\n got:\n%s\nwant:\n%s",
+			strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
