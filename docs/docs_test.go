@@ -6,6 +6,8 @@ package docs
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,6 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/tollgate-io/tollgate/auditor"
+	"github.com/tollgate-io/tollgate/ingest"
 	"github.com/tollgate-io/tollgate/internal/app"
 	"github.com/tollgate-io/tollgate/internal/chdb/chdbtest"
 	"github.com/tollgate-io/tollgate/internal/config"
@@ -416,5 +419,86 @@ func TestPolicyDefaultRulesTable(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("policy.md's default-policy table differs from router/policies/default.yaml\n got:\n%s\nwant:\n%s",
 			strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// ocsfMarkdown renders ingest.OcsfTable as the markdown table schemas.md carries.
+func ocsfMarkdown() string {
+	var b strings.Builder
+	b.WriteString("| action | entitlement kind | privilege | class_uid | class | activity_id | activity |\n")
+	b.WriteString("|---|---|---|---|---|---|---|\n")
+	for _, m := range ingest.OcsfTable {
+		kind, priv := "any", "any"
+		if m.Kind != "" {
+			kind = "`" + string(m.Kind) + "`"
+		}
+		if m.AdminOnly {
+			priv = "`ADMIN`"
+		}
+		class, activity, _ := strings.Cut(m.Activity, ": ")
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %d | %s | %d | %s |\n", m.Action, kind, priv, m.ClassUID, class, m.ActivityID, activity)
+	}
+	return b.String()
+}
+
+// TestSchemasOCSFTable keeps the OCSF mapping table of schemas.md equal to ingest.OcsfTable.
+func TestSchemasOCSFTable(t *testing.T) {
+	b, err := os.ReadFile("schemas.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ocsfMarkdown()
+	if !strings.Contains(string(b), want) {
+		t.Errorf("schemas.md does not contain the OCSF table generated from ingest.OcsfTable; replace it with:\n%s", want)
+	}
+}
+
+// TestSchemasFieldsDocumented checks that schemas.md has a table for every record in
+// schemas/*.avsc listing exactly its fields, in order.
+func TestSchemasFieldsDocumented(t *testing.T) {
+	files, err := filepath.Glob("../schemas/*.avsc")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no schemas found: %v", err)
+	}
+	b, err := os.ReadFile("schemas.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sections := map[string][]string{} // record name -> documented fields in order
+	row := regexp.MustCompile("^\\| `([a-z_]+)` \\|")
+	cur := ""
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "#") {
+			cur = ""
+			if name, ok := strings.CutPrefix(line, "### `"); ok {
+				cur = strings.TrimSuffix(name, "`")
+			}
+			continue
+		}
+		if m := row.FindStringSubmatch(line); cur != "" && m != nil {
+			sections[cur] = append(sections[cur], m[1])
+		}
+	}
+	for _, f := range files {
+		text, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rec struct {
+			Name   string `json:"name"`
+			Fields []struct {
+				Name string `json:"name"`
+			} `json:"fields"`
+		}
+		if err := json.Unmarshal(text, &rec); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		var want []string
+		for _, fl := range rec.Fields {
+			want = append(want, fl.Name)
+		}
+		if got := sections[rec.Name]; strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("schemas.md section %s lists fields %v, %s has %v", rec.Name, got, filepath.Base(f), want)
+		}
 	}
 }
