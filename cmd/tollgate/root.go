@@ -75,6 +75,7 @@ func newRoot() *cobra.Command {
 		newFindingsCmd(g),
 		newQueryCmd(g),
 		notBuilt("bench", "Measure the pipeline against the in-process stack"),
+		newHealthcheckCmd(),
 		newVersionCmd(),
 	)
 	return root
