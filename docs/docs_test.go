@@ -502,3 +502,17 @@ func TestSchemasFieldsDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestArchitecturePackageLayout checks that every path the package-layout table of
+// architecture.md names exists in the repository.
+func TestArchitecturePackageLayout(t *testing.T) {
+	paths := tableKeys(t, "architecture.md", "Package layout")
+	if len(paths) < 10 {
+		t.Fatalf("found %d paths in architecture.md's package layout, want the whole tree", len(paths))
+	}
+	for _, p := range paths {
+		if _, err := os.Stat(filepath.Join("..", filepath.FromSlash(p))); err != nil {
+			t.Errorf("architecture.md names %s, which does not exist: %v", p, err)
+		}
+	}
+}
