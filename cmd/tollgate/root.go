@@ -71,7 +71,7 @@ func newRoot() *cobra.Command {
 		newMigrateCmd(g),
 		newPolicyCmd(g),
 		newSendCmd(),
-		notBuilt("gen", "Generate synthetic identity operations"),
+		newGenCmd(g),
 		newFindingsCmd(g),
 		newQueryCmd(g),
 		notBuilt("bench", "Measure the pipeline against the in-process stack"),
