@@ -151,10 +151,29 @@ func (a *Auditor) WriteBatch(ctx context.Context, batch []schemas.RoutedEvent) (
 			principals[p] = true
 		}
 	}
-	if err := a.store.Insert(ctx, "events", eventColumns, rows); err != nil {
-		return nil, fmt.Errorf("auditor: write %d events: %w", len(rows), err)
+	// The stored history of the principals the IAM events touch is read
+	// while the events are written: the batch's own ledger events are merged
+	// in from memory, so it does not matter whether the query sees them.
+	var history map[string][]fact
+	var histErr error
+	loaded := make(chan struct{})
+	if len(principals) > 0 {
+		go func() {
+			defer close(loaded)
+			history, histErr = a.loadHistory(ctx, keys(principals), batchFacts(batch, principals))
+		}()
+	} else {
+		close(loaded)
+	}
+	insertErr := a.store.Insert(ctx, "events", eventColumns, rows)
+	<-loaded
+	if insertErr != nil {
+		return nil, fmt.Errorf("auditor: write %d events: %w", len(rows), insertErr)
 	}
 	a.metrics.events.Add(float64(len(rows)))
+	if histErr != nil {
+		return nil, histErr
+	}
 
 	if len(ticketIDs) > 0 {
 		touched, err := a.refreshTickets(ctx, keys(ticketIDs))
@@ -168,7 +187,7 @@ func (a *Auditor) WriteBatch(ctx context.Context, batch []schemas.RoutedEvent) (
 	if len(principals) == 0 {
 		return nil, nil
 	}
-	return a.refreshPrincipals(ctx, keys(principals))
+	return a.refreshPrincipals(ctx, keys(principals), history)
 }
 
 // refreshTickets recomputes the tickets ledger rows of ids from their events
@@ -219,33 +238,74 @@ func (a *Auditor) refreshTickets(ctx context.Context, ids []string) ([]string, e
 	return keys(principals), nil
 }
 
-// loadPrincipals reads the history and tickets of principals and derives
-// their ledgers.
-func (a *Auditor) loadPrincipals(ctx context.Context, ids []string) ([]*principalState, error) {
+// loadHistory reads the ledger events of principals, merges extra (events
+// not necessarily stored yet) and returns them per principal, each event
+// once. Order is left to buildLedger.
+func (a *Auditor) loadHistory(ctx context.Context, ids []string, extra map[string][]fact) (map[string][]fact, error) {
 	rows, err := a.queryIn(ctx, "SELECT "+iamFactSelect+" FROM events WHERE principal IN %s AND category != 'TICKET' AND "+ledgerEventSQL, ids)
 	if err != nil {
 		return nil, fmt.Errorf("auditor: load principal history: %w", err)
 	}
+	out := make(map[string][]fact, len(ids))
+	for _, id := range ids {
+		out[id] = nil
+	}
+	seen := make(map[string]bool, len(rows))
+	add := func(f fact) {
+		evs, ok := out[f.Principal]
+		if !ok || seen[f.EventID] {
+			return // not asked for, or a duplicate delivery not merged away yet
+		}
+		seen[f.EventID] = true
+		out[f.Principal] = append(evs, f)
+	}
+	for _, r := range rows {
+		add(factFromRow(r))
+	}
+	for _, fs := range extra {
+		for _, f := range fs {
+			add(f)
+		}
+	}
+	return out, nil
+}
+
+// loadPrincipals derives the ledgers of principals from their history and
+// tickets; history already holds some of them (from loadHistory), the rest
+// is read here.
+func (a *Auditor) loadPrincipals(ctx context.Context, ids []string, history map[string][]fact) ([]*principalState, error) {
+	var missing []string
+	for _, id := range ids {
+		if _, ok := history[id]; !ok {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		more, err := a.loadHistory(ctx, missing, nil)
+		if err != nil {
+			return nil, err
+		}
+		if history == nil {
+			history = more
+		}
+		for id, evs := range more {
+			history[id] = evs
+		}
+	}
 	states := map[string]*principalState{}
 	for _, id := range ids {
-		states[id] = &principalState{ID: id}
+		states[id] = &principalState{ID: id, Events: history[id]}
 	}
 	refs := map[string]bool{}
 	match := map[string]bool{}
-	seen := make(map[string]bool, len(rows))
-	for _, r := range rows {
-		f := factFromRow(r)
-		ps := states[f.Principal]
-		if ps == nil || seen[f.EventID] {
-			continue // not asked for, or a duplicate delivery not merged away yet
-		}
-		seen[f.EventID] = true
-		ps.Events = append(ps.Events, f)
-		for _, ref := range f.TicketRefs {
-			refs[strings.ToUpper(ref)] = true
-		}
-		if f.SubjectMail != "" {
-			match[f.SubjectMail] = true
+	for _, id := range ids {
+		for _, f := range states[id].Events {
+			for _, ref := range f.TicketRefs {
+				refs[strings.ToUpper(ref)] = true
+			}
+			if f.SubjectMail != "" {
+				match[f.SubjectMail] = true
+			}
 		}
 	}
 	for _, id := range ids {
@@ -297,8 +357,8 @@ func (a *Auditor) loadPrincipals(ctx context.Context, ids []string) ([]*principa
 
 // refreshPrincipals rewrites the ledgers of principals and reconciles all
 // their findings.
-func (a *Auditor) refreshPrincipals(ctx context.Context, ids []string) ([]schemas.Finding, error) {
-	states, err := a.loadPrincipals(ctx, ids)
+func (a *Auditor) refreshPrincipals(ctx context.Context, ids []string, history map[string][]fact) ([]schemas.Finding, error) {
+	states, err := a.loadPrincipals(ctx, ids, history)
 	if err != nil {
 		return nil, err
 	}

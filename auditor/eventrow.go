@@ -235,6 +235,51 @@ var ledgerEventSQL = func() string {
 	return "outcome = 'SUCCESS' AND action IN " + quoteList(names)
 }()
 
+// milli truncates t to the milliseconds DateTime64(3) keeps, in UTC, so a
+// fact built in memory equals the one read back.
+func milli(t time.Time) time.Time { return time.UnixMilli(t.UnixMilli()).UTC() }
+
+// factFromEvent is the fact factFromRow reads back after eventRow(r) is
+// stored, for the columns of iamFactSelect.
+func factFromEvent(r *schemas.RoutedEvent) fact {
+	e := &r.Event
+	f := fact{
+		EventID: e.EventID, Principal: principalOf(e), Category: e.Category, Action: e.Action, Outcome: e.Outcome,
+		Lane: r.Decision.Lane, OccurredAt: milli(e.OccurredAt), ActorID: pid(e.Actor), SubjectID: pid(e.Subject),
+		SubjectType: schemas.PrincipalType(ptype(e.Subject)), SubjectMail: pemail(e.Subject),
+		TicketRefs: slices.Clone(e.TicketRefs),
+	}
+	if f.TicketRefs == nil {
+		f.TicketRefs = []string{}
+	}
+	if ent := e.Entitlement; ent != nil {
+		f.EntID, f.EntName, f.EntKind, f.EntPriv, f.EntSystem, f.EntWildcard =
+			ent.ID, ent.Name, string(ent.Kind), ent.Privilege, ent.System, ent.Wildcard
+	}
+	if c := e.Credential; c != nil {
+		f.CredID, f.CredKind, f.CredOwner = c.ID, string(c.Kind), pid(c.Owner)
+		if c.ExpiresAt != nil {
+			f.CredExpires = tp(milli(*c.ExpiresAt))
+		}
+	}
+	return f
+}
+
+// batchFacts are the facts of the batch's IAM ledger events of principals.
+func batchFacts(batch []schemas.RoutedEvent, principals map[string]bool) map[string][]fact {
+	out := map[string][]fact{}
+	for i := range batch {
+		e := &batch[i].Event
+		if e.Category == schemas.CategoryTicket || !ledgerEvent(e) {
+			continue
+		}
+		if p := principalOf(e); principals[p] {
+			out[p] = append(out[p], factFromEvent(&batch[i]))
+		}
+	}
+	return out
+}
+
 // entitlementKey identifies an entitlement within a principal's grants.
 func (f *fact) entitlementKey() string {
 	id := f.EntID

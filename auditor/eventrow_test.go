@@ -1,0 +1,65 @@
+package auditor
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/tollgate-io/tollgate/schemas"
+)
+
+// TestFactFromEventMatchesStoredRow checks that the fact WriteBatch builds
+// in memory for a batch event equals the one read back from the events
+// table, sub-millisecond times, emails, credentials and references included.
+func TestFactFromEventMatchesStoredRow(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	if _, err := Migrate(ctx, s, MigrateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	at := t0.Add(123456789 * time.Nanosecond)
+	exp := at.Add(time.Hour + 999*time.Microsecond)
+	mail := "Alice@Corp.Example"
+	owner := human("owner@corp.example")
+	evs := []schemas.RoutedEvent{{
+		Event: schemas.IdentityEvent{EventID: "OKTA:x1", Source: schemas.SourceOkta, Category: schemas.CategoryIAM,
+			Action: schemas.ActionAccessGrant, OccurredAt: at, Outcome: schemas.OutcomeSuccess,
+			Actor: human("admin@corp.example"), Subject: &schemas.Principal{ID: "alice", Type: schemas.PrincipalHuman, Email: &mail},
+			Entitlement: &schemas.Entitlement{ID: "00g1", Name: "Admins", Kind: schemas.EntitlementGroup, Privilege: schemas.PrivilegeAdmin, System: "okta", Wildcard: true},
+			TicketRefs:  []string{"RITM1", "INC2"}},
+		Decision: schemas.Decision{Lane: schemas.LaneServiceDesk},
+	}, {
+		Event: schemas.IdentityEvent{EventID: "AWS:x2", Source: schemas.SourceCloudTrail, Category: schemas.CategoryIAM,
+			Action: schemas.ActionCredentialCreate, OccurredAt: at, Outcome: schemas.OutcomeSuccess,
+			Credential: &schemas.Credential{ID: "AKIA1", Kind: schemas.CredentialAccessKey, Owner: owner, ExpiresAt: &exp}},
+		Decision: schemas.Decision{Lane: schemas.LaneNHI},
+	}}
+	rows := [][]any{eventRow(&evs[0]), eventRow(&evs[1])}
+	if err := s.Insert(ctx, "events", eventColumns, rows); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Query(ctx, "SELECT "+iamFactSelect+" FROM events ORDER BY event_id DESC"+aliasSafe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("read %d rows", len(got))
+	}
+	for i := range evs {
+		want, have := factText(factFromRow(got[i])), factText(factFromEvent(&evs[i]))
+		if want != have {
+			t.Errorf("event %d:\n stored    %s\n in memory %s", i, want, have)
+		}
+	}
+}
+
+// factText prints a fact with its time pointers followed.
+func factText(f fact) string {
+	exp := "nil"
+	if f.CredExpires != nil {
+		exp = f.CredExpires.Format(time.RFC3339Nano)
+	}
+	f.CredExpires = nil
+	return fmt.Sprintf("%+v expires=%s", f, exp)
+}
