@@ -3,6 +3,7 @@ package auditor
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // writeWords are keywords that have no business in a read-only query. A column
@@ -11,7 +12,21 @@ var writeWords = map[string]bool{
 	"INSERT": true, "ALTER": true, "DROP": true, "CREATE": true, "DELETE": true, "UPDATE": true,
 	"TRUNCATE": true, "RENAME": true, "ATTACH": true, "DETACH": true, "OPTIMIZE": true,
 	"SYSTEM": true, "GRANT": true, "REVOKE": true, "KILL": true, "OUTFILE": true, "READONLY": true,
-	"EXCHANGE": true, "UNDROP": true, "BACKUP": true, "RESTORE": true, "USE": true, "SET": true,
+	"EXCHANGE": true, "UNDROP": true, "BACKUP": true, "RESTORE": true,
+}
+
+// statementWords may only start a statement (SYSTEM FLUSH LOGS, SET x = 1, USE db); inside a
+// SELECT they are names (tickets.system, system.tables), and a statement must start with
+// SELECT or WITH anyway.
+var statementWords = map[string]bool{"SYSTEM": true, "SET": true, "USE": true}
+
+// externalFunctions are table functions that reach outside the audit database (files, URLs,
+// other servers, processes); an analyst's read-only query has no business there.
+var externalFunctions = map[string]bool{
+	"URL": true, "FILE": true, "S3": true, "S3CLUSTER": true, "GCS": true, "AZUREBLOBSTORAGE": true,
+	"HDFS": true, "REMOTE": true, "REMOTESECURE": true, "MYSQL": true, "POSTGRESQL": true,
+	"JDBC": true, "ODBC": true, "SQLITE": true, "MONGODB": true, "REDIS": true, "EXECUTABLE": true,
+	"INPUT": true, "ICEBERG": true, "DELTALAKE": true, "HUDI": true,
 }
 
 // CheckReadOnly accepts sql only when it is a single SELECT (or WITH … SELECT)
@@ -65,8 +80,13 @@ func CheckReadOnly(sql string) error {
 		if w == "SELECT" {
 			sawSelect = true
 		}
-		qualifier := sc.pos < len(sc.src) && sc.src[sc.pos] == '.' // system.tables names a database
-		if writeWords[w] && !qualifier {
+		if statementWords[w] && w != first {
+			continue
+		}
+		if externalFunctions[w] && nextNonSpace(sc.src, sc.pos) == '(' {
+			return fmt.Errorf("%w: the table function %s reaches outside the audit database", ErrNotReadOnly, strings.ToLower(w))
+		}
+		if writeWords[w] {
 			return fmt.Errorf("%w: the keyword %s is not allowed in a read-only query", ErrNotReadOnly, w)
 		}
 	}
@@ -88,4 +108,14 @@ func RunReadOnly(ctx context.Context, s Store, sql string) ([]Row, error) {
 		return nil, fmt.Errorf("auditor: read-only query: %w", err)
 	}
 	return rows, nil
+}
+
+// nextNonSpace returns the first byte at or after i that is not white space, or 0.
+func nextNonSpace(s string, i int) byte {
+	for ; i < len(s); i++ {
+		if c := s[i]; c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return c
+		}
+	}
+	return 0
 }

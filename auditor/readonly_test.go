@@ -15,6 +15,8 @@ func TestCheckReadOnly(t *testing.T) {
 		"/* ; */ SELECT `delete` FROM t",
 		"(SELECT 1) UNION ALL (SELECT 2)",
 		"SELECT name FROM system.tables WHERE database = currentDatabase()",
+		"SELECT system, count() FROM tickets GROUP BY system",
+		"SELECT t.system AS url FROM tickets AS t",
 	}
 	for _, q := range ok {
 		if err := CheckReadOnly(q); err != nil {
@@ -22,6 +24,9 @@ func TestCheckReadOnly(t *testing.T) {
 		}
 	}
 	bad := []string{
+		"SELECT * FROM url('http://169.254.169.254/latest/meta-data', 'TSV')",
+		"SELECT * FROM file ('/etc/passwd', 'LineAsString')",
+		"SELECT * FROM remote('other:9000', system.users)",
 		"", "  -- only a comment", "INSERT INTO events SELECT * FROM events", "DROP TABLE events",
 		"ALTER TABLE events DELETE WHERE 1", "SELECT 1; SELECT 2", "SELECT 1; DROP TABLE events",
 		"SYSTEM STOP MERGES", "SET readonly = 0", "SELECT 1 INTO OUTFILE 'x'", "OPTIMIZE TABLE events FINAL",

@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"iter"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/tollgate-io/tollgate/internal/app"
 
 	"github.com/tollgate-io/tollgate/router"
 	"github.com/tollgate-io/tollgate/schemas"
@@ -14,7 +17,9 @@ import (
 
 // replaySources holds the history sources a replay can read.
 type replaySources struct {
-	file string
+	file         string
+	from, to     string
+	byOccurredAt bool
 }
 
 func newReplayCmd(g *globals, policyPath *string) *cobra.Command {
@@ -45,19 +50,38 @@ func newReplayCmd(g *globals, policyPath *string) *cobra.Command {
 				return err
 			}
 			var events iter.Seq2[*schemas.IdentityEvent, error]
-			switch {
-			case src.file != "":
+			var history *router.KafkaHistory
+			if src.file != "" {
 				events = eventsFromFile(src.file)
-			default:
-				return fmt.Errorf("policy replay: name a history source (--events FILE)")
+			} else {
+				// The events topic is the history: every event ingest accepted, in order.
+				codec, _, err := app.NewCodec(cfg.Registry)
+				if err != nil {
+					return err
+				}
+				history = &router.KafkaHistory{Kafka: cfg.Kafka, Codec: codec, ByOccurredAt: src.byOccurredAt}
+				now := time.Now()
+				if history.From, err = parseSinceOrZero(src.from, now); err != nil {
+					return fmt.Errorf("policy replay: --from: %w", err)
+				}
+				if history.To, err = parseSinceOrZero(src.to, now); err != nil {
+					return fmt.Errorf("policy replay: --to: %w", err)
+				}
+				events = history.Events(cmd.Context())
 			}
 			rep, err := router.Replay(events, oldP, newP, router.ReplayOptions{Examples: examples})
 			fmt.Fprint(cmd.OutOrStdout(), rep.String())
+			if history != nil && history.Skipped > 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "%d records did not decode and were left out (the router dead-lettered them)\n", history.Skipped)
+			}
 			return err
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&src.file, "events", "", "read history from a JSONL file of canonical events")
+	f.StringVar(&src.file, "events", "", "read history from a JSONL file of canonical events instead of the events topic")
+	f.StringVar(&src.from, "from", "", "replay events from this time: RFC 3339, a date, or a duration ago like 24h or 7d (default: the oldest kept)")
+	f.StringVar(&src.to, "to", "", "replay events before this time (default: now)")
+	f.BoolVar(&src.byOccurredAt, "by-occurred-at", false, "select by the event's occurred_at instead of the record time")
 	f.IntVar(&examples, "examples", 5, "example event ids per lane change")
 	cmd.Flags().StringVar(&newPolicy, "new", "", "the new policy (same as --policy)")
 	return cmd
@@ -91,4 +115,12 @@ func eventsFromFile(path string) iter.Seq2[*schemas.IdentityEvent, error] {
 			yield(nil, err)
 		}
 	}
+}
+
+// parseSinceOrZero is parseSince with "" meaning the zero time (no bound).
+func parseSinceOrZero(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	return parseSince(s, now)
 }

@@ -136,3 +136,22 @@ func FuzzLoadConfig(f *testing.F) {
 		_, _ = load(t, path, nil) // must not panic
 	})
 }
+
+func TestExpansionOnlyInValues(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "c.yaml")
+	text := "# ${NOT_SET_ANYWHERE} in a comment is not expanded\nregistry: {url: \"${TOLLGATE_REGISTRY_HOST_URL}\"}\nkafka: {brokers: [\"${KB}\"]}\n"
+	if err := os.WriteFile(file, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := load(t, file, []string{"TOLLGATE_REGISTRY_HOST_URL=http://reg:8081", "KB=k1:9092, {x: y}"})
+	if err != nil {
+		t.Fatalf("a TOLLGATE_* variable the file expands is not a configuration key: %v", err)
+	}
+	if cfg.Registry.URL != "http://reg:8081" {
+		t.Errorf("registry.url = %q", cfg.Registry.URL)
+	}
+	// A variable's text stays one scalar: it cannot add list items or mappings.
+	if len(cfg.Kafka.Brokers) != 1 || cfg.Kafka.Brokers[0] != "k1:9092, {x: y}" {
+		t.Errorf("kafka.brokers = %q", cfg.Kafka.Brokers)
+	}
+}

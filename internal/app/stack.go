@@ -52,7 +52,10 @@ func StartStack(ctx context.Context, cfg *Config, log *slog.Logger) (*Stack, err
 	b, err := broker.Start(broker.Options{
 		Addr:    cfg.Up.KafkaAddr,
 		DataDir: filepath.Join(dir, "kafka"),
-		Logger:  log,
+		// Hold every client to what a real Kafka 4.x broker accepts (KIP-896), so what works
+		// against up works against production.
+		Kafka4Minimums: true,
+		Logger:         log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("kafka broker: %w", err)

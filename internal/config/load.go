@@ -53,10 +53,14 @@ func Load(src Source, into any) error {
 	if root.Kind() != reflect.Pointer || root.Elem().Kind() != reflect.Struct {
 		return fmt.Errorf("config: Load needs a pointer to a struct, got %T", into)
 	}
+	referenced := map[string]bool{} // variables the file expands are not configuration keys
 	if src.File != "" {
 		text, err := os.ReadFile(src.File)
 		if err != nil {
 			return fmt.Errorf("config: %w", err)
+		}
+		for _, m := range varRef.FindAllSubmatch(text, -1) {
+			referenced[string(m[1])] = true
 		}
 		if err := decodeFile(src.File, text, src.Env, into); err != nil {
 			return err
@@ -73,7 +77,7 @@ func Load(src Source, into any) error {
 	sort.Strings(envs)
 	for _, kv := range envs {
 		name, value, _ := strings.Cut(kv, "=")
-		if !strings.HasPrefix(name, EnvPrefix) || ignore[name] {
+		if !strings.HasPrefix(name, EnvPrefix) || ignore[name] || referenced[name] {
 			continue
 		}
 		key, ok := leaves[name]
@@ -103,39 +107,61 @@ func Load(src Source, into any) error {
 
 var varRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
-// expand replaces ${VAR} with the variable's value from env; an unset variable is an error.
-func expand(text []byte, env []string) ([]byte, error) {
-	vars := make(map[string]string, len(env))
-	for _, kv := range env {
-		k, v, _ := strings.Cut(kv, "=")
-		vars[k] = v
-	}
-	var missing []string
-	out := varRef.ReplaceAllFunc(text, func(m []byte) []byte {
-		name := string(varRef.FindSubmatch(m)[1])
-		v, ok := vars[name]
-		if !ok {
-			missing = append(missing, name)
+// expandNode replaces ${VAR} in every scalar value of the document with the variable's value
+// from env; an unset variable is an error naming the key. Comments and keys are left alone,
+// and a value cannot inject YAML structure.
+func expandNode(n *yaml.Node, vars map[string]string, path string) []error {
+	var errs []error
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.SequenceNode:
+		for i, c := range n.Content {
+			p := path
+			if n.Kind == yaml.SequenceNode {
+				p = fmt.Sprintf("%s[%d]", path, i)
+			}
+			errs = append(errs, expandNode(c, vars, p)...)
 		}
-		return []byte(v)
-	})
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("${%s} is not set: %w", strings.Join(missing, "}, ${"), ErrInvalid)
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			errs = append(errs, expandNode(n.Content[i+1], vars, join(path, n.Content[i].Value))...)
+		}
+	case yaml.ScalarNode:
+		if !strings.Contains(n.Value, "${") {
+			return nil
+		}
+		n.Value = varRef.ReplaceAllStringFunc(n.Value, func(m string) string {
+			name := varRef.FindStringSubmatch(m)[1]
+			v, ok := vars[name]
+			if !ok {
+				errs = append(errs, fmt.Errorf("%s: ${%s} is not set: %w", pathOr(path), name, ErrInvalid))
+			}
+			return v
+		})
+		if n.Tag == "!!null" || n.Tag == "!!int" || n.Tag == "!!bool" || n.Tag == "!!float" {
+			n.Tag = "" // re-resolve the expanded text
+		}
 	}
-	return out, nil
+	return errs
 }
 
 func decodeFile(file string, text []byte, env []string, into any) error {
-	text, err := expand(text, env)
-	if err != nil {
-		return fmt.Errorf("%s: %w", file, err)
-	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(text, &doc); err != nil {
 		return fmt.Errorf("%s: not valid YAML: %v: %w", file, err, ErrInvalid)
 	}
 	if len(doc.Content) == 0 {
 		return nil // empty file: defaults only
+	}
+	vars := make(map[string]string, len(env))
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+	}
+	if errs := expandNode(&doc, vars, ""); len(errs) > 0 {
+		for i := range errs {
+			errs[i] = fmt.Errorf("%s: %w", file, errs[i])
+		}
+		return errors.Join(errs...)
 	}
 	if errs := checkKeys(doc.Content[0], reflect.TypeOf(into).Elem(), ""); len(errs) > 0 {
 		for i := range errs {
