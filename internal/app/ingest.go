@@ -48,7 +48,7 @@ func IngestHandler(d *Deps) *http.ServeMux {
 	mux := http.NewServeMux()
 	d.Admin.Mount(mux)
 	h := ingest.NewHandler(d.Config.Ingest.Config, ingest.NewKafkaProducer(d.Codec, d.Producer, d.Topics.Events),
-		d.Admin.Registry, d.Log.With("component", "ingest"))
+		d.Admin.Registry, d.Log) // the handler names its component itself
 	mux.Handle("/v1/", h)
 	return mux
 }
