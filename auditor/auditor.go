@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -193,13 +194,18 @@ func (a *Auditor) WriteBatch(ctx context.Context, batch []schemas.RoutedEvent) (
 // refreshTickets recomputes the tickets ledger rows of ids from their events
 // and returns the principals whose correlation they may change.
 func (a *Auditor) refreshTickets(ctx context.Context, ids []string) ([]string, error) {
-	rows, err := a.queryIn(ctx, "SELECT "+ticketFactSelect+" FROM events FINAL WHERE category = 'TICKET' AND ticket_id IN %s", ids)
+	rows, err := a.queryIn(ctx, "SELECT "+ticketFactSelect+" FROM events WHERE category = 'TICKET' AND ticket_id IN %s", ids)
 	if err != nil {
 		return nil, fmt.Errorf("auditor: load ticket events: %w", err)
 	}
 	byID := map[string][]fact{}
+	seen := make(map[string]bool, len(rows))
 	for _, r := range rows {
 		f := factFromRow(r)
+		if seen[f.EventID] {
+			continue // a duplicate delivery not merged away yet
+		}
+		seen[f.EventID] = true
 		byID[f.Ticket.ID] = append(byID[f.Ticket.ID], f)
 	}
 	var out [][]any
@@ -224,13 +230,24 @@ func (a *Auditor) refreshTickets(ctx context.Context, ids []string) ([]string, e
 		}
 		refs = append(refs, t.ID)
 	}
-	if err := a.store.Insert(ctx, "tickets", ticketColumns, out); err != nil {
-		return nil, fmt.Errorf("auditor: write %d tickets: %w", len(out), err)
-	}
-	// IAM events that cite these tickets by number.
-	refRows, err := a.queryIn(ctx, "SELECT DISTINCT principal FROM events WHERE category != 'TICKET' AND arrayExists(r -> r IN %s, ticket_refs)", refs)
+	var refRows []Row
+	err = parallel(func() error {
+		if err := a.store.Insert(ctx, "tickets", ticketColumns, out); err != nil {
+			return fmt.Errorf("auditor: write %d tickets: %w", len(out), err)
+		}
+		return nil
+	}, func() error {
+		// IAM events that cite these tickets by number (hasAny can use the
+		// bloom filter index on ticket_refs).
+		var err error
+		refRows, err = a.queryIn(ctx, "SELECT DISTINCT principal FROM events WHERE category != 'TICKET' AND hasAny(ticket_refs, array%s)", refs)
+		if err != nil {
+			return fmt.Errorf("auditor: find events citing tickets: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("auditor: find events citing tickets: %w", err)
+		return nil, err
 	}
 	for _, r := range refRows {
 		principals[r.String("principal")] = true
@@ -375,17 +392,43 @@ func (a *Auditor) refreshPrincipals(ctx context.Context, ids []string, history m
 		desired = append(desired, ps.eventFindings(&a.cfg)...)
 		desired = append(desired, ledgerFindings(ps.Grants, ps.Creds, now, &a.cfg)...)
 	}
-	if err := a.store.Insert(ctx, "grants", grantColumns, grantRows); err != nil {
-		return nil, fmt.Errorf("auditor: write %d grants: %w", len(grantRows), err)
-	}
-	if err := a.store.Insert(ctx, "credentials", credentialColumns, credRows); err != nil {
-		return nil, fmt.Errorf("auditor: write %d credentials: %w", len(credRows), err)
-	}
-	stored, err := a.findingStates(ctx, "principal IN %s", ids)
+	var changed []schemas.Finding
+	err = parallel(func() error {
+		if err := a.store.Insert(ctx, "grants", grantColumns, grantRows); err != nil {
+			return fmt.Errorf("auditor: write %d grants: %w", len(grantRows), err)
+		}
+		return nil
+	}, func() error {
+		if err := a.store.Insert(ctx, "credentials", credentialColumns, credRows); err != nil {
+			return fmt.Errorf("auditor: write %d credentials: %w", len(credRows), err)
+		}
+		return nil
+	}, func() error {
+		stored, err := a.findingStates(ctx, "principal IN %s", ids)
+		if err != nil {
+			return err
+		}
+		changed, err = a.writeFindings(ctx, desired, stored, now)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	return a.writeFindings(ctx, desired, stored, now)
+	return changed, nil
+}
+
+// parallel runs fns concurrently and returns the first error in fns' order.
+// The writes and reads it combines are independent and idempotent, so one
+// failing while others succeed leaves nothing a retry of the batch does not
+// repair.
+func parallel(fns ...func() error) error {
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Go(func() { errs[i] = fn() })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // findingStates loads id, status, detection time and version of the stored

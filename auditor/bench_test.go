@@ -3,8 +3,12 @@ package auditor
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"runtime"
 	"testing"
 	"time"
+
+	"github.com/tollgate-io/tollgate/schemas"
 )
 
 // seedGrants fills the grants ledger with n ACTIVE grants straight from
@@ -72,4 +76,112 @@ func BenchmarkSweep(b *testing.B) {
 			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "steady_sweep_s")
 		})
 	}
+}
+
+// mixedBatch is n events of a working day: mostly sign-ins (OBSERVE), some
+// grants and revokes, MFA resets, credential rotations and ITSM tickets that
+// approve some of the grants. round keeps event ids and times apart between
+// batches; principals repeat across batches, as they do in production.
+func mixedBatch(round, n int) []schemas.RoutedEvent {
+	out := make([]schemas.RoutedEvent, n)
+	base := t0.Add(time.Duration(round) * time.Hour)
+	for i := range out {
+		user := human(fmt.Sprintf("user%05d@corp.example", (round*7919+i)%20000))
+		at := base.Add(time.Duration(i) * time.Millisecond * 300)
+		ev := schemas.IdentityEvent{
+			EventID: fmt.Sprintf("OKTA:%d-%d", round, i), Source: schemas.SourceOkta, SourceEventType: "user.session.start",
+			Category: schemas.CategoryIAM, Action: schemas.ActionSignIn, OccurredAt: at, IngestedAt: at,
+			Outcome: schemas.OutcomeSuccess, Actor: user, Subject: user, Attributes: map[string]string{"ip": "10.0.0.1"},
+			Raw: []byte(`{"eventType":"user.session.start"}`),
+		}
+		dec := schemas.Decision{Lane: schemas.LaneObserve, Impact: schemas.ImpactNone, RuleID: "observe", DecidedAt: at}
+		switch i % 100 {
+		case 1, 2, 3:
+			ev.Action, ev.Actor = schemas.ActionAccessGrant, admin
+			ev.Entitlement = group(fmt.Sprintf("app-%d", i%40), schemas.PrivilegeRead)
+			ev.TicketRefs = []string{fmt.Sprintf("RITM%d-%d", round, i)}
+			dec.Lane, dec.Impact = schemas.LaneServiceDesk, schemas.ImpactMedium
+		case 4:
+			ev.Action, ev.Actor = schemas.ActionAccessRevoke, admin
+			ev.Entitlement = group(fmt.Sprintf("app-%d", (i+1)%40), schemas.PrivilegeRead)
+			dec.Lane = schemas.LaneServiceDesk
+		case 5:
+			ev.Action, ev.Actor = schemas.ActionMFAReset, admin
+			dec.Lane = schemas.LaneHelpDesk
+		case 6:
+			svc := nhiP(fmt.Sprintf("svc-%d", i%500))
+			ev.Action, ev.Actor, ev.Subject = schemas.ActionCredentialRotate, svc, svc
+			ev.Credential = &schemas.Credential{ID: fmt.Sprintf("key-%d", i%500), Kind: schemas.CredentialAccessKey, Owner: admin}
+			dec.Lane = schemas.LaneNHI
+		case 7:
+			// The approved request behind grant i-6 of this batch.
+			ev = schemas.IdentityEvent{
+				EventID: fmt.Sprintf("SERVICENOW:%d-%d", round, i), Source: schemas.SourceServiceNow, SourceEventType: "sc_req_item",
+				Category: schemas.CategoryTicket, Action: schemas.ActionTicketApproved, OccurredAt: at, IngestedAt: at,
+				Outcome: schemas.OutcomeSuccess, Ticket: &schemas.Ticket{
+					ID: fmt.Sprintf("RITM%d-%d", round, i-6), System: "servicenow", Kind: schemas.TicketServiceRequest,
+					State: "approved", Approval: schemas.ApprovalApproved, Approver: human("mgr@corp.example"),
+					RequestedFor:  human(fmt.Sprintf("user%05d@corp.example", (round*7919+i-6)%20000)),
+					Justification: str("project"), ReviewDue: tp(at.Add(90 * 24 * time.Hour)),
+				},
+			}
+			dec.Lane = schemas.LaneServiceDesk
+		}
+		out[i] = schemas.RoutedEvent{Event: ev, Decision: dec}
+	}
+	return out
+}
+
+// BenchmarkWriteBatchMixed reports auditor rows/s for 10k-event batches of
+// mixedBatch against the engine's own bulk insert of the same event rows
+// (timed without building them), their ratio, the bytes allocated per
+// batch and the largest live heap seen after a batch.
+func BenchmarkWriteBatchMixed(b *testing.B) {
+	ctx := context.Background()
+	s := newStore(b)
+	if _, err := Migrate(ctx, s, MigrateOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	a, err := New(s, DefaultConfig(), Options{Clock: func() time.Time { return t0.Add(48 * time.Hour) },
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 10_000
+	var auditorNs, rawNs int64
+	var peak uint64
+	var ms runtime.MemStats
+	b.ReportAllocs()
+	b.ResetTimer()
+	for r := 0; r < b.N; r++ {
+		b.StopTimer()
+		batch := mixedBatch(r, n)
+		b.StartTimer()
+		start := time.Now()
+		if _, err := a.WriteBatch(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+		auditorNs += time.Since(start).Nanoseconds()
+		b.StopTimer()
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		peak = max(peak, ms.HeapInuse)
+		rows := make([][]any, len(batch))
+		for i := range batch {
+			batch[i].Event.EventID += "-raw"
+			rows[i] = eventRow(&batch[i])
+		}
+		start = time.Now()
+		if err := s.Insert(ctx, "events", eventColumns, rows); err != nil {
+			b.Fatal(err)
+		}
+		rawNs += time.Since(start).Nanoseconds()
+		b.StartTimer()
+	}
+	aRate := float64(n*b.N) / (float64(auditorNs) / 1e9)
+	rRate := float64(n*b.N) / (float64(rawNs) / 1e9)
+	b.ReportMetric(aRate, "auditor_rows/s")
+	b.ReportMetric(rRate, "bulk_rows/s")
+	b.ReportMetric(aRate/rRate, "ratio")
+	b.ReportMetric(float64(peak)/(1<<20), "peak_heap_MB")
 }
