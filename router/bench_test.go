@@ -1,10 +1,16 @@
 package router
 
 import (
+	"context"
 	"os"
 	"testing"
 	"time"
 
+	kafkago "github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/tollgate-io/tollgate/internal/kafka"
+	"github.com/tollgate-io/tollgate/internal/registry"
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
@@ -44,6 +50,106 @@ func BenchmarkDecide(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		if _, err := p.Decide(&evs[i%len(evs)], now); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// benchCodec is a codec on the embedded registry with the IdentityEvent
+// schema registered for tollgate.events and the RoutedEvent schema for the
+// lanes, and the labelled fixtures encoded as tollgate.events values.
+func benchCodec(b *testing.B) (*schemas.Codec, kafka.Topics, []kafkago.Message) {
+	b.Helper()
+	reg := registry.StartForTest(b)
+	cl, err := sr.NewClient(sr.URLs(reg.URL()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	codec, err := schemas.NewCodec(cl)
+	if err != nil {
+		b.Fatal(err)
+	}
+	topics := kafka.TopicNames("tollgate")
+	ctx := context.Background()
+	if _, err := codec.Register(ctx, topics.Events, &schemas.IdentityEvent{}); err != nil {
+		b.Fatal(err)
+	}
+	for _, lt := range topics.LaneTopics() {
+		if _, err := codec.Register(ctx, lt, &schemas.RoutedEvent{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	evs := fixtureEvents(b)
+	msgs := make([]kafkago.Message, len(evs))
+	for i := range evs {
+		v, err := codec.Encode(&evs[i])
+		if err != nil {
+			b.Fatal(err)
+		}
+		msgs[i] = kafkago.Message{Topic: topics.Events, Key: []byte(evs[i].Key()), Value: v}
+	}
+	return codec, topics, msgs
+}
+
+// BenchmarkCodec measures the router's Avro work per event through the
+// Codec (Confluent framing included): decoding an IdentityEvent and encoding
+// the RoutedEvent, over the labelled fixtures.
+func BenchmarkCodec(b *testing.B) {
+	codec, _, msgs := benchCodec(b)
+	ctx := context.Background()
+	p, err := DefaultPolicy()
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now()
+	routed := make([]schemas.RoutedEvent, len(msgs))
+	for i := range msgs {
+		if err := codec.Decode(ctx, msgs[i].Value, &routed[i].Event); err != nil {
+			b.Fatal(err)
+		}
+		if routed[i].Decision, err = p.Decide(&routed[i].Event, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("decode", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			var ev schemas.IdentityEvent
+			if err := codec.Decode(ctx, msgs[i%len(msgs)].Value, &ev); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.Run("encode", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if _, err := codec.Encode(&routed[i%len(routed)]); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+}
+
+// BenchmarkRoute measures the router's CPU per event without Kafka: decode,
+// decide, encode and the CloudEvents headers, over the labelled fixtures.
+func BenchmarkRoute(b *testing.B) {
+	codec, topics, msgs := benchCodec(b)
+	p, err := DefaultPolicy()
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc := NewService(ServiceConfig{Topics: topics}, codec, NewPolicyHolder(p, nil, nil), nil, nil, nil)
+	ctx := context.Background()
+	now := time.Now()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := svc.route(ctx, &msgs[i%len(msgs)], now); err != nil {
 			b.Fatal(err)
 		}
 		i++

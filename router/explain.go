@@ -41,7 +41,7 @@ func (p *Policy) Explain(ev *schemas.IdentityEvent) []RuleTrace {
 	decided := false
 	for _, r := range p.rules {
 		t := RuleTrace{RuleID: r.id, Description: r.description, Lane: r.lane, Impact: r.impact}
-		t.Matched, t.Err = r.eval(act)
+		t.Matched, t.Err = r.eval(ev, act)
 		if t.Err == nil && t.Matched && !decided {
 			t.Decisive, decided = true, true
 		}

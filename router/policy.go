@@ -53,6 +53,11 @@ type rule struct {
 	outcome
 	program   cel.Program
 	conjuncts []conjunct
+	// guards are necessary conditions checked in Go before the program runs
+	// (see guard); when guarded is true they are the whole condition and the
+	// program never runs in Decide.
+	guards  []guard
+	guarded bool
 }
 
 // conjunct is one `&&` term of a rule's condition, compiled on its own so
@@ -68,6 +73,7 @@ type outcome struct {
 	impact   schemas.Impact
 	controls []schemas.Control
 	reason   string
+	reasons  []string // []string{reason}, shared by every decision
 }
 
 // listValue is one named list bound into CEL as a constant.
@@ -206,9 +212,10 @@ func compileRule(env *cel.Env, estimator *costEstimator, node *yaml.Node, i int)
 	if err != nil {
 		return nil, fmt.Errorf("%s: when: %v", name, err)
 	}
+	guards, guarded := extractGuards(checked)
 	return &rule{
 		id: spec.ID, description: spec.Description, when: spec.When, line: node.Line,
-		outcome: out, program: prg, conjuncts: conj,
+		outcome: out, program: prg, conjuncts: conj, guards: guards, guarded: guarded,
 	}, nil
 }
 
@@ -299,6 +306,7 @@ func (s outcomeSpec) compile() (outcome, error) {
 		o.controls = []schemas.Control{}
 	}
 	o.controls = o.controls[:len(o.controls):len(o.controls)]
+	o.reasons = []string{o.reason}
 	return o, nil
 }
 
@@ -406,9 +414,9 @@ const DefaultRuleID = "default"
 // rule and event. The slices in the returned decision are shared with the
 // policy and must not be modified.
 func (p *Policy) Decide(ev *schemas.IdentityEvent, now time.Time) (schemas.Decision, error) {
-	act := p.activation(ev)
+	act := activation{ev: ev, adapter: p.adapter}
 	for _, r := range p.rules {
-		matched, err := r.eval(act)
+		matched, err := r.eval(ev, &act)
 		if err != nil {
 			return schemas.Decision{}, fmt.Errorf("%w: rule %q on event %q: %w", ErrEvaluation, r.id, ev.EventID, err)
 		}
@@ -424,15 +432,24 @@ func (o *outcome) decision(ruleID, version string, now time.Time) schemas.Decisi
 		Lane:             o.lane,
 		Impact:           o.impact,
 		RuleID:           ruleID,
-		Reasons:          []string{o.reason},
+		Reasons:          o.reasons,
 		RequiredControls: o.controls,
 		PolicyVersion:    version,
 		DecidedAt:        now,
 	}
 }
 
-// eval runs the rule's condition.
-func (r *rule) eval(act interpreter.Activation) (bool, error) {
+// eval decides the rule's condition for ev: by its guards alone when one
+// fails or they are the whole condition, else by running the program.
+func (r *rule) eval(ev *schemas.IdentityEvent, act *activation) (bool, error) {
+	for i := range r.guards {
+		if !r.guards[i].holds(ev) {
+			return false, nil
+		}
+	}
+	if r.guarded {
+		return true, nil
+	}
 	return evalBool(r.program, act)
 }
 
@@ -449,22 +466,28 @@ func evalBool(prg cel.Program, act interpreter.Activation) (bool, error) {
 }
 
 // activation resolves `event` for one evaluation. List constants are inlined
-// by the planner, so only the event needs resolving, and it is adapted once
-// per Decide rather than once per rule.
+// by the planner, so only the event needs resolving; it is adapted on the
+// first program that runs (many events are decided by guards alone) and
+// once per Decide rather than once per rule.
 type activation struct {
-	event ref.Val
+	ev      *schemas.IdentityEvent
+	adapter types.Adapter
+	event   ref.Val
 }
 
 func (p *Policy) activation(ev *schemas.IdentityEvent) *activation {
-	return &activation{event: p.adapter.NativeToValue(ev)}
+	return &activation{ev: ev, adapter: p.adapter}
 }
 
 // ResolveName implements interpreter.Activation.
 func (a *activation) ResolveName(name string) (any, bool) {
-	if name == "event" {
-		return a.event, true
+	if name != "event" {
+		return nil, false
 	}
-	return nil, false
+	if a.event == nil {
+		a.event = a.adapter.NativeToValue(a.ev)
+	}
+	return a.event, true
 }
 
 // Parent implements interpreter.Activation.
