@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"reflect"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hamba/avro/v2"
 	"github.com/twmb/franz-go/pkg/sr"
@@ -55,9 +57,18 @@ type Codec struct {
 	set    *Set
 	serde  sr.Serde
 
-	mu      sync.Mutex
+	mu      sync.Mutex                   // serialises registrations
 	readers map[reflect.Type]avro.Schema // reader schema per Go type
-	known   map[int]reflect.Type         // ids registered for decoding, and their Go type
+	// known maps the ids registered for decoding to their Go type and the
+	// schema that decodes them. It is copied on write (registrations are a
+	// handful per process) so Decode reads it without a lock.
+	known atomic.Pointer[map[int]knownID]
+}
+
+// knownID is how the Codec decodes one schema id.
+type knownID struct {
+	typ    reflect.Type
+	schema avro.Schema // the reader schema, or the reader resolved against the writer
 }
 
 // decodeOnly marks Serde registrations that exist only to decode older writer schemas.
@@ -69,12 +80,13 @@ func NewCodec(client *sr.Client) (*Codec, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Codec{
+	c := &Codec{
 		client:  client,
 		set:     set,
 		readers: map[reflect.Type]avro.Schema{},
-		known:   map[int]reflect.Type{},
-	}, nil
+	}
+	c.known.Store(&map[int]knownID{})
+	return c, nil
 }
 
 // nameOf returns the top-level schema name for a Go value.
@@ -120,30 +132,53 @@ func (c *Codec) registerID(id int, typ reflect.Type, reader, writer avro.Schema,
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.readers[typ] = reader
-	c.known[id] = typ
 	decodeWith := reader
 	if writer.Fingerprint() != reader.Fingerprint() {
 		if resolved, err := avro.NewSchemaCompatibility().Resolve(reader, writer); err == nil {
 			decodeWith = resolved
 		}
 	}
+	known := maps.Clone(*c.known.Load())
+	known[id] = knownID{typ: typ, schema: decodeWith}
+	c.known.Store(&known)
 	decode := sr.DecodeFn(func(b []byte, v any) error { return avro.Unmarshal(decodeWith, b, v) })
 	if encode {
 		c.serde.Register(id, reflect.New(typ).Interface(),
 			sr.EncodeFn(func(v any) ([]byte, error) { return avro.Marshal(reader, v) }),
-			sr.AppendEncodeFn(func(b []byte, v any) ([]byte, error) {
-				out, err := avro.Marshal(reader, v)
-				return append(b, out...), err
-			}),
+			sr.AppendEncodeFn(func(b []byte, v any) ([]byte, error) { return appendAvro(b, reader, v) }),
 			decode)
 		return
 	}
 	c.serde.Register(id, decodeOnly{}, decode)
 }
 
+// writers are Avro writers kept between encodes, so encoding a value grows no
+// buffer and the encoded bytes are copied once, into the returned value.
+var writers = sync.Pool{New: func() any { return avro.NewWriter(nil, 2048) }}
+
+// appendAvro appends v's Avro encoding to b (the wire-format header). It
+// costs one allocation of the final size, where avro.Marshal followed by an
+// append made two copies of the body.
+func appendAvro(b []byte, schema avro.Schema, v any) ([]byte, error) {
+	w := writers.Get().(*avro.Writer)
+	w.Reset(nil)
+	w.WriteVal(schema, v)
+	err := w.Error
+	if err == nil {
+		body := w.Buffer()
+		b = append(make([]byte, 0, len(b)+len(body)), b...)
+		b = append(b, body...)
+	}
+	w.Error = nil
+	if cap(w.Buffer()) <= 1<<20 { // do not pin a huge buffer from one outsized value
+		writers.Put(w)
+	}
+	return b, err
+}
+
 // Encode returns v in the Confluent wire format. v must be a pointer to a registered type.
 func (c *Codec) Encode(v any) ([]byte, error) {
-	b, err := c.serde.Encode(v)
+	b, err := c.serde.AppendEncode(nil, v)
 	if err != nil {
 		return nil, fmt.Errorf("schemas: encode %T: %w", v, err)
 	}
@@ -161,18 +196,18 @@ func (c *Codec) Decode(ctx context.Context, b []byte, v any) error {
 	if typ == nil || typ.Kind() != reflect.Pointer {
 		return fmt.Errorf("schemas: decode into non-pointer %T", v)
 	}
-	c.mu.Lock()
-	knownType, ok := c.known[id]
-	c.mu.Unlock()
+	known, ok := (*c.known.Load())[id]
 	if !ok {
 		if err := c.discover(ctx, id, v); err != nil {
 			return err
 		}
-	} else if knownType != typ.Elem() {
-		return &DecodeError{SchemaID: id, Err: fmt.Errorf("%w: schema id %d is a %s, not a %s", ErrIncompatibleSchema, id, knownType.Name(), typ.Elem().Name())}
+		known = (*c.known.Load())[id]
+	} else if known.typ != typ.Elem() {
+		return &DecodeError{SchemaID: id, Err: fmt.Errorf("%w: schema id %d is a %s, not a %s", ErrIncompatibleSchema, id, known.typ.Name(), typ.Elem().Name())}
 	}
-	_ = body
-	if err := c.serde.Decode(b, v); err != nil {
+	// The body is decoded here rather than through serde.Decode, which would
+	// parse the header and look the id up a second time.
+	if err := avro.Unmarshal(known.schema, body, v); err != nil {
 		return &DecodeError{SchemaID: id, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
 	}
 	return nil
