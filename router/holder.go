@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
@@ -17,9 +19,32 @@ import (
 // Readers call Current (or Decide) per event and never block; a reload that
 // fails leaves the running policy in place, logs why and counts the failure.
 type PolicyHolder struct {
-	current atomic.Pointer[Policy]
+	current atomic.Pointer[running]
 	log     *slog.Logger
 	metrics *Metrics
+}
+
+// running is the policy in effect with its events counter per rule (the
+// default last), each resolved from the lane/rule vector on the rule's first
+// decision: a vector lookup hashes both labels under a lock, once per event.
+type running struct {
+	policy *Policy
+	events []atomic.Value // prometheus.Counter
+}
+
+func newRunning(p *Policy) *running {
+	return &running{policy: p, events: make([]atomic.Value, len(p.rules)+1)}
+}
+
+// counter returns the events counter of the i-th rule of the policy, which
+// decided d.
+func (r *running) counter(m *Metrics, i int, d *schemas.Decision) prometheus.Counter {
+	if c, ok := r.events[i].Load().(prometheus.Counter); ok {
+		return c
+	}
+	c := m.Events.WithLabelValues(string(d.Lane), d.RuleID)
+	r.events[i].Store(c)
+	return c
 }
 
 // NewPolicyHolder starts a holder with p running. logger and metrics may be
@@ -32,30 +57,32 @@ func NewPolicyHolder(p *Policy, logger *slog.Logger, metrics *Metrics) *PolicyHo
 		metrics = NewMetrics(nil)
 	}
 	h := &PolicyHolder{log: logger, metrics: metrics}
-	h.current.Store(p)
+	h.current.Store(newRunning(p))
 	metrics.PolicyInfo.WithLabelValues(p.Version()).Set(1)
 	return h
 }
 
 // Current returns the running policy.
-func (h *PolicyHolder) Current() *Policy { return h.current.Load() }
+func (h *PolicyHolder) Current() *Policy { return h.current.Load().policy }
 
 // Decide evaluates ev with the running policy and records metrics.
 func (h *PolicyHolder) Decide(ev *schemas.IdentityEvent, now time.Time) (schemas.Decision, error) {
 	start := time.Now()
-	d, err := h.current.Load().Decide(ev, now)
+	r := h.current.Load()
+	d, i, err := r.policy.decide(ev, now)
 	if err != nil {
 		h.metrics.ObserveEvaluationError(time.Since(start))
 		return d, err
 	}
-	h.metrics.ObserveDecision(d, time.Since(start))
+	r.counter(h.metrics, i, &d).Inc()
+	h.metrics.EvaluationSeconds.Observe(time.Since(start).Seconds())
 	return d, nil
 }
 
 // Reload loads text and, if it is a valid policy, makes it the running one.
 // On error the old policy keeps running; the error wraps ErrInvalidPolicy.
 func (h *PolicyHolder) Reload(text []byte) error {
-	old := h.current.Load()
+	old := h.Current()
 	p, err := LoadPolicy(text)
 	if err != nil {
 		h.metrics.PolicyReloadFailures.Inc()
@@ -66,7 +93,7 @@ func (h *PolicyHolder) Reload(text []byte) error {
 	if p.Version() == old.Version() {
 		return nil
 	}
-	h.current.Store(p)
+	h.current.Store(newRunning(p))
 	h.metrics.PolicyReloads.Inc()
 	h.metrics.PolicyInfo.WithLabelValues(old.Version()).Set(0)
 	h.metrics.PolicyInfo.WithLabelValues(p.Version()).Set(1)

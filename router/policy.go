@@ -414,17 +414,24 @@ const DefaultRuleID = "default"
 // rule and event. The slices in the returned decision are shared with the
 // policy and must not be modified.
 func (p *Policy) Decide(ev *schemas.IdentityEvent, now time.Time) (schemas.Decision, error) {
+	d, _, err := p.decide(ev, now)
+	return d, err
+}
+
+// decide is Decide that also returns the index of the deciding rule, or
+// len(p.rules) for the default.
+func (p *Policy) decide(ev *schemas.IdentityEvent, now time.Time) (schemas.Decision, int, error) {
 	act := activation{ev: ev, adapter: p.adapter}
-	for _, r := range p.rules {
+	for i, r := range p.rules {
 		matched, err := r.eval(ev, &act)
 		if err != nil {
-			return schemas.Decision{}, fmt.Errorf("%w: rule %q on event %q: %w", ErrEvaluation, r.id, ev.EventID, err)
+			return schemas.Decision{}, i, fmt.Errorf("%w: rule %q on event %q: %w", ErrEvaluation, r.id, ev.EventID, err)
 		}
 		if matched {
-			return r.decision(r.id, p.version, now), nil
+			return r.decision(r.id, p.version, now), i, nil
 		}
 	}
-	return p.deflt.decision(DefaultRuleID, p.version, now), nil
+	return p.deflt.decision(DefaultRuleID, p.version, now), len(p.rules), nil
 }
 
 func (o *outcome) decision(ruleID, version string, now time.Time) schemas.Decision {
