@@ -152,38 +152,58 @@ func (a *Auditor) WriteBatch(ctx context.Context, batch []schemas.RoutedEvent) (
 			principals[p] = true
 		}
 	}
-	// The stored history of the principals the IAM events touch is read
-	// while the events are written: the batch's own ledger events are merged
-	// in from memory, so it does not matter whether the query sees them.
-	var history map[string][]fact
-	var histErr error
-	loaded := make(chan struct{})
-	if len(principals) > 0 {
-		go func() {
-			defer close(loaded)
-			history, histErr = a.loadHistory(ctx, keys(principals), batchFacts(batch, principals))
-		}()
-	} else {
-		close(loaded)
-	}
-	insertErr := a.store.Insert(ctx, "events", eventColumns, rows)
-	<-loaded
+	// Everything that does not depend on the batch's events being stored runs
+	// while they are written: the history of the principals the IAM events
+	// touch, and the ticket ledger with the principals it touches and their
+	// history. The batch's own events are merged in from memory, so it does
+	// not matter whether a query sees them.
+	iam := keys(principals)
+	var history, ticketHistory map[string][]fact
+	var touched []string
+	insertErr := parallel(func() error {
+		if err := a.store.Insert(ctx, "events", eventColumns, rows); err != nil {
+			return fmt.Errorf("auditor: write %d events: %w", len(rows), err)
+		}
+		return nil
+	}, func() error {
+		if len(iam) == 0 {
+			return nil
+		}
+		var err error
+		history, err = a.loadHistory(ctx, iam, batchFacts(batch, principals))
+		return err
+	}, func() error {
+		if len(ticketIDs) == 0 {
+			return nil
+		}
+		var err error
+		if touched, err = a.refreshTickets(ctx, keys(ticketIDs), batch); err != nil {
+			return err
+		}
+		more := map[string]bool{}
+		for _, p := range touched {
+			if !principals[p] {
+				more[p] = true
+			}
+		}
+		if len(more) == 0 {
+			return nil
+		}
+		ticketHistory, err = a.loadHistory(ctx, keys(more), batchFacts(batch, more))
+		return err
+	})
 	if insertErr != nil {
-		return nil, fmt.Errorf("auditor: write %d events: %w", len(rows), insertErr)
+		return nil, insertErr
 	}
 	a.metrics.events.Add(float64(len(rows)))
-	if histErr != nil {
-		return nil, histErr
+	if history == nil {
+		history = map[string][]fact{}
 	}
-
-	if len(ticketIDs) > 0 {
-		touched, err := a.refreshTickets(ctx, keys(ticketIDs))
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range touched {
-			principals[p] = true
-		}
+	for p, evs := range ticketHistory {
+		history[p] = evs
+	}
+	for _, p := range touched {
+		principals[p] = true
 	}
 	if len(principals) == 0 {
 		return nil, nil
@@ -193,7 +213,7 @@ func (a *Auditor) WriteBatch(ctx context.Context, batch []schemas.RoutedEvent) (
 
 // refreshTickets recomputes the tickets ledger rows of ids from their events
 // and returns the principals whose correlation they may change.
-func (a *Auditor) refreshTickets(ctx context.Context, ids []string) ([]string, error) {
+func (a *Auditor) refreshTickets(ctx context.Context, ids []string, batch []schemas.RoutedEvent) ([]string, error) {
 	rows, err := a.queryIn(ctx, "SELECT "+ticketFactSelect+" FROM events WHERE category = 'TICKET' AND ticket_id IN %s", ids)
 	if err != nil {
 		return nil, fmt.Errorf("auditor: load ticket events: %w", err)
@@ -207,6 +227,18 @@ func (a *Auditor) refreshTickets(ctx context.Context, ids []string) ([]string, e
 		}
 		seen[f.EventID] = true
 		byID[f.Ticket.ID] = append(byID[f.Ticket.ID], f)
+	}
+	wanted := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		wanted[id] = true
+	}
+	for i := range batch {
+		e := &batch[i].Event
+		if e.Category != schemas.CategoryTicket || !wanted[e.Ticket.ID] || seen[e.EventID] {
+			continue
+		}
+		seen[e.EventID] = true
+		byID[e.Ticket.ID] = append(byID[e.Ticket.ID], ticketFactFromEvent(&batch[i]))
 	}
 	var out [][]any
 	principals := map[string]bool{}
@@ -251,6 +283,19 @@ func (a *Auditor) refreshTickets(ctx context.Context, ids []string) ([]string, e
 	}
 	for _, r := range refRows {
 		principals[r.String("principal")] = true
+	}
+	cited := make(map[string]bool, len(refs))
+	for _, ref := range refs {
+		cited[ref] = true
+	}
+	for i := range batch {
+		e := &batch[i].Event
+		if e.Category == schemas.CategoryTicket || !slices.ContainsFunc(e.TicketRefs, func(r string) bool { return cited[r] }) {
+			continue
+		}
+		if p := principalOf(e); p != "" {
+			principals[p] = true
+		}
 	}
 	return keys(principals), nil
 }

@@ -265,6 +265,39 @@ func factFromEvent(r *schemas.RoutedEvent) fact {
 	return f
 }
 
+// ticketFactFromEvent is the fact factFromRow reads back after eventRow(r)
+// of a ticket event is stored, for the columns of ticketFactSelect.
+func ticketFactFromEvent(r *schemas.RoutedEvent) fact {
+	e := &r.Event
+	t := e.Ticket
+	ms := func(p *time.Time) *time.Time {
+		if p == nil {
+			return nil
+		}
+		return tp(milli(*p))
+	}
+	var verified *bool
+	if t.IdentityVerified != nil {
+		v := *t.IdentityVerified
+		verified = &v
+	}
+	f := fact{
+		EventID: e.EventID, Principal: principalOf(e), Category: e.Category, Action: e.Action, Outcome: e.Outcome,
+		Lane: r.Decision.Lane, OccurredAt: milli(e.OccurredAt), TicketRefs: slices.Clone(e.TicketRefs),
+		Ticket: ticketFields{
+			ID: t.ID, System: t.System, Kind: string(t.Kind), State: t.State, Approval: string(t.Approval),
+			Approver: pid(t.Approver), Requester: pid(t.Requester), RequestedFor: pid(t.RequestedFor),
+			RequestedForEmail: pemail(t.RequestedFor), RequestedEntitlement: deref(t.RequestedEntitlement),
+			Justification: deref(t.Justification), RequestType: deref(t.RequestType), Emergency: t.Emergency,
+			IdentityVerified: verified, ReviewDue: ms(t.ReviewDue), AccessExpires: ms(t.AccessExpires), ApprovedAt: ms(t.ApprovedAt),
+		},
+	}
+	if f.TicketRefs == nil {
+		f.TicketRefs = []string{}
+	}
+	return f
+}
+
 // batchFacts are the facts of the batch's IAM ledger events of principals.
 func batchFacts(batch []schemas.RoutedEvent, principals map[string]bool) map[string][]fact {
 	out := map[string][]fact{}

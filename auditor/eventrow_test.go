@@ -54,12 +54,54 @@ func TestFactFromEventMatchesStoredRow(t *testing.T) {
 	}
 }
 
-// factText prints a fact with its time pointers followed.
+// factText prints a fact with its pointers followed.
 func factText(f fact) string {
-	exp := "nil"
-	if f.CredExpires != nil {
-		exp = f.CredExpires.Format(time.RFC3339Nano)
+	tm := func(p **time.Time) string {
+		defer func() { *p = nil }()
+		if *p == nil {
+			return "nil"
+		}
+		return (*p).Format(time.RFC3339Nano)
 	}
-	f.CredExpires = nil
-	return fmt.Sprintf("%+v expires=%s", f, exp)
+	verified := "nil"
+	if f.Ticket.IdentityVerified != nil {
+		verified = fmt.Sprint(*f.Ticket.IdentityVerified)
+	}
+	f.Ticket.IdentityVerified = nil
+	return fmt.Sprintf("expires=%s review=%s access=%s approved=%s verified=%s %+v", tm(&f.CredExpires),
+		tm(&f.Ticket.ReviewDue), tm(&f.Ticket.AccessExpires), tm(&f.Ticket.ApprovedAt), verified, f)
+}
+
+// TestTicketFactFromEventMatchesStoredRow is the same check for a ticket
+// event and the columns ticket facts are read with.
+func TestTicketFactFromEventMatchesStoredRow(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	if _, err := Migrate(ctx, s, MigrateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	at := t0.Add(987654321 * time.Nanosecond)
+	mail := "Bob@Corp.Example"
+	yes := true
+	ev := schemas.RoutedEvent{
+		Event: schemas.IdentityEvent{EventID: "SERVICENOW:t1", Source: schemas.SourceServiceNow, Category: schemas.CategoryTicket,
+			Action: schemas.ActionTicketApproved, OccurredAt: at, Outcome: schemas.OutcomeSuccess, TicketRefs: []string{"CHG9"},
+			Ticket: &schemas.Ticket{ID: "RITM7", System: "servicenow", Kind: schemas.TicketServiceRequest, State: "approved",
+				Approval: schemas.ApprovalApproved, Approver: human("mgr"), Requester: human("bob"),
+				RequestedFor:         &schemas.Principal{ID: "bob", Type: schemas.PrincipalHuman, Email: &mail},
+				RequestedEntitlement: str("vpn"), Justification: str("travel"), Emergency: true, IdentityVerified: &yes,
+				ReviewDue: tp(at.Add(time.Hour)), AccessExpires: tp(at.Add(2 * time.Hour)), RequestType: str("access"),
+				ApprovedAt: tp(at.Add(time.Microsecond))}},
+		Decision: schemas.Decision{Lane: schemas.LaneServiceDesk},
+	}
+	if err := s.Insert(ctx, "events", eventColumns, [][]any{eventRow(&ev)}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Query(ctx, "SELECT "+ticketFactSelect+" FROM events"+aliasSafe)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("read %d rows: %v", len(got), err)
+	}
+	if want, have := factText(factFromRow(got[0])), factText(ticketFactFromEvent(&ev)); want != have {
+		t.Errorf("stored    %s\nin memory %s", want, have)
+	}
 }
