@@ -74,7 +74,7 @@ func newRoot() *cobra.Command {
 		newGenCmd(g),
 		newFindingsCmd(g),
 		newQueryCmd(g),
-		notBuilt("bench", "Measure the pipeline against the in-process stack"),
+		newBenchCmd(g),
 		newHealthcheckCmd(),
 		newVersionCmd(),
 	)
