@@ -420,8 +420,20 @@ func (a *Auditor) loadPrincipals(ctx context.Context, ids []string, history map[
 // refreshPrincipals rewrites the ledgers of principals and reconciles all
 // their findings.
 func (a *Auditor) refreshPrincipals(ctx context.Context, ids []string, history map[string][]fact) ([]schemas.Finding, error) {
+	// The stored findings of ids do not depend on the ledgers: read them
+	// while the ledgers are derived.
+	type storedResult struct {
+		stored map[string]storedFinding
+		err    error
+	}
+	storedCh := make(chan storedResult, 1)
+	go func() {
+		stored, err := a.findingStates(ctx, "principal IN %s", ids)
+		storedCh <- storedResult{stored, err}
+	}()
 	states, err := a.loadPrincipals(ctx, ids, history)
 	if err != nil {
+		<-storedCh
 		return nil, err
 	}
 	now := a.clock().UTC()
@@ -449,11 +461,12 @@ func (a *Auditor) refreshPrincipals(ctx context.Context, ids []string, history m
 		}
 		return nil
 	}, func() error {
-		stored, err := a.findingStates(ctx, "principal IN %s", ids)
-		if err != nil {
-			return err
+		res := <-storedCh
+		if res.err != nil {
+			return res.err
 		}
-		changed, err = a.writeFindings(ctx, desired, stored, now)
+		var err error
+		changed, err = a.writeFindings(ctx, desired, res.stored, now)
 		return err
 	})
 	if err != nil {
