@@ -48,7 +48,7 @@ func BenchmarkSweep(b *testing.B) {
 				b.Fatal(err)
 			}
 			seedGrants(b, s, n)
-			a, err := New(s, DefaultConfig(), Options{Clock: func() time.Time { return t0 }})
+			a, err := New(s, DefaultConfig(), Options{Clock: func() time.Time { return t0 }, Logger: slog.New(slog.DiscardHandler)})
 			if err != nil {
 				b.Fatal(err)
 			}
