@@ -121,14 +121,14 @@ func TestCheckCoPartitioned(t *testing.T) {
 
 // bounded bounds a whole integration test; it is a guard against a hang,
 // not a timing assertion.
-func bounded(t *testing.T) context.Context {
+func bounded(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }
 
 type stack struct {
-	t        *testing.T
+	t        testing.TB
 	b        *broker.Broker
 	kcfg     kafka.Config
 	topics   kafka.Topics
@@ -138,7 +138,7 @@ type stack struct {
 
 // newStack starts a broker and a registry, creates the topics under prefix
 // with partitions each and registers the schemas.
-func newStack(t *testing.T, partitions int) *stack {
+func newStack(t testing.TB, partitions int) *stack {
 	t.Helper()
 	ctx := bounded(t)
 	b := broker.StartForTest(t)
