@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -12,7 +13,7 @@ import (
 
 func newBenchCmd(g *globals) *cobra.Command {
 	var quick, asJSON, quiet bool
-	var stages string
+	var stages, cpuProfile string
 	var grants []int
 	full := bench.FullOptions()
 	opts := full
@@ -71,6 +72,17 @@ perfect; sizes flags override either preset. See docs/benchmarks.md.`,
 			if !quiet {
 				opts.Progress = os.Stderr
 			}
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return fmt.Errorf("bench: cpu profile: %w", err)
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return fmt.Errorf("bench: cpu profile: %w", err)
+				}
+				defer pprof.StopCPUProfile()
+			}
 			rep, err := bench.Run(cmd.Context(), mode, opts)
 			if err != nil {
 				return err
@@ -93,6 +105,7 @@ perfect; sizes flags override either preset. See docs/benchmarks.md.`,
 	f := cmd.Flags()
 	f.BoolVar(&quick, "quick", false, "small sizes for a CI smoke run; fails unless the detection check is perfect")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON instead of a table")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (Go code only; the engine's C++ threads are not sampled) to this file")
 	f.BoolVar(&quiet, "quiet", false, "no progress lines on stderr")
 	f.StringVar(&stages, "stages", "", "comma-separated stages to run: "+strings.Join(bench.AllStages, ",")+" (default all)")
 	f.IntVar(&opts.Events, "events", full.Events, "gen payloads of the end-to-end run and detection check")
