@@ -93,7 +93,9 @@ type FindingFilter struct {
 	Kind      string
 	Principal string
 	Since     time.Time // detected at or after
-	Limit     int
+	// UpdatedSince selects findings whose state last changed at or after it.
+	UpdatedSince time.Time
+	Limit        int
 }
 
 // Findings returns the latest state of the findings matching filter, newest
@@ -111,6 +113,9 @@ func (a *Auditor) Findings(ctx context.Context, filter FindingFilter) ([]schemas
 	}
 	if !filter.Since.IsZero() {
 		where = append(where, fmt.Sprintf("detected_at >= fromUnixTimestamp64Milli(%d, 'UTC')", filter.Since.UnixMilli()))
+	}
+	if !filter.UpdatedSince.IsZero() {
+		where = append(where, fmt.Sprintf("updated_at >= fromUnixTimestamp64Milli(%d, 'UTC')", filter.UpdatedSince.UnixMilli()))
 	}
 	q := "SELECT " + findingSelect + " FROM findings FINAL"
 	if len(where) > 0 {

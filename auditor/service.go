@@ -23,6 +23,8 @@ const (
 	DefaultRetryMin      = 100 * time.Millisecond
 	DefaultRetryMax      = 10 * time.Second
 	DefaultDrainTimeout  = 10 * time.Second
+	// DefaultRepublishWindow is how far back Run republishes findings at start.
+	DefaultRepublishWindow = 24 * time.Hour
 	// DLQStage names the auditor in dead-letter headers.
 	DLQStage = "auditor"
 )
@@ -51,6 +53,12 @@ type ServiceConfig struct {
 	// DrainTimeout bounds finishing the current batch after Run's context
 	// is cancelled; what is not committed by then is redelivered.
 	DrainTimeout time.Duration
+	// RepublishWindow: at start, Run publishes the latest state of every finding that
+	// changed within this window before now. A replica that died after ClickHouse took a
+	// batch but before its findings reached tollgate.findings would otherwise never
+	// publish them: the redelivered batch changes nothing, so it yields no findings.
+	// Duplicates are harmless (the topic is compacted by finding_id).
+	RepublishWindow time.Duration
 }
 
 func (c *ServiceConfig) applyDefaults() {
@@ -74,6 +82,9 @@ func (c *ServiceConfig) applyDefaults() {
 	}
 	if c.DrainTimeout <= 0 {
 		c.DrainTimeout = DefaultDrainTimeout
+	}
+	if c.RepublishWindow <= 0 {
+		c.RepublishWindow = DefaultRepublishWindow
 	}
 }
 
@@ -203,6 +214,7 @@ func (s *Service) Run(ctx context.Context) error {
 			s.log.Warn("closing lane reader", "err", err)
 		}
 	}()
+	s.republish(ctx)
 	nextSweep := time.Now().Add(s.cfg.SweepInterval)
 	for {
 		batch, more := s.collect(ctx, r, nextSweep)
@@ -419,6 +431,25 @@ func (s *Service) publish(ctx context.Context, findings []schemas.Finding) error
 		s.m.findings.Add(float64(len(msgs)))
 	}
 	return err
+}
+
+// republish publishes the latest state of the findings changed within RepublishWindow, so
+// none is lost to a crash between writing a batch and publishing its findings. A failure is
+// logged: the findings are in ClickHouse either way.
+func (s *Service) republish(ctx context.Context) {
+	fs, err := s.a.Findings(ctx, FindingFilter{UpdatedSince: s.a.clock().Add(-s.cfg.RepublishWindow)})
+	if err != nil {
+		s.log.Warn("reading recent findings to republish", "err", err)
+		return
+	}
+	if len(fs) == 0 {
+		return
+	}
+	if err := s.publish(ctx, fs); err != nil {
+		s.log.Warn("republishing recent findings", "err", err)
+		return
+	}
+	s.log.Info("republished recent findings", "count", len(fs), "window", s.cfg.RepublishWindow.String())
 }
 
 // sweep runs the time-based detections once and publishes what changed. A

@@ -894,3 +894,27 @@ func TestServiceRefusesUnequalPartitions(t *testing.T) {
 		t.Fatalf("Run over unequal lane topics = %v", err)
 	}
 }
+
+// TestServiceRepublishesAfterCrash: a replica wrote a batch to ClickHouse and died before
+// publishing its findings. The redelivered batch changes nothing, so only the republish at
+// start gets those findings onto tollgate.findings.
+func TestServiceRepublishesAfterCrash(t *testing.T) {
+	ctx := bounded(t)
+	s := newStack(t, 3)
+	store := newStore(t)
+	a := newTestAuditor(t, store)
+	written, err := a.WriteBatch(ctx, serviceScenario())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(written) == 0 {
+		t.Fatal("scenario raised no findings")
+	}
+	latest := map[string]string{}
+	for _, f := range written {
+		latest[f.FindingID] = findingKey(f)
+	}
+	svc := NewService(s.serviceConfig("auditor"), a, s.codec, s.producer, prometheus.NewRegistry(), nil)
+	runningService(t, svc)
+	s.readFindingsTopic(ctx, t, latest)
+}
