@@ -81,20 +81,6 @@ func newRoot() *cobra.Command {
 	return root
 }
 
-// errNotBuilt is returned by subcommands whose capability has not landed yet.
-var errNotBuilt = errors.New("not built yet")
-
-func notBuilt(use, short string) *cobra.Command {
-	return &cobra.Command{
-		Use:                use,
-		Short:              short + " (not built yet)",
-		DisableFlagParsing: true,
-		RunE: func(*cobra.Command, []string) error {
-			return fmt.Errorf("%s: %w", use, errNotBuilt)
-		},
-	}
-}
-
 // exitCode maps errors to process exit codes: 2 for configuration and usage problems, 1 otherwise.
 func exitCode(err error) int {
 	if errors.Is(err, config.ErrInvalid) {
