@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tollgate-io/tollgate/auditor"
 	"github.com/tollgate-io/tollgate/internal/app"
 
 	"github.com/tollgate-io/tollgate/router"
@@ -18,6 +19,7 @@ import (
 // replaySources holds the history sources a replay can read.
 type replaySources struct {
 	file         string
+	clickhouse   bool
 	from, to     string
 	byOccurredAt bool
 }
@@ -51,22 +53,33 @@ func newReplayCmd(g *globals, policyPath *string) *cobra.Command {
 			}
 			var events iter.Seq2[*schemas.IdentityEvent, error]
 			var history *router.KafkaHistory
-			if src.file != "" {
+			now := time.Now()
+			from, err := parseSinceOrZero(src.from, now)
+			if err != nil {
+				return fmt.Errorf("policy replay: --from: %w", err)
+			}
+			to, err := parseSinceOrZero(src.to, now)
+			if err != nil {
+				return fmt.Errorf("policy replay: --to: %w", err)
+			}
+			switch {
+			case src.file != "":
 				events = eventsFromFile(src.file)
-			} else {
+			case src.clickhouse:
+				// The events table keeps history longer than the topic's retention.
+				store, err := app.OpenStore(cmd.Context(), cfg, nil)
+				if err != nil {
+					return err
+				}
+				defer store.Close()
+				events = auditor.History(cmd.Context(), store, from, to, 0)
+			default:
 				// The events topic is the history: every event ingest accepted, in order.
 				codec, _, err := app.NewCodec(cfg.Registry)
 				if err != nil {
 					return err
 				}
-				history = &router.KafkaHistory{Kafka: cfg.Kafka, Codec: codec, ByOccurredAt: src.byOccurredAt}
-				now := time.Now()
-				if history.From, err = parseSinceOrZero(src.from, now); err != nil {
-					return fmt.Errorf("policy replay: --from: %w", err)
-				}
-				if history.To, err = parseSinceOrZero(src.to, now); err != nil {
-					return fmt.Errorf("policy replay: --to: %w", err)
-				}
+				history = &router.KafkaHistory{Kafka: cfg.Kafka, Codec: codec, ByOccurredAt: src.byOccurredAt, From: from, To: to}
 				events = history.Events(cmd.Context())
 			}
 			rep, err := router.Replay(events, oldP, newP, router.ReplayOptions{Examples: examples})
@@ -79,6 +92,7 @@ func newReplayCmd(g *globals, policyPath *string) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&src.file, "events", "", "read history from a JSONL file of canonical events instead of the events topic")
+	f.BoolVar(&src.clickhouse, "from-clickhouse", false, "read history from ClickHouse's events table (kept longer than the topic) instead of the events topic")
 	f.StringVar(&src.from, "from", "", "replay events from this time: RFC 3339, a date, or a duration ago like 24h or 7d (default: the oldest kept)")
 	f.StringVar(&src.to, "to", "", "replay events before this time (default: now)")
 	f.BoolVar(&src.byOccurredAt, "by-occurred-at", false, "select by the event's occurred_at instead of the record time")
