@@ -25,7 +25,8 @@ type Stack struct {
 }
 
 // StartStack starts the embedded broker, registry and engine with the addresses and data
-// directory of cfg, then creates the topics. It checks the data directory first so a
+// directory of cfg, points cfg's Kafka brokers and registry URL at them, then creates the
+// topics. It checks the data directory first so a
 // permission problem is one clear error rather than three.
 func StartStack(ctx context.Context, cfg *Config, log *slog.Logger) (*Stack, error) {
 	dir := cfg.Up.DataDir
@@ -70,6 +71,10 @@ func StartStack(ctx context.Context, cfg *Config, log *slog.Logger) (*Stack, err
 		return nil, fmt.Errorf("schema registry: %w", err)
 	}
 	s.Registry = reg
+	// up talks to its own broker and registry, wherever they ended up listening (port 0
+	// picks a free port).
+	cfg.Kafka.Brokers = b.Brokers()
+	cfg.Registry.URL = reg.URL()
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := kafka.CreateTopics(cctx, cfg.Kafka, cfg.Kafka.TopicPlan()...); err != nil {
