@@ -33,6 +33,7 @@ test: libchdb vet schemas-check
 	TOLLGATE_CHDB_LIB=$$(scripts/libchdb.sh) $(GO) test -race -count=1 $(RACE_PKGS)
 	TOLLGATE_CHDB_LIB=$$(scripts/libchdb.sh) $(GO) test -count=1 $$($(GO) list ./... | grep -v -E '/(internal/(config|kafka|broker|registry|app)|schemas|ingest|router)(/|$$)')
 	TOLLGATE_CHDB_LIB=$$(scripts/libchdb.sh) scripts/fuzz.sh $(FUZZTIME)
+	TOLLGATE_CHDB_LIB=$$(scripts/libchdb.sh) ./$(BIN) bench --quick --quiet
 
 fuzz:
 	TOLLGATE_CHDB_LIB=$$(scripts/libchdb.sh) scripts/fuzz.sh 60
