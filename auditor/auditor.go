@@ -54,6 +54,9 @@ type Auditor struct {
 	clock   func() time.Time
 	log     *slog.Logger
 	metrics *metrics
+	// replayAll turns the incremental path off: every touched principal is
+	// rebuilt from its whole history. Tests compare the two paths with it.
+	replayAll bool
 }
 
 type metrics struct {
@@ -61,6 +64,7 @@ type metrics struct {
 	findings *prometheus.CounterVec
 	batch    prometheus.Histogram
 	sweep    prometheus.Histogram
+	refresh  *prometheus.CounterVec
 }
 
 // New returns an Auditor over store. cfg must pass Validate.
@@ -84,9 +88,12 @@ func New(store Store, cfg Config, opts Options) (*Auditor, error) {
 			Help: "Time to write one batch including ledgers and detections.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 12)}),
 		sweep: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tollgate_auditor_sweep_duration_seconds",
 			Help: "Time of one sweep of time-based detections.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 12)}),
+		refresh: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_auditor_principal_refreshes_total",
+			Help: "Principals whose ledgers a batch rewrote, by mode: incremental (on top of the stored ledgers) or full (replayed from history)."},
+			[]string{"mode"}),
 	}
 	if opts.Registerer != nil {
-		for _, c := range []prometheus.Collector{a.metrics.events, a.metrics.findings, a.metrics.batch, a.metrics.sweep} {
+		for _, c := range []prometheus.Collector{a.metrics.events, a.metrics.findings, a.metrics.batch, a.metrics.sweep, a.metrics.refresh} {
 			if err := opts.Registerer.Register(c); err != nil {
 				return nil, fmt.Errorf("auditor: register metrics: %w", err)
 			}
@@ -152,63 +159,187 @@ func (a *Auditor) WriteBatch(ctx context.Context, batch []schemas.RoutedEvent) (
 			principals[p] = true
 		}
 	}
-	// Everything that does not depend on the batch's events being stored runs
-	// while they are written: the history of the principals the IAM events
-	// touch, and the ticket ledger with the principals it touches and their
-	// history. The batch's own events are merged in from memory, so it does
-	// not matter whether a query sees them.
+	// First, before the batch's events are stored: the ticket ledger with the
+	// principals it touches, and for the principals the IAM events touch the
+	// aggregates of their stored history that decide whether the batch can be
+	// applied on top of their stored ledgers (see incremental).
 	iam := keys(principals)
-	var history, ticketHistory map[string][]fact
+	newFacts := batchFacts(batch, principals)
+	var bases map[string]*ledgerBase
 	var touched []string
-	insertErr := parallel(func() error {
-		if err := a.store.Insert(ctx, "events", eventColumns, rows); err != nil {
-			return fmt.Errorf("auditor: write %d events: %w", len(rows), err)
-		}
-		return nil
-	}, func() error {
-		if len(iam) == 0 {
-			return nil
-		}
+	err := parallel(func() error {
 		var err error
-		history, err = a.loadHistory(ctx, iam, batchFacts(batch, principals))
+		bases, err = a.loadBases(ctx, iam, newFacts)
 		return err
 	}, func() error {
 		if len(ticketIDs) == 0 {
 			return nil
 		}
 		var err error
-		if touched, err = a.refreshTickets(ctx, keys(ticketIDs), batch); err != nil {
-			return err
-		}
-		more := map[string]bool{}
-		for _, p := range touched {
-			if !principals[p] {
-				more[p] = true
-			}
-		}
-		if len(more) == 0 {
-			return nil
-		}
-		ticketHistory, err = a.loadHistory(ctx, keys(more), batchFacts(batch, more))
+		touched, err = a.refreshTickets(ctx, keys(ticketIDs), batch)
 		return err
 	})
-	if insertErr != nil {
-		return nil, insertErr
+	if err != nil {
+		return nil, err
+	}
+	full := map[string]bool{}
+	for _, p := range touched {
+		full[p] = true
+	}
+	incr := map[string]*ledgerBase{}
+	for _, p := range iam {
+		if b := bases[p]; !a.replayAll && !full[p] && b != nil && b.incremental(newFacts[p]) {
+			incr[p] = b
+		} else {
+			full[p] = true
+		}
+	}
+	// Then the events are written while the history of the principals that
+	// need a full rebuild and the stored ledgers of the others are read. The
+	// batch's own events are merged in from memory, so it does not matter
+	// whether a query sees them.
+	var history map[string][]fact
+	err = parallel(func() error {
+		if err := a.store.Insert(ctx, "events", eventColumns, rows); err != nil {
+			return fmt.Errorf("auditor: write %d events: %w", len(rows), err)
+		}
+		return nil
+	}, func() error {
+		if len(full) == 0 {
+			return nil
+		}
+		var err error
+		history, err = a.loadHistory(ctx, keys(full), batchFacts(batch, full))
+		return err
+	}, func() error {
+		return a.loadLedgerRows(ctx, incr)
+	})
+	if err != nil {
+		return nil, err
 	}
 	a.metrics.events.Add(float64(len(rows)))
 	if history == nil {
 		history = map[string][]fact{}
 	}
-	for p, evs := range ticketHistory {
-		history[p] = evs
+	for p, b := range incr {
+		if !b.consistent() {
+			// The stored ledger does not reflect the stored history (a
+			// write that failed half-way, another replica): rebuild it.
+			// loadPrincipals reads the history, the batch now included.
+			delete(incr, p)
+			full[p] = true
+		}
 	}
-	for _, p := range touched {
-		principals[p] = true
-	}
-	if len(principals) == 0 {
+	if len(full) == 0 && len(incr) == 0 {
 		return nil, nil
 	}
-	return a.refreshPrincipals(ctx, keys(principals), history)
+	for p := range incr {
+		history[p] = newFacts[p]
+	}
+	a.metrics.refresh.WithLabelValues("incremental").Add(float64(len(incr)))
+	a.metrics.refresh.WithLabelValues("full").Add(float64(len(full)))
+	all := keys(full)
+	all = append(all, keys(incr)...)
+	slices.Sort(all)
+	return a.refreshPrincipals(ctx, all, history, incr)
+}
+
+// baseSelect aggregates a principal's stored ledger events into what
+// buildLedger and eventFindings carry from one event to the next; %s is the
+// list of the batch's event ids, counted as dups when already stored.
+var baseSelect = func() string {
+	order := "(occurred_at, event_id)"
+	resets := quoteList([]string{string(schemas.ActionMFAReset), string(schemas.ActionPasswordReset)})
+	life := quoteList([]string{string(schemas.ActionAccountDisable), string(schemas.ActionAccountDelete),
+		string(schemas.ActionAccountEnable), string(schemas.ActionAccountCreate)})
+	return `principal, uniqExact(event_id) AS n, toUnixTimestamp64Milli(max(occurred_at)) AS last_at,
+	groupUniqArray(subject_email) AS emails, groupUniqArrayArray(ticket_refs) AS refs,
+	argMaxIf(subject_type, ` + order + `, subject_type != '' AND subject_id = principal) AS ptype,
+	argMaxIf(event_id, ` + order + `, action IN ` + resets + `) AS reset_id,
+	argMaxIf(action, ` + order + `, action IN ` + resets + `) AS reset_action,
+	toUnixTimestamp64Milli(argMaxIf(occurred_at, ` + order + `, action IN ` + resets + `)) AS reset_at,
+	argMaxIf(event_id, ` + order + `, action IN ` + life + `) AS life_id,
+	argMaxIf(action, ` + order + `, action IN ` + life + `) AS life_action,
+	toUnixTimestamp64Milli(argMaxIf(occurred_at, ` + order + `, action IN ` + life + `)) AS life_at,
+	countIf(event_id IN %s) AS dups`
+}()
+
+// loadBases reads the aggregates of the stored ledger events of ids (see
+// ledgerBase); a principal with no stored ledger event has none. It must run
+// before the batch's events are stored, so that dups counts redeliveries.
+func (a *Auditor) loadBases(ctx context.Context, ids []string, batchFacts map[string][]fact) (map[string]*ledgerBase, error) {
+	out := make(map[string]*ledgerBase, len(ids))
+	for start := 0; start < len(ids); start += inChunk {
+		chunk := ids[start:min(start+inChunk, len(ids))]
+		var eventIDs []string
+		for _, p := range chunk {
+			for _, f := range batchFacts[p] {
+				eventIDs = append(eventIDs, f.EventID)
+			}
+		}
+		q := "SELECT " + strings.Replace(baseSelect, "%s", quoteList(eventIDs), 1) +
+			" FROM events WHERE principal IN " + quoteList(chunk) + " AND category != 'TICKET' AND " + ledgerEventSQL +
+			" GROUP BY principal" + aliasSafe
+		rows, err := a.store.Query(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("auditor: load principal aggregates: %w", err)
+		}
+		for _, r := range rows {
+			b := &ledgerBase{
+				Events: uint64(r.Int("n")), LastAt: r.Time("last_at"), Refs: r.Strings("refs"),
+				Type: schemas.PrincipalType(r.String("ptype")), Dups: r.Int("dups"),
+			}
+			for _, e := range r.Strings("emails") {
+				if e != "" {
+					b.Emails = append(b.Emails, e)
+				}
+			}
+			slices.Sort(b.Emails)
+			if id := r.String("reset_id"); id != "" {
+				b.LastReset = &fact{EventID: id, Action: schemas.Action(r.String("reset_action")),
+					Outcome: schemas.OutcomeSuccess, OccurredAt: r.Time("reset_at")}
+			}
+			switch schemas.Action(r.String("life_action")) {
+			case schemas.ActionAccountDisable, schemas.ActionAccountDelete:
+				b.Disabled, b.DisableEvent = tp(r.Time("life_at")), r.String("life_id")
+			}
+			out[r.String("principal")] = b
+		}
+	}
+	return out, nil
+}
+
+// loadLedgerRows fills the stored grant and credential rows of the bases.
+func (a *Auditor) loadLedgerRows(ctx context.Context, bases map[string]*ledgerBase) error {
+	if len(bases) == 0 {
+		return nil
+	}
+	ids := keys(bases)
+	return parallel(func() error {
+		rows, err := a.queryIn(ctx, "SELECT "+grantSelect+" FROM grants FINAL WHERE principal IN %s ORDER BY principal, entitlement_key"+aliasSafe, ids)
+		if err != nil {
+			return fmt.Errorf("auditor: load grants of principals: %w", err)
+		}
+		for _, r := range rows {
+			g := grantFromRow(r)
+			if b := bases[g.Principal]; b != nil {
+				b.Grants = append(b.Grants, g)
+			}
+		}
+		return nil
+	}, func() error {
+		rows, err := a.queryIn(ctx, "SELECT "+credentialSelect+" FROM credentials FINAL WHERE principal IN %s ORDER BY principal, credential_id"+aliasSafe, ids)
+		if err != nil {
+			return fmt.Errorf("auditor: load credentials of principals: %w", err)
+		}
+		for _, r := range rows {
+			c := credentialFromRow(r)
+			if b := bases[c.Principal]; b != nil {
+				b.Creds = append(b.Creds, c)
+			}
+		}
+		return nil
+	})
 }
 
 // refreshTickets recomputes the tickets ledger rows of ids from their events
@@ -335,7 +466,7 @@ func (a *Auditor) loadHistory(ctx context.Context, ids []string, extra map[strin
 // loadPrincipals derives the ledgers of principals from their history and
 // tickets; history already holds some of them (from loadHistory), the rest
 // is read here.
-func (a *Auditor) loadPrincipals(ctx context.Context, ids []string, history map[string][]fact) ([]*principalState, error) {
+func (a *Auditor) loadPrincipals(ctx context.Context, ids []string, history map[string][]fact, incr map[string]*ledgerBase) ([]*principalState, error) {
 	var missing []string
 	for _, id := range ids {
 		if _, ok := history[id]; !ok {
@@ -356,11 +487,23 @@ func (a *Auditor) loadPrincipals(ctx context.Context, ids []string, history map[
 	}
 	states := map[string]*principalState{}
 	for _, id := range ids {
-		states[id] = &principalState{ID: id, Events: history[id]}
+		ps := &principalState{ID: id, Events: history[id]}
+		if b := incr[id]; b != nil {
+			ps.Base, ps.Emails = b, slices.Clone(b.Emails)
+		}
+		states[id] = ps
 	}
 	refs := map[string]bool{}
 	match := map[string]bool{}
 	for _, id := range ids {
+		if b := states[id].Base; b != nil {
+			for _, ref := range b.Refs {
+				refs[strings.ToUpper(ref)] = true
+			}
+			for _, e := range b.Emails {
+				match[e] = true
+			}
+		}
 		for _, f := range states[id].Events {
 			for _, ref := range f.TicketRefs {
 				refs[strings.ToUpper(ref)] = true
@@ -397,6 +540,11 @@ func (a *Auditor) loadPrincipals(ctx context.Context, ids []string, history map[
 		ps := states[id]
 		sortFacts(ps.Events)
 		psRefs := map[string]bool{}
+		if ps.Base != nil {
+			for _, ref := range ps.Base.Refs {
+				psRefs[strings.ToUpper(ref)] = true
+			}
+		}
 		for _, f := range ps.Events {
 			for _, ref := range f.TicketRefs {
 				psRefs[strings.ToUpper(ref)] = true
@@ -417,9 +565,15 @@ func (a *Auditor) loadPrincipals(ctx context.Context, ids []string, history map[
 	return out, nil
 }
 
-// refreshPrincipals rewrites the ledgers of principals and reconciles all
-// their findings.
-func (a *Auditor) refreshPrincipals(ctx context.Context, ids []string, history map[string][]fact) ([]schemas.Finding, error) {
+// scopedKinds are the kinds whose stored findings an incremental refresh
+// re-decides for an older event: those that depend on held access.
+var scopedKinds = append([]string{KindSoDConflict, KindOverBroadGrant, KindMFAResetThenPrivilege}, ledgerKinds...)
+
+// refreshPrincipals rewrites the ledgers of principals and reconciles their
+// findings: all of them for a principal rebuilt from its history, and for
+// one in incr (applied on top of its stored ledgers) those of its new events
+// and those that depend on the access it holds now.
+func (a *Auditor) refreshPrincipals(ctx context.Context, ids []string, history map[string][]fact, incr map[string]*ledgerBase) ([]schemas.Finding, error) {
 	// The stored findings of ids do not depend on the ledgers: read them
 	// while the ledgers are derived.
 	type storedResult struct {
@@ -428,10 +582,36 @@ func (a *Auditor) refreshPrincipals(ctx context.Context, ids []string, history m
 	}
 	storedCh := make(chan storedResult, 1)
 	go func() {
-		stored, err := a.findingStates(ctx, "principal IN %s", ids)
+		var full []string
+		for _, id := range ids {
+			if incr[id] == nil {
+				full = append(full, id)
+			}
+		}
+		stored := map[string]storedFinding{}
+		var scoped map[string]storedFinding
+		err := parallel(func() error {
+			if len(full) == 0 {
+				return nil
+			}
+			var err error
+			stored, err = a.findingStates(ctx, "principal IN %s", full)
+			return err
+		}, func() error {
+			if len(incr) == 0 {
+				return nil
+			}
+			var err error
+			scoped, err = a.loadFindings(ctx, findingStateSelect+", kind, principal, event_ids",
+				"kind IN "+quoteList(scopedKinds)+" AND principal IN %s", keys(incr))
+			return err
+		})
+		for id, f := range scoped {
+			stored[id] = f
+		}
 		storedCh <- storedResult{stored, err}
 	}()
-	states, err := a.loadPrincipals(ctx, ids, history)
+	states, err := a.loadPrincipals(ctx, ids, history, incr)
 	if err != nil {
 		<-storedCh
 		return nil, err
@@ -465,6 +645,7 @@ func (a *Auditor) refreshPrincipals(ctx context.Context, ids []string, history m
 		if res.err != nil {
 			return res.err
 		}
+		outOfScope(res.stored, states)
 		var err error
 		changed, err = a.writeFindings(ctx, desired, res.stored, now)
 		return err
@@ -473,6 +654,34 @@ func (a *Auditor) refreshPrincipals(ctx context.Context, ids []string, history m
 		return nil, err
 	}
 	return changed, nil
+}
+
+// outOfScope drops from stored the findings an incremental refresh leaves as
+// they are: those about access held before the batch and still held (their
+// proving grant event is still an active grant), whose facts did not change.
+func outOfScope(stored map[string]storedFinding, states []*principalState) {
+	active := map[string]map[string]bool{}
+	for _, ps := range states {
+		if ps.Base == nil {
+			continue
+		}
+		held := map[string]bool{}
+		for i := range ps.Grants {
+			if ps.Grants[i].active() {
+				held[ps.Grants[i].GrantEvent] = true
+			}
+		}
+		active[ps.ID] = held
+	}
+	for id, f := range stored {
+		held, ok := active[f.Principal]
+		if !ok || (f.Kind != KindOverBroadGrant && f.Kind != KindMFAResetThenPrivilege) {
+			continue
+		}
+		if slices.ContainsFunc(f.EventIDs, func(e string) bool { return held[e] }) {
+			delete(stored, id)
+		}
+	}
 }
 
 // parallel runs fns concurrently and returns the first error in fns' order.

@@ -169,6 +169,9 @@ func (ps *principalState) eventFindings(cfg *Config) []schemas.Finding {
 		}
 	}
 	var lastReset *fact
+	if ps.Base != nil {
+		lastReset = ps.Base.LastReset
+	}
 	for i := range ps.Events {
 		f := &ps.Events[i]
 		if f.success() && (f.Action == schemas.ActionMFAReset || f.Action == schemas.ActionPasswordReset) {
@@ -227,6 +230,9 @@ func (ps *principalState) eventFindings(cfg *Config) []schemas.Finding {
 		}
 	}
 	for i := range ps.Tickets {
+		if ps.Base != nil {
+			break // tickets are unchanged since the stored findings were reconciled
+		}
 		t := &ps.Tickets[i]
 		if !t.approved() || t.Approver == "" {
 			continue

@@ -22,6 +22,69 @@ type principalState struct {
 	Incident map[string]*ticket
 	Grants   []grant
 	Creds    []credential
+	// Base, when set, is the stored ledger state before Events: buildLedger
+	// applies Events on top of it instead of replaying the whole history.
+	Base *ledgerBase
+}
+
+// ledgerBase is a principal's ledger state as stored before a batch: its
+// grant and credential rows and the aggregates of its stored ledger events
+// the fold and the detections carry from one event to the next.
+type ledgerBase struct {
+	Events       uint64 // distinct stored ledger events
+	LastAt       time.Time
+	Emails       []string
+	Refs         []string
+	Type         schemas.PrincipalType
+	LastReset    *fact
+	Disabled     *time.Time
+	DisableEvent string
+	Dups         int64 // events of the batch already stored
+	Grants       []grant
+	Creds        []credential
+}
+
+// incremental reports whether the principal's new events (the batch's, in
+// any order) can be applied on top of its stored ledgers with the same
+// result as replaying its whole history: none of them is stored already, all
+// are later than every stored one, and none brings an email or principal
+// type the stored history does not have (either could change which tickets
+// concern the principal or the findings of older events). Otherwise the
+// principal's ledgers are rebuilt from its history.
+func (b *ledgerBase) incremental(evs []fact) bool {
+	if b.Events == 0 || b.Dups != 0 || b.Events<<20>>20 != b.Events {
+		return false
+	}
+	for i := range evs {
+		f := &evs[i]
+		if !f.OccurredAt.After(b.LastAt) {
+			return false
+		}
+		if f.SubjectMail != "" && !slices.Contains(b.Emails, f.SubjectMail) {
+			return false
+		}
+		if f.SubjectType != "" && f.SubjectID == f.Principal && f.SubjectType != b.Type {
+			return false
+		}
+	}
+	return true
+}
+
+// consistent reports whether the stored ledger rows were derived from
+// exactly the stored ledger events: their version counts the events in its
+// upper bits.
+func (b *ledgerBase) consistent() bool {
+	for i := range b.Grants {
+		if b.Grants[i].Version>>20 != b.Events {
+			return false
+		}
+	}
+	for i := range b.Creds {
+		if b.Creds[i].Version>>20 != b.Events {
+			return false
+		}
+	}
+	return true
 }
 
 // relevant reports whether ticket t concerns principal p: it asks for
@@ -92,7 +155,11 @@ func entitlementMatches(f *fact, t *ticket) bool {
 // buildLedger derives the principal's grants and credentials from its history.
 func (ps *principalState) buildLedger(cfg *Config) {
 	ps.Match, ps.Incident = map[string]*ticket{}, map[string]*ticket{}
-	version := uint64(len(ps.Events)) << 20
+	base := ps.Base
+	if base == nil {
+		base = &ledgerBase{}
+	}
+	version := (base.Events + uint64(len(ps.Events))) << 20
 	for i := range ps.Tickets {
 		version += ps.Tickets[i].Version
 	}
@@ -101,8 +168,20 @@ func (ps *principalState) buildLedger(cfg *Config) {
 	var order []string
 	creds := map[string]*credential{}
 	var credOrder []string
-	var disabled *time.Time
-	var disableEvent string
+	disabled, disableEvent := base.Disabled, base.DisableEvent
+	if ps.Base != nil {
+		ps.Type = base.Type
+	}
+	for i := range base.Grants {
+		g := base.Grants[i]
+		grants[g.Key] = &g
+		order = append(order, g.Key)
+	}
+	for i := range base.Creds {
+		c := base.Creds[i]
+		creds[c.ID] = &c
+		credOrder = append(credOrder, c.ID)
+	}
 	for i := range ps.Events {
 		f := &ps.Events[i]
 		if f.SubjectType != "" && f.SubjectID == ps.ID {
