@@ -534,7 +534,7 @@ func (a *Auditor) loadPrincipals(ctx context.Context, ids []string, history map[
 		t := ticketFromRow(r)
 		all[t.ID] = t
 	}
-	ticketIDs := keys(all)
+	index := newTicketIndex(all)
 	out := make([]*principalState, 0, len(ids))
 	for _, id := range ids {
 		ps := states[id]
@@ -553,7 +553,7 @@ func (a *Auditor) loadPrincipals(ctx context.Context, ids []string, history map[
 				ps.Emails = append(ps.Emails, f.SubjectMail)
 			}
 		}
-		for _, tid := range ticketIDs {
+		for _, tid := range index.candidates(ps, psRefs) {
 			t := all[tid]
 			if ps.relevant(&t, psRefs) {
 				ps.Tickets = append(ps.Tickets, t)

@@ -100,6 +100,56 @@ func (ps *principalState) relevant(t *ticket, refs map[string]bool) bool {
 	return refs[strings.ToUpper(t.ID)]
 }
 
+// ticketIndex finds the tickets that may be relevant to a principal without
+// testing every loaded ticket against every principal.
+type ticketIndex struct {
+	byBeneficiary map[string][]string // folded requested_for id or email → ticket ids
+	byRequester   map[string][]string // folded requester id → ticket ids
+	byID          map[string][]string // upper-case ticket id → ticket ids
+}
+
+// fold maps strings equal under strings.EqualFold to one key.
+func fold(s string) string { return strings.ToLower(strings.ToUpper(s)) }
+
+func newTicketIndex(tickets map[string]ticket) *ticketIndex {
+	ix := &ticketIndex{byBeneficiary: map[string][]string{}, byRequester: map[string][]string{}, byID: map[string][]string{}}
+	for id, t := range tickets {
+		for _, who := range []string{t.RequestedFor, t.RequestedForEmail} {
+			if who != "" {
+				ix.byBeneficiary[fold(who)] = append(ix.byBeneficiary[fold(who)], id)
+			}
+		}
+		if t.Requester != "" {
+			ix.byRequester[fold(t.Requester)] = append(ix.byRequester[fold(t.Requester)], id)
+		}
+		ix.byID[strings.ToUpper(id)] = append(ix.byID[strings.ToUpper(id)], id)
+	}
+	return ix
+}
+
+// candidates returns, sorted by id, a superset of the ids of the tickets
+// relevant reports for ps and refs.
+func (ix *ticketIndex) candidates(ps *principalState, refs map[string]bool) []string {
+	set := map[string]bool{}
+	for _, who := range append([]string{ps.ID}, ps.Emails...) {
+		if who == "" {
+			continue
+		}
+		for _, id := range ix.byBeneficiary[fold(who)] {
+			set[id] = true
+		}
+	}
+	for _, id := range ix.byRequester[fold(ps.ID)] {
+		set[id] = true
+	}
+	for ref := range refs {
+		for _, id := range ix.byID[ref] {
+			set[id] = true
+		}
+	}
+	return keys(set)
+}
+
 // correlate finds the approved governed ticket behind access change f: by
 // explicit reference first, else by principal (and entitlement when both
 // sides name one) with approval inside [occurred-before, occurred+after]. When
