@@ -160,30 +160,9 @@ type ctParams struct {
 // ParseCloudTrail parses a bare CloudTrail record, {"Records":[…]} (S3 delivery), an
 // EventBridge envelope ({"detail-type":…,"detail":{record}}), or an array of any of those.
 func ParseCloudTrail(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
-	var items []json.RawMessage
-	switch firstByte(body) {
-	case '[':
-		var err error
-		if items, err = validArray(body); err != nil {
-			return nil, err
-		}
-	case '{':
-		var env struct {
-			Records json.RawMessage `json:"Records"`
-		}
-		if err := decodeEnvelope(body, &env); err != nil {
-			return nil, err
-		}
-		if env.Records != nil {
-			var err error
-			if items, err = splitArray(env.Records); err != nil {
-				return nil, bodyErr(fmt.Errorf("%w: Records must be an array", ErrShape))
-			}
-		} else {
-			items = []json.RawMessage{body}
-		}
-	default:
-		return nil, notObjectOrArray(body)
+	items, err := batchItems(body, "Records")
+	if err != nil {
+		return nil, err
 	}
 	return eachItem(items, now, cloudTrailEvent)
 }

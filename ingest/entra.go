@@ -161,35 +161,9 @@ type entraRecord struct {
 // ParseEntra parses Entra audit logs: an Event Hubs message {"records":[…]} (Graph object
 // under properties), a Graph page {"value":[…]}, a bare directoryAudit object, or an array.
 func ParseEntra(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
-	var items []json.RawMessage
-	switch firstByte(body) {
-	case '[':
-		var err error
-		if items, err = validArray(body); err != nil {
-			return nil, err
-		}
-	case '{':
-		var env struct {
-			Records json.RawMessage `json:"records"`
-			Value   json.RawMessage `json:"value"`
-		}
-		if err := decodeEnvelope(body, &env); err != nil {
-			return nil, err
-		}
-		var err error
-		switch {
-		case env.Records != nil:
-			items, err = splitArray(env.Records)
-		case env.Value != nil:
-			items, err = splitArray(env.Value)
-		default:
-			items = []json.RawMessage{body}
-		}
-		if err != nil {
-			return nil, bodyErr(fmt.Errorf("%w: records/value must be an array", ErrShape))
-		}
-	default:
-		return nil, notObjectOrArray(body)
+	items, err := batchItems(body, "records", "value")
+	if err != nil {
+		return nil, err
 	}
 	return eachItem(items, now, entraEvent)
 }

@@ -263,3 +263,33 @@ func objectFields(obj []byte, names ...string) (vals [][]byte, ok bool) {
 	}
 	return vals, true
 }
+
+// batchItems splits a batch body into its items: a JSON array of items, an object holding
+// the array under the first of keys that is present ({"Records":[…]}, {"records":[…]},
+// {"value":[…]}, {"items":[…]}), or a single bare item.
+func batchItems(body []byte, keys ...string) ([]json.RawMessage, error) {
+	switch firstByte(body) {
+	case '[':
+		return validArray(body)
+	case '{':
+		var env map[string]json.RawMessage
+		if err := decodeEnvelope(body, &env); err != nil {
+			return nil, err
+		}
+		for _, k := range keys {
+			for name, arr := range env { // keys match case-insensitively, as encoding/json's do
+				if !strings.EqualFold(name, k) || string(arr) == "null" {
+					continue
+				}
+				items, err := splitArray(arr)
+				if err != nil {
+					return nil, bodyErr(fmt.Errorf("%w: %s must be an array", ErrShape, name))
+				}
+				return items, nil
+			}
+		}
+		return []json.RawMessage{body}, nil
+	default:
+		return nil, notObjectOrArray(body)
+	}
+}

@@ -112,30 +112,9 @@ type workspaceActivity struct {
 // list response {"items":[…]}. One activity can hold several events; each becomes its own
 // IdentityEvent with an id made of the activity's uniqueQualifier and the event's index.
 func ParseWorkspace(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
-	var items []json.RawMessage
-	switch firstByte(body) {
-	case '[':
-		var err error
-		if items, err = validArray(body); err != nil {
-			return nil, err
-		}
-	case '{':
-		var env struct {
-			Items json.RawMessage `json:"items"`
-		}
-		if err := decodeEnvelope(body, &env); err != nil {
-			return nil, err
-		}
-		if env.Items != nil {
-			var err error
-			if items, err = splitArray(env.Items); err != nil {
-				return nil, bodyErr(fmt.Errorf("%w: items must be an array", ErrShape))
-			}
-		} else {
-			items = []json.RawMessage{body}
-		}
-	default:
-		return nil, notObjectOrArray(body)
+	items, err := batchItems(body, "items")
+	if err != nil {
+		return nil, err
 	}
 	return eachItem(items, now, workspaceEvents)
 }
