@@ -73,9 +73,12 @@ tollgate is up (started in %s)
   ingest           http://%s  (/healthz, /readyz, /metrics)
   data directory   %s
 
-Try:
+Try, in another terminal:
   curl -s http://%s/readyz
-  tollgate schemas register
+  tollgate gen --out /tmp/tollgate-samples --events 2000
+  for f in /tmp/tollgate-samples/*.jsonl; do tollgate send --source "$(basename "$f" .jsonl)" "$f"; done
+  tollgate findings --status open
+  tollgate query "SELECT lane, count() FROM events FINAL GROUP BY lane"
 Ctrl-C stops everything cleanly.
 `, time.Since(start).Round(time.Millisecond), stack.Broker.Addr(), stack.Registry.URL(), cfg.ClickHouse.Embedded.DataDir,
 				dialable(ln.Addr().String()), cfg.Up.DataDir, dialable(ln.Addr().String()))
