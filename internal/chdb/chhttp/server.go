@@ -189,7 +189,9 @@ func SplitInsert(sql string) (table, format string, ok bool) {
 	if len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
 		return "", "", false
 	}
-	i := strings.LastIndex(strings.ToUpper(s), " FORMAT ")
+	// Upper-case ASCII letters only: strings.ToUpper would turn invalid UTF-8 into
+	// multi-byte replacement characters and shift every index after it.
+	i := strings.LastIndex(asciiUpper(s), " FORMAT ")
 	// The match may share its leading space with the prefix ("INSERT INTO FORMAT x").
 	if i < len(prefix) {
 		return "", "", false
@@ -203,6 +205,17 @@ func SplitInsert(sql string) (table, format string, ok bool) {
 		return "", "", false
 	}
 	return table, format, true
+}
+
+// asciiUpper upper-cases ASCII letters byte for byte, keeping every index of s.
+func asciiUpper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
 }
 
 func writeErr(w http.ResponseWriter, err error) {
