@@ -68,7 +68,10 @@ type handler struct {
 // Okta's verification challenge, and POST /v1/events for canonical JSON and CloudEvents
 // (structured and binary HTTP modes). cfg should have passed Validate (secret files are
 // read there). A request is all-or-nothing: one bad event rejects it with the event's index,
-// and 2xx is answered only after p acknowledged every event.
+// and 2xx is answered only after p acknowledged every event. This holds for every source,
+// Okta included: Okta never retries a 4xx, so a hook batch holding one event tollgate cannot
+// read is rejected whole and logged (with the index) rather than half-written; nothing in it
+// reaches Kafka, and the operator sees the reject in logs and tollgate_ingest_rejects_total.
 func NewHandler(cfg Config, p Producer, reg prometheus.Registerer, log *slog.Logger) http.Handler {
 	cfg.ApplyDefaults()
 	if log == nil {
