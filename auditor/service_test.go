@@ -15,16 +15,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgate-io/tollgate/internal/stacktest"
+
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	kafkago "github.com/segmentio/kafka-go"
-	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/tollgate-io/tollgate/internal/broker"
 	"github.com/tollgate-io/tollgate/internal/chdb/chdbtest"
 	"github.com/tollgate-io/tollgate/internal/chdb/chhttp"
 	"github.com/tollgate-io/tollgate/internal/kafka"
-	"github.com/tollgate-io/tollgate/internal/registry"
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
@@ -140,37 +140,8 @@ type stack struct {
 // with partitions each and registers the schemas.
 func newStack(t testing.TB, partitions int) *stack {
 	t.Helper()
-	ctx := bounded(t)
-	b := broker.StartForTest(t)
-	reg := registry.StartForTest(t)
-	kcfg := kafka.Config{Brokers: b.Brokers(), TopicPrefix: "tg", Partitions: partitions, BatchTimeout: kafka.Duration(time.Millisecond)}
-	kcfg.ApplyDefaults()
-	if err := kafka.CreateTopics(ctx, kcfg, kcfg.TopicPlan()...); err != nil {
-		t.Fatalf("create topics: %v", err)
-	}
-	cl, err := sr.NewClient(sr.URLs(reg.URL()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	codec, err := schemas.NewCodec(cl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	topics := kafka.TopicNames(kcfg.TopicPrefix)
-	for _, lane := range topics.LaneTopics() {
-		if _, err := codec.Register(ctx, lane, &schemas.RoutedEvent{}); err != nil {
-			t.Fatalf("register %s: %v", lane, err)
-		}
-	}
-	if _, err := codec.Register(ctx, topics.Findings, &schemas.Finding{}); err != nil {
-		t.Fatalf("register findings: %v", err)
-	}
-	p, err := kafka.NewProducer(kcfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Close() })
-	return &stack{t: t, b: b, kcfg: kcfg, topics: topics, codec: codec, producer: p}
+	st := stacktest.Start(t, nil, kafka.Config{TopicPrefix: "tg", Partitions: partitions, BatchTimeout: kafka.Duration(time.Millisecond)})
+	return &stack{t: t, b: st.Broker, kcfg: st.Kafka, topics: st.Topics, codec: st.Codec, producer: st.Producer}
 }
 
 // produce writes events to their lane topics as the router does: key the

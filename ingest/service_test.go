@@ -11,13 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgate-io/tollgate/internal/stacktest"
+
 	kafkago "github.com/segmentio/kafka-go"
-	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/tollgate-io/tollgate/ingest"
 	"github.com/tollgate-io/tollgate/internal/broker"
 	tkafka "github.com/tollgate-io/tollgate/internal/kafka"
-	"github.com/tollgate-io/tollgate/internal/registry"
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
@@ -32,30 +32,8 @@ type pipeline struct {
 
 func newPipeline(t *testing.T, b *broker.Broker) *pipeline {
 	t.Helper()
-	ctx := context.Background()
-	cfg := tkafka.Config{Brokers: b.Brokers(), MaxWait: tkafka.Duration(100 * time.Millisecond)}
-	cfg.ApplyDefaults()
-	if err := tkafka.CreateTopics(ctx, cfg, cfg.TopicPlan()...); err != nil {
-		t.Fatal(err)
-	}
-	reg := registry.StartForTest(t)
-	cl, err := sr.NewClient(sr.URLs(reg.URL()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	codec, err := schemas.NewCodec(cl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	topics := tkafka.TopicNames(cfg.TopicPrefix)
-	if _, err := codec.Register(ctx, topics.Events, &schemas.IdentityEvent{}); err != nil {
-		t.Fatal(err)
-	}
-	prod, err := tkafka.NewProducer(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { prod.Close() })
+	st := stacktest.Start(t, b, tkafka.Config{MaxWait: tkafka.Duration(100 * time.Millisecond)})
+	cfg, topics, codec, prod := st.Kafka, st.Topics, st.Codec, st.Producer
 	h := ingest.NewHandler(ingest.Config{}, ingest.NewKafkaProducer(codec, prod, topics.Events), nil, nil)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

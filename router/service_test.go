@@ -10,13 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgate-io/tollgate/internal/stacktest"
+
 	kafkago "github.com/segmentio/kafka-go"
-	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/tollgate-io/tollgate/ingest"
-	"github.com/tollgate-io/tollgate/internal/broker"
 	"github.com/tollgate-io/tollgate/internal/kafka"
-	"github.com/tollgate-io/tollgate/internal/registry"
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
@@ -32,32 +31,8 @@ type stack struct {
 
 func startStack(t testing.TB) *stack {
 	t.Helper()
-	b := broker.StartForTest(t)
-	reg := registry.StartForTest(t)
-	ctx := bounded(t)
-	cfg := kafka.Config{Brokers: b.Brokers(), TopicPrefix: "tollgate"}
-	cfg.ApplyDefaults()
-	if err := kafka.CreateTopics(ctx, cfg, cfg.TopicPlan()...); err != nil {
-		t.Fatal(err)
-	}
-	cl, err := sr.NewClient(sr.URLs(reg.URL()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	codec, err := schemas.NewCodec(cl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	topics := kafka.TopicNames(cfg.TopicPrefix)
-	if _, err := codec.Register(ctx, topics.Events, &schemas.IdentityEvent{}); err != nil {
-		t.Fatal(err)
-	}
-	producer, err := kafka.NewProducer(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { producer.Close() })
-	return &stack{cfg: cfg, topics: topics, codec: codec, producer: producer}
+	st := stacktest.Start(t, nil, kafka.Config{TopicPrefix: "tollgate"})
+	return &stack{cfg: st.Kafka, topics: st.Topics, codec: st.Codec, producer: st.Producer}
 }
 
 // bounded is the context an integration step runs under: a bound on a hung
