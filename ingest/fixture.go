@@ -22,7 +22,7 @@ func WrapFixture(source string, event json.RawMessage) ([]byte, error) {
 	}
 }
 
-// ParseFixture parses one labelled sample event (shared/fixtures/labelled-events.jsonl:
+// ParseFixture parses one labelled sample event (testdata/fixtures/labelled-events.jsonl:
 // its "source" and "event") through the same path an HTTP delivery takes.
 func ParseFixture(source string, event json.RawMessage, now time.Time) ([]schemas.IdentityEvent, error) {
 	p, ok := Parsers(ParserOptions{})[source]

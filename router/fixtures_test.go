@@ -12,9 +12,9 @@ import (
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
-// labelledFixtures is the shared set of real-shaped vendor events with the
-// lane a security team expects (../shared/fixtures/README.md).
-const labelledFixtures = "../../shared/fixtures/labelled-events.jsonl"
+// labelledFixtures is the repository's set of real-shaped vendor events with the
+// lane a security team expects (testdata/fixtures/README.md at the module root).
+const labelledFixtures = "../testdata/fixtures/labelled-events.jsonl"
 
 // minAgreement is the share of labelled fixtures the default policy must
 // route to their labelled lane (issue 5, "Done when").
