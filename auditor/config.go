@@ -57,7 +57,15 @@ func DefaultConfig() Config {
 			"AdministratorAccess", "Super Admin", "Global Administrator", "Organization Administrator",
 			"Privileged Role Administrator", "SUPER_ADMIN", "ORG_ADMIN", "APP_ADMIN", "USER_ADMIN",
 		},
+		SoDPairs: DefaultSoDPairs(),
 	}
+}
+
+// DefaultSoDPairs are the default routing policy's lists.sod_pairs
+// (router/policies/default.yaml), which that policy says SOD_CONFLICT uses:
+// without them an out-of-the-box auditor could never raise the kind.
+func DefaultSoDPairs() [][2]string {
+	return [][2]string{{"AP Invoice Entry", "AP Payment Approval"}, {"Change Implementer", "Change Approver"}}
 }
 
 // Validate reports the first invalid value, naming its YAML key.
