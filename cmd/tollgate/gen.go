@@ -16,20 +16,24 @@ import (
 
 func newGenCmd(g *globals) *cobra.Command {
 	var opts gen.Options
-	var outDir, url, manifest, sources string
+	var outDir, url, manifest, sources, now string
 	var toKafka, quiet bool
 	cmd := &cobra.Command{
 		Use:   "gen [--out DIR | --url URL | --kafka]",
 		Short: "Generate deterministic identity operations with planted violations and a manifest of them",
 		Long: `gen plays a company's identity operations as Okta, Entra ID, CloudTrail, Google Workspace,
 ServiceNow and Jira Service Management deliver them, with a share of planted violations of
-every finding kind. The same --seed gives byte-identical output. Write files for tollgate
-send (--out), post to a running ingest (--url), or produce canonical events to Kafka
-(--kafka, using the configured brokers and registry). The manifest lists what was planted;
-score a run with the auditor's findings (tollgate bench does this end to end).
+every finding kind. Events are dated up to now (--span back from it), so that an auditor
+running at today's time, as under tollgate up, sees each planted violation and nothing else;
+--now pins that time, and the same --seed and --now give byte-identical output. Write files
+for tollgate send (--out), post to a running ingest (--url), or produce canonical events to
+Kafka (--kafka, using the configured brokers and registry). The manifest lists what was
+planted; score a run with the auditor's findings (tollgate bench does this end to end).
 
-The planted SOD_CONFLICT and MFA_RESET_THEN_PRIVILEGE cases need the auditor's lists to name
-the generator's SoD pairs and privileged entitlements (see docs/benchmarks.md).`,
+Violations are planted for the configured auditor.detections (the same --config and --set
+as tollgate up): SOD_CONFLICT with its sod_pairs, MFA_RESET_THEN_PRIVILEGE with its
+privileged_entitlements or, when there are none, with an administrator grant that is also
+planted as an OVER_BROAD_GRANT.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			n := 0
@@ -44,6 +48,18 @@ the generator's SoD pairs and privileged entitlements (see docs/benchmarks.md).`
 			if sources != "" {
 				opts.Sources = strings.Split(sources, ",")
 			}
+			if now != "" {
+				t, err := time.Parse(time.RFC3339, now)
+				if err != nil {
+					return fmt.Errorf("gen: --now: %w", err)
+				}
+				opts.Now = t
+			}
+			cfg, log, err := g.load()
+			if err != nil {
+				return err
+			}
+			opts.Detections = &cfg.Auditor.Detections
 			var sink gen.Sink
 			switch {
 			case outDir != "":
@@ -55,10 +71,6 @@ the generator's SoD pairs and privileged entitlements (see docs/benchmarks.md).`
 			case url != "":
 				sink = &gen.HTTPSink{BaseURL: url, Client: &http.Client{Timeout: 30 * time.Second}}
 			default:
-				cfg, log, err := g.load()
-				if err != nil {
-					return err
-				}
 				deps, err := app.NewDeps(cmd.Context(), cfg, log, app.NewAdmin())
 				if err != nil {
 					return err
@@ -91,7 +103,8 @@ the generator's SoD pairs and privileged entitlements (see docs/benchmarks.md).`
 	f.IntVar(&opts.NHIs, "nhis", 100, "non-human identities")
 	f.IntVar(&opts.Events, "events", 10000, "events to generate")
 	f.Float64Var(&opts.ViolationRate, "violation-rate", 0.05, "share of scenarios that plant a violation")
-	f.DurationVar(&opts.Span, "span", gen.DefaultSpan, "simulated time the run covers")
+	f.DurationVar(&opts.Span, "span", gen.DefaultSpan, "simulated time the run covers, ending at --now")
+	f.StringVar(&now, "now", "", "RFC 3339 time the run ends at and its findings hold (default the current time)")
 	f.Float64Var(&opts.Rate, "rate", 0, "events per second to emit (0 = as fast as possible)")
 	f.StringVar(&sources, "sources", "", "comma-separated sources to include (default all six)")
 	f.StringVar(&outDir, "out", "", "write one JSONL file per source into DIR (for tollgate send)")

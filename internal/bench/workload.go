@@ -4,15 +4,24 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/tollgate-io/tollgate/ingest"
 	"github.com/tollgate-io/tollgate/internal/gen"
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
-// genOptions are the gen options of a run of n payloads.
+// genNow pins the event time of every bench run (gen otherwise dates runs to
+// the wall clock), so a seed gives the same traffic, and the same figures, on
+// every day; it is the end of the 2025 span the published figures were run on.
+var genNow = time.Date(2025, 5, 6, 0, 0, 0, 0, time.UTC)
+
+// genOptions are the gen options of a run of n payloads, planted for the
+// detection configuration the bench auditors run with.
 func (o *Options) genOptions(n int, sources ...string) gen.Options {
-	return gen.Options{Seed: o.Seed, Humans: o.Identities, NHIs: o.NHIs, Events: n, ViolationRate: o.ViolationRate, Sources: sources}
+	det := gen.DetectionConfig()
+	return gen.Options{Seed: o.Seed, Humans: o.Identities, NHIs: o.NHIs, Events: n, ViolationRate: o.ViolationRate, Sources: sources,
+		Now: genNow, Detections: &det}
 }
 
 // canonicalEvents returns the first n canonical events of a gen run,

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/tollgate-io/tollgate/ingest"
 )
@@ -27,7 +28,11 @@ func collect(t *testing.T, opts Options) ([]Payload, *Manifest) {
 	}
 }
 
-var small = Options{Seed: 42, Humans: 100, NHIs: 20, Events: 3000, ViolationRate: 0.08}
+// testNow pins the runs whose bytes a test compares; runs without Now are
+// dated to the wall clock.
+var testNow = time.Date(2025, 5, 6, 0, 0, 0, 0, time.UTC)
+
+var small = Options{Seed: 42, Humans: 100, NHIs: 20, Events: 3000, ViolationRate: 0.08, Now: testNow}
 
 // TestDeterministic: the same options give the same bytes; another seed does not.
 func TestDeterministic(t *testing.T) {
@@ -100,7 +105,7 @@ func TestPayloadsParse(t *testing.T) {
 
 // TestEveryKindPlanted: each §5 kind is planted at a comparable rate.
 func TestEveryKindPlanted(t *testing.T) {
-	_, m := collect(t, Options{Seed: 1, Humans: 300, NHIs: 30, Events: 20000, ViolationRate: 0.05})
+	_, m := collect(t, Options{Seed: 1, Humans: 300, NHIs: 30, Events: 20000, ViolationRate: 0.05, Now: testNow})
 	count := map[string]int{}
 	for _, e := range m.Entries {
 		count[e.Kind]++
@@ -171,5 +176,38 @@ func TestRunFiles(t *testing.T) {
 	}
 	if total != m.Events || calls < 5 {
 		t.Errorf("files hold %d events, manifest says %d; %d progress calls", total, m.Events, calls)
+	}
+}
+
+// TestDatedToNow: a run without Now ends at the wall clock and starts Span
+// before it, so an auditor at today's time sees it as planted; Now pins it,
+// and pinned runs a day apart differ only by that day.
+func TestDatedToNow(t *testing.T) {
+	clock := time.Date(2031, 3, 4, 5, 6, 7, 890, time.UTC)
+	defer func(c func() time.Time) { wallClock = c }(wallClock)
+	wallClock = func() time.Time { return clock }
+	opts := small
+	opts.Now, opts.Events = time.Time{}, 500
+	ps, m := collect(t, opts)
+	if want := clock.Truncate(time.Second); !m.Now.Equal(want) || !m.Start.Equal(want.Add(-DefaultSpan)) {
+		t.Fatalf("manifest start %v now %v, want %v to %v", m.Start, m.Now, want.Add(-DefaultSpan), want)
+	}
+	for _, p := range ps {
+		if p.Time.Before(m.Start) || p.Time.After(m.Now) {
+			t.Fatalf("%s at %v outside the run %v..%v", p.EventID, p.Time, m.Start, m.Now)
+		}
+	}
+
+	opts.Now = testNow
+	a, ma := collect(t, opts)
+	opts.Now = testNow.Add(day)
+	b, mb := collect(t, opts)
+	if !ma.Now.Equal(testNow) || !mb.Now.Equal(testNow.Add(day)) || len(a) != len(b) || len(ma.Entries) != len(mb.Entries) {
+		t.Fatalf("pinned runs: now %v and %v, %d/%d payloads, %d/%d entries", ma.Now, mb.Now, len(a), len(b), len(ma.Entries), len(mb.Entries))
+	}
+	for i := range a {
+		if !b[i].Time.Equal(a[i].Time.Add(day)) {
+			t.Fatalf("payload %d at %v, a day after %v expected", i, b[i].Time, a[i].Time)
+		}
 	}
 }

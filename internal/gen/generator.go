@@ -50,7 +50,7 @@ func New(opts Options) (*Generator, error) {
 	}
 	g := &Generator{
 		opts: opts, rng: rand.New(rand.NewPCG(uint64(opts.Seed), 0x9e3779b97f4a7c15)),
-		now: opts.Start.Add(opts.Span), src: map[string]bool{}, planted: map[string]int{},
+		now: opts.Now, src: map[string]bool{}, planted: map[string]int{},
 	}
 	for _, s := range opts.Sources {
 		g.src[s] = true
@@ -72,7 +72,7 @@ func New(opts Options) (*Generator, error) {
 	for k := range opts.NHIs {
 		g.nhis = append(g.nhis, newNHI(k, kinds[k%len(kinds)]))
 	}
-	g.manifest = Manifest{Seed: opts.Seed, Start: opts.Start, Now: g.now, Sources: slices.Clone(opts.Sources),
+	g.manifest = Manifest{Seed: opts.Seed, Start: opts.Now.Add(-opts.Span), Now: g.now, Sources: slices.Clone(opts.Sources),
 		ViolationRate: opts.ViolationRate, Entries: []Entry{}}
 	// Long-lived secrets can only be planted in the first Span-95d of the
 	// run; reserve their share of plants there.
@@ -100,7 +100,7 @@ func (g *Generator) nhiKinds() []nhiKind {
 	return ks
 }
 
-// Now is the time at which the manifest's findings hold: Start+Span.
+// Now is the time at which the manifest's findings hold (Options.Now).
 func (g *Generator) Now() time.Time { return g.now }
 
 // Manifest is what the run planted so far; complete once Next reports the end.
@@ -138,7 +138,7 @@ func (g *Generator) Next() (Payload, bool) {
 // share of the payload budget already scheduled.
 func (g *Generator) anchor() time.Time {
 	frac := float64(g.pushed) / float64(g.opts.Events)
-	return g.opts.Start.Add(time.Duration(frac * float64(g.opts.Span-time.Hour))).Truncate(time.Second)
+	return g.now.Add(-g.opts.Span).Add(time.Duration(frac * float64(g.opts.Span-time.Hour))).Truncate(time.Second)
 }
 
 // emit schedules p; payloads after Now are dropped (the run ends there).

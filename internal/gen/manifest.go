@@ -67,20 +67,20 @@ func ReadManifest(path string) (*Manifest, error) {
 	return &m, nil
 }
 
-// SoDPairs are the conflicting entitlements the generator plants; they are
-// the default policy's lists.sod_pairs.
-var SoDPairs = [][2]string{{"AP Invoice Entry", "AP Payment Approval"}, {"Change Implementer", "Change Approver"}}
-
-// PrivilegedEntitlements are non-administrative entitlements the generator
+// PrivilegedEntitlements are non-administrative entitlements DetectionConfig
 // treats as privileged (MFA_RESET_THEN_PRIVILEGE); clean traffic never grants them.
 var PrivilegedEntitlements = []string{"Treasury Wire Release", "Prod Database Write"}
 
-// DetectionConfig is the auditor configuration the manifest assumes: the
-// defaults of DESIGN.md §5 plus the generator's SoD pairs and privileged
-// entitlements. A run scored against another configuration may differ.
+// adminGroup is the Okta group MFA_RESET_THEN_PRIVILEGE grants when the
+// configuration names no privileged entitlements: ingest reads it as ADMIN.
+const adminGroup = "IT Administrators"
+
+// DetectionConfig is the auditor configuration tollgate bench scores against:
+// the defaults plus the generator's privileged entitlements, so that every
+// MFA_RESET_THEN_PRIVILEGE is that finding alone. Runs meant for it set
+// Options.Detections to it.
 func DetectionConfig() auditor.Config {
 	c := auditor.DefaultConfig()
-	c.SoDPairs = SoDPairs
 	c.PrivilegedEntitlements = PrivilegedEntitlements
 	return c
 }

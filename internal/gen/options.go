@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/tollgate-io/tollgate/auditor"
 	"github.com/tollgate-io/tollgate/ingest"
 )
 
@@ -17,7 +18,7 @@ var ErrInvalidOptions = errors.New("gen: invalid options")
 // findings (long-lived secrets) can occur inside one run.
 const DefaultSpan = 120 * 24 * time.Hour
 
-// Options fix a run. The same Options give byte-identical output.
+// Options fix a run. The same Options, with Now set, give byte-identical output.
 type Options struct {
 	// Seed selects the run; different seeds give different but equally
 	// shaped traffic.
@@ -34,11 +35,19 @@ type Options struct {
 	Events int
 	// ViolationRate is the probability that a scenario plants a violation.
 	ViolationRate float64
-	// Start is the event time of the first scenario; zero means 2025-01-06 00:00 UTC.
-	Start time.Time
-	// Span is the event time the run covers; zero means DefaultSpan. The
-	// auditor sweep for the manifest runs at Start+Span (Manifest.Now).
+	// Now is where the run's event time ends and when the manifest's findings
+	// hold (Manifest.Now); the first scenario starts at Now-Span. Zero means the
+	// wall clock at New, so that an auditor running at today's time (tollgate up)
+	// sees the run as it was planted; pin it for reproducible runs (tollgate bench).
+	Now time.Time
+	// Span is the event time the run covers; zero means DefaultSpan.
 	Span time.Duration
+	// Detections is the auditor configuration the run will be scored against:
+	// SOD_CONFLICT is planted with its SoD pairs (not at all without any), and
+	// MFA_RESET_THEN_PRIVILEGE with its privileged entitlements, or, without any,
+	// with an administrator grant that is also planted as an OVER_BROAD_GRANT.
+	// Nil means auditor.DefaultConfig(), what tollgate up runs with.
+	Detections *auditor.Config
 	// Sources restricts the sources payloads come from (ingest source
 	// names); empty means all six. Scenarios and violation kinds that need a
 	// missing source are not generated.
@@ -52,6 +61,9 @@ type Options struct {
 	ProgressEvery int
 }
 
+// wallClock is the clock a run without Options.Now is dated by; tests replace it.
+var wallClock = time.Now
+
 // Progress reports how far a Run is.
 type Progress struct {
 	Sent, Target int
@@ -59,12 +71,16 @@ type Progress struct {
 }
 
 func (o *Options) applyDefaults() {
-	if o.Start.IsZero() {
-		o.Start = time.Date(2025, 1, 6, 0, 0, 0, 0, time.UTC)
+	if o.Now.IsZero() {
+		o.Now = wallClock().Truncate(time.Second)
 	}
-	o.Start = o.Start.UTC()
+	o.Now = o.Now.UTC()
 	if o.Span == 0 {
 		o.Span = DefaultSpan
+	}
+	if o.Detections == nil {
+		c := auditor.DefaultConfig()
+		o.Detections = &c
 	}
 	if len(o.Sources) == 0 {
 		o.Sources = ingest.SourceNames()

@@ -56,7 +56,9 @@ func (g *Generator) plantable(k string) bool {
 		return g.has(ingest.SourceServiceNow) && len(g.enabledIAM()) > 0
 	case auditor.KindMissingLifecycle:
 		return len(g.enabledIAM()) > 0 && (g.has(ingest.SourceServiceNow) || g.has(ingest.SourceJiraSM, ingest.SourceOkta))
-	case auditor.KindOverBroadGrant, auditor.KindMFAResetThenPrivilege, auditor.KindOrphanedGrant, auditor.KindSoDConflict:
+	case auditor.KindSoDConflict:
+		return len(g.opts.Detections.SoDPairs) > 0 && g.has(ingest.SourceServiceNow, ingest.SourceOkta)
+	case auditor.KindOverBroadGrant, auditor.KindMFAResetThenPrivilege, auditor.KindOrphanedGrant:
 		return g.has(ingest.SourceServiceNow, ingest.SourceOkta)
 	case auditor.KindBreakglassNoReview:
 		return g.has(ingest.SourceEntra)
@@ -164,7 +166,12 @@ func (g *Generator) plantKind(k string) {
 		g.record(Entry{Kind: k, Principal: p.ID(), Entitlement: "entra:User Access Administrator", EventIDs: []string{ep.EventID}})
 
 	case auditor.KindMFAResetThenPrivilege:
-		name := PrivilegedEntitlements[g.planted[k]%len(PrivilegedEntitlements)]
+		// Without configured privileged entitlements only administrator power is
+		// privileged, and an administrator grant is over-broad as well.
+		name, overBroad := adminGroup, true
+		if priv := g.opts.Detections.PrivilegedEntitlements; len(priv) > 0 {
+			name, overBroad = priv[g.planted[k]%len(priv)], false
+		}
 		t, approved, _ := g.request(at, requestSpec{src: okta, name: name, subject: p, requester: p, approver: approver})
 		inc := g.incident(approved.Add(10*time.Minute), p, agent, "mfa", "Lost authenticator phone", true)
 		reset := g.okta(approved.Add(g.jitter(20*time.Minute, time.Hour)), "user.mfa.factor.reset_all", "Reset all factors for user", oktaUser(agent), []obj{oktaUser(p)}, nil)
@@ -173,6 +180,10 @@ func (g *Generator) plantKind(k string) {
 		g.emit(gp)
 		g.closeTicket(inc, reset.Time.Add(30*time.Minute), agent, "6")
 		g.record(Entry{Kind: k, Principal: p.ID(), Entitlement: label(okta, name), EventIDs: []string{reset.EventID, gp.EventID}})
+		if overBroad {
+			g.planted[auditor.KindOverBroadGrant]++
+			g.record(Entry{Kind: auditor.KindOverBroadGrant, Principal: p.ID(), Entitlement: label(okta, name), EventIDs: []string{gp.EventID}})
+		}
 
 	case auditor.KindRecoveryWithoutProofing:
 		if g.src[ingest.SourceServiceNow] {
@@ -209,7 +220,8 @@ func (g *Generator) plantKind(k string) {
 		g.record(Entry{Kind: k, Principal: p.ID(), Entitlement: label(okta, name), EventIDs: []string{gp.EventID, dp.EventID}})
 
 	case auditor.KindSoDConflict:
-		pair := SoDPairs[g.planted[k]%len(SoDPairs)]
+		pairs := g.opts.Detections.SoDPairs
+		pair := pairs[g.planted[k]%len(pairs)]
 		a, _, _ := governedGrant(okta, pair[0], at, requestSpec{})
 		b, _, _ := governedGrant(okta, pair[1], at.Add(g.jitter(time.Hour, 3*day)), requestSpec{})
 		g.record(Entry{Kind: k, Principal: p.ID(), Entitlement: label(okta, pair[0]) + " + " + label(okta, pair[1]), EventIDs: []string{a.EventID, b.EventID}})
