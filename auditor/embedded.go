@@ -47,6 +47,31 @@ func (s *EmbeddedStore) Query(ctx context.Context, query string) ([]Row, error) 
 	return s.queryJSON(ctx, query)
 }
 
+// QueryColumns is Query that also returns the result's column names in order.
+func (s *EmbeddedStore) QueryColumns(ctx context.Context, query string) ([]string, []Row, error) {
+	data, err := s.db.Query(ctx, query, rowBinaryFormat)
+	if err != nil {
+		return nil, nil, err
+	}
+	cols, rows, err := rowBinaryResult(data)
+	if err == nil {
+		return cols, rows, nil
+	}
+	if !errors.Is(err, errUnsupportedType) {
+		return nil, nil, fmt.Errorf("auditor: decode result of %.80q: %w", query, err)
+	}
+	// The JSON form names the columns in its first line.
+	out, err := s.db.Query(ctx, query, "JSONCompactEachRowWithNamesAndTypes")
+	if err != nil {
+		return nil, nil, err
+	}
+	if i := bytes.IndexByte(out, '\n'); i > 0 {
+		_ = json.Unmarshal(out[:i], &cols)
+	}
+	rows, err = s.queryJSON(ctx, query)
+	return cols, rows, err
+}
+
 func (s *EmbeddedStore) queryJSON(ctx context.Context, query string) ([]Row, error) {
 	rows, err := s.db.QueryRows(ctx, query)
 	if err != nil {

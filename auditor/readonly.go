@@ -2,39 +2,95 @@ package auditor
 
 import (
 	"context"
+	_ "embed"
+	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/tollgate-io/tollgate/internal/chdb"
 )
+
+// An analyst's query passes three layers before it returns a row, each of which alone
+// refuses every disguise the tests know (comments between a name and its parenthesis,
+// heredocs, odd casing, quoted names, nested subqueries, the *Cluster variants):
+//
+//  1. CheckReadOnly reads the text with the one tokenizer of sqltext.go: one SELECT (or
+//     WITH … SELECT) statement, no write keyword, no SETTINGS, FORMAT or INTO OUTFILE
+//     clause, and no call of a table function outside readOnlyTableFunctions.
+//  2. The engine parses the statement itself (EXPLAIN AST, which executes nothing) and
+//     checkAST walks the tree: a SELECT at the root and nothing beside it, no SETTINGS
+//     node at any depth, every table function on the allow-list, no external scalar.
+//  3. The statement runs on a store opened for queries (OpenQueryStore in internal/app):
+//     the embedded engine on connections with readonly=1 and introspection off, a server
+//     as a read-only user; and the statement itself carries SETTINGS readonly = 1.
+//
+// Why all three: on this engine readonly=1 does not stop the scalar file() function, a
+// subquery's own SETTINGS readonly = 0 lifts a session's readonly=1, and INTO OUTFILE
+// writes a file in readonly mode (all measured; see readonly_test.go). Engine errors come
+// back as QueryError: a short message for the caller, the full text only for the log.
+
+// readOnlyTableFunctions are the table functions an analyst may call: they generate rows
+// from their arguments and touch nothing outside the query. Lower-case.
+var readOnlyTableFunctions = map[string]bool{
+	"numbers": true, "numbers_mt": true, "zeros": true, "zeros_mt": true, "generate_series": true,
+	"generateseries": true, "values": true, "null": true, "view": true, "format": true, "primes": true,
+}
+
+// externalScalarFunctions are scalar functions that read outside the database and share no
+// name with a table function (file() does, and is refused as one). Lower-case.
+var externalScalarFunctions = map[string]bool{"catboostevaluate": true}
+
+//go:embed tablefunctions.txt
+var tableFunctionsText string
+
+// tableFunctions is every table function of the pinned engine, lower-case.
+var tableFunctions = func() map[string]bool {
+	m := map[string]bool{}
+	for _, line := range strings.Split(tableFunctionsText, "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			m[strings.ToLower(line)] = true
+		}
+	}
+	return m
+}()
+
+// refusedFunction reports whether a call of name reaches outside the audit database.
+func refusedFunction(name string) bool {
+	l := strings.ToLower(name)
+	return tableFunctions[l] && !readOnlyTableFunctions[l] || externalScalarFunctions[l]
+}
 
 // writeWords are keywords that have no business in a read-only query. A column
 // that happens to carry one of these names must be quoted with backticks.
 var writeWords = map[string]bool{
 	"INSERT": true, "ALTER": true, "DROP": true, "CREATE": true, "DELETE": true, "UPDATE": true,
 	"TRUNCATE": true, "RENAME": true, "ATTACH": true, "DETACH": true, "OPTIMIZE": true,
-	"SYSTEM": true, "GRANT": true, "REVOKE": true, "KILL": true, "OUTFILE": true, "READONLY": true,
-	"EXCHANGE": true, "UNDROP": true, "BACKUP": true, "RESTORE": true,
+	"GRANT": true, "REVOKE": true, "KILL": true, "OUTFILE": true, "READONLY": true,
+	"EXCHANGE": true, "UNDROP": true, "BACKUP": true, "RESTORE": true, "SETTINGS": true,
 }
 
-// statementWords may only start a statement (SYSTEM FLUSH LOGS, SET x = 1, USE db); inside a
-// SELECT they are names (tickets.system, system.tables), and a statement must start with
-// SELECT or WITH anyway.
-var statementWords = map[string]bool{"SYSTEM": true, "SET": true, "USE": true}
-
-// externalFunctions are table functions that reach outside the audit database (files, URLs,
-// other servers, processes); an analyst's read-only query has no business there.
-var externalFunctions = map[string]bool{
-	"URL": true, "FILE": true, "S3": true, "S3CLUSTER": true, "GCS": true, "AZUREBLOBSTORAGE": true,
-	"HDFS": true, "REMOTE": true, "REMOTESECURE": true, "MYSQL": true, "POSTGRESQL": true,
-	"JDBC": true, "ODBC": true, "SQLITE": true, "MONGODB": true, "REDIS": true, "EXECUTABLE": true,
-	"INPUT": true, "ICEBERG": true, "DELTALAKE": true, "HUDI": true,
+// ReadOnlySettings are the engine settings of every connection that runs analysts' queries.
+var ReadOnlySettings = map[string]string{
+	"readonly":                      "1",
+	"allow_introspection_functions": "0",
+	"allow_ddl":                     "0",
+	"max_execution_time":            "300",
+	"max_result_rows":               "1000000",
+	"result_overflow_mode":          "throw",
 }
 
-// CheckReadOnly accepts sql only when it is a single SELECT (or WITH … SELECT)
-// statement; anything else — INSERT, DROP, ALTER, SYSTEM, SET, several
-// statements — is refused with an error wrapping ErrNotReadOnly that says why.
-// It is a first line of defence for `tollgate query`; RunReadOnly also runs the
-// query with readonly=1 so the engine enforces the same rule.
+// CheckReadOnly accepts sql only when it is a single SELECT (or WITH … SELECT) statement
+// that reads nothing but the database: anything else — a write, a SETTINGS, FORMAT or INTO
+// OUTFILE clause, several statements, a call of a table function such as file(), url() or
+// remote() however it is spelled — is refused with an error wrapping ErrNotReadOnly that
+// says why. It is the first of three layers; RunReadOnly applies all of them.
 func CheckReadOnly(sql string) error {
+	if err := checkText(sql); err != nil {
+		return fmt.Errorf("%w: %w", ErrNotReadOnly, err)
+	}
 	stmts, err := splitStatements(sql)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrNotReadOnly, err)
@@ -46,48 +102,41 @@ func CheckReadOnly(sql string) error {
 	default:
 		return fmt.Errorf("%w: found %d statements; send one statement without ';' between statements", ErrNotReadOnly, len(stmts))
 	}
-	sc := sqlScanner{src: stmts[0]}
-	first := ""
+	toks, err := significantTokens(stmts[0])
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrNotReadOnly, err)
+	}
+	first := 0
+	for first < len(toks) && toks[first].kind == tokOpenParen {
+		first++ // (SELECT …) UNION ALL (SELECT …)
+	}
+	if first == len(toks) || toks[first].kind != tokWord || toks[first].word != "SELECT" && toks[first].word != "WITH" {
+		if first < len(toks) && toks[first].kind == tokWord {
+			return fmt.Errorf("%w: %s statements are not allowed", ErrNotReadOnly, toks[first].word)
+		}
+		return fmt.Errorf("%w: the statement must start with SELECT or WITH", ErrNotReadOnly)
+	}
 	sawSelect := false
-	for {
-		tok, err := sc.next()
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrNotReadOnly, err)
-		}
-		if tok == tokEOF {
-			break
-		}
-		if tok == tokOther && first == "" && sc.src[sc.pos-1] == '(' {
-			continue // (SELECT …) UNION ALL (SELECT …)
-		}
-		if tok != tokWord {
-			if first == "" && tok != tokComment {
-				return fmt.Errorf("%w: the statement must start with SELECT or WITH", ErrNotReadOnly)
+	for i, t := range toks {
+		call := i+1 < len(toks) && toks[i+1].kind == tokOpenParen
+		switch t.kind {
+		case tokQuotedWord:
+			if call && refusedFunction(t.word) {
+				return refusedCall(t.word)
 			}
-			continue
-		}
-		w := sc.word
-		sc.word = ""
-		if w == "" {
-			continue // a quoted identifier
-		}
-		if first == "" {
-			first = w
-			if w != "SELECT" && w != "WITH" {
-				return fmt.Errorf("%w: %s statements are not allowed", ErrNotReadOnly, w)
+		case tokWord:
+			switch {
+			case call && refusedFunction(t.word):
+				return refusedCall(t.word)
+			case t.word == "SELECT":
+				sawSelect = true
+			case t.word == "SETTINGS":
+				return fmt.Errorf("%w: SETTINGS clauses are not allowed; every query runs with the console's read-only settings", ErrNotReadOnly)
+			case t.word == "FORMAT" && !call:
+				return fmt.Errorf("%w: a FORMAT clause is not allowed; choose the output with --format", ErrNotReadOnly)
+			case writeWords[t.word]:
+				return fmt.Errorf("%w: the keyword %s is not allowed in a read-only query", ErrNotReadOnly, t.word)
 			}
-		}
-		if w == "SELECT" {
-			sawSelect = true
-		}
-		if statementWords[w] && w != first {
-			continue
-		}
-		if externalFunctions[w] && nextNonSpace(sc.src, sc.pos) == '(' {
-			return fmt.Errorf("%w: the table function %s reaches outside the audit database", ErrNotReadOnly, strings.ToLower(w))
-		}
-		if writeWords[w] {
-			return fmt.Errorf("%w: the keyword %s is not allowed in a read-only query", ErrNotReadOnly, w)
 		}
 	}
 	if !sawSelect {
@@ -96,26 +145,202 @@ func CheckReadOnly(sql string) error {
 	return nil
 }
 
-// RunReadOnly checks sql with CheckReadOnly and runs it with readonly=1, so the
-// engine refuses writes and setting changes even if the check missed one.
-func RunReadOnly(ctx context.Context, s Store, sql string) ([]Row, error) {
+// errUnknownTableFunction is a table function that is neither allowed nor known to
+// tablefunctions.txt: refused all the same (the list is an allow-list).
+var errUnknownTableFunction = errors.New("the table function is not on the allow-list:")
+
+func refusedCall(name string) error {
+	return fmt.Errorf("%w: the function %s reaches outside the audit database (allowed table functions: numbers, zeros, generate_series, values, null, view, format, primes)", ErrNotReadOnly, name)
+}
+
+type sigToken struct {
+	kind sqlToken
+	word string
+}
+
+// significantTokens is stmt's tokens without comments.
+func significantTokens(stmt string) ([]sigToken, error) {
+	sc := sqlScanner{src: stmt}
+	var out []sigToken
+	for {
+		tok, err := sc.next()
+		if err != nil {
+			return nil, err
+		}
+		switch tok {
+		case tokEOF:
+			return out, nil
+		case tokComment:
+			continue
+		case tokWord, tokQuotedWord:
+			out = append(out, sigToken{kind: tok, word: sc.word})
+		default:
+			out = append(out, sigToken{kind: tok})
+		}
+	}
+}
+
+// checkAST refuses a statement whose parse tree, as the engine prints it with EXPLAIN AST
+// (one node a line, indented one space a level), holds anything but one SELECT reading the
+// database.
+func checkAST(lines []string) error {
+	if len(lines) == 0 {
+		return fmt.Errorf("%w: the engine returned no parse tree", ErrNotReadOnly)
+	}
+	var path []string // node names from the root down to the current line's parent
+	for i, line := range lines {
+		depth := len(line) - len(strings.TrimLeft(line, " "))
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			continue
+		}
+		node := fields[0]
+		if depth > len(path) {
+			return fmt.Errorf("%w: unreadable parse tree at line %d", ErrNotReadOnly, i+1)
+		}
+		path = path[:depth]
+		switch {
+		case depth == 0 && i > 0:
+			return fmt.Errorf("%w: more than one statement", ErrNotReadOnly)
+		case depth == 0 && node != "SelectWithUnionQuery":
+			return fmt.Errorf("%w: %s statements are not allowed", ErrNotReadOnly, strings.TrimSuffix(node, "Query"))
+		case depth == 1 && node != "ExpressionList":
+			return fmt.Errorf("%w: only the SELECT itself may follow the statement (no FORMAT, INTO OUTFILE or SETTINGS)", ErrNotReadOnly)
+		case depth == 1 && i > 1:
+			return fmt.Errorf("%w: only the SELECT itself may follow the statement (no FORMAT, INTO OUTFILE or SETTINGS)", ErrNotReadOnly)
+		case node == "Set":
+			return fmt.Errorf("%w: SETTINGS clauses are not allowed; every query runs with the console's read-only settings", ErrNotReadOnly)
+		case node == "Function" && len(fields) > 1:
+			name := fields[1]
+			inTable := len(path) > 0 && path[len(path)-1] == "TableExpression"
+			if refusedFunction(name) {
+				return refusedCall(name)
+			}
+			if inTable && !readOnlyTableFunctions[strings.ToLower(name)] {
+				return fmt.Errorf("%w: %w %s", ErrNotReadOnly, errUnknownTableFunction, name)
+			}
+		}
+		path = append(path, node)
+	}
+	return nil
+}
+
+// QueryResult is a read-only query's answer: columns in order and rows by column name.
+type QueryResult struct {
+	Columns []string `json:"columns"`
+	Rows    []Row    `json:"rows"`
+}
+
+// ColumnQuerier is a Store that also reports a result's columns in order.
+type ColumnQuerier interface {
+	Store
+	QueryColumns(ctx context.Context, query string) ([]string, []Row, error)
+}
+
+// RunReadOnly runs one analyst's query through the three layers described at the top of
+// this file. s should be a store opened for queries (readonly connections or a read-only
+// user). A refused query's error wraps ErrNotReadOnly; an engine error is a *QueryError
+// whose text is short and safe to show, with the full text only in the log.
+func RunReadOnly(ctx context.Context, s ColumnQuerier, sql string, log *slog.Logger) (*QueryResult, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	if err := CheckReadOnly(sql); err != nil {
 		return nil, err
 	}
 	stmts, _ := splitStatements(sql)
-	rows, err := s.Query(ctx, "SELECT * FROM (\n"+stmts[0]+"\n) SETTINGS readonly = 1")
+	stmt := stmts[0]
+	ast, err := s.Query(ctx, "EXPLAIN AST "+stmt)
 	if err != nil {
-		return nil, fmt.Errorf("auditor: read-only query: %w", err)
+		return nil, sanitize(log, "parse", err)
 	}
-	return rows, nil
+	lines := make([]string, len(ast))
+	for i, r := range ast {
+		lines[i] = r.String("explain")
+	}
+	if err := checkAST(lines); err != nil {
+		log.Warn("read-only query refused by its parse tree after the text check passed", "err", err)
+		return nil, err
+	}
+	cols, rows, err := s.QueryColumns(ctx, "SELECT * FROM (\n"+stmt+"\n) SETTINGS readonly = 1")
+	if err != nil {
+		return nil, sanitize(log, "run", err)
+	}
+	return &QueryResult{Columns: cols, Rows: rows}, nil
 }
 
-// nextNonSpace returns the first byte at or after i that is not white space, or 0.
-func nextNonSpace(s string, i int) byte {
-	for ; i < len(s); i++ {
-		if c := s[i]; c != ' ' && c != '\t' && c != '\n' && c != '\r' {
-			return c
-		}
+// QueryError is an engine error of an analyst's query, with a message safe to return to
+// the caller: the engine's code name, and its text only for codes whose text describes the
+// query rather than data (a syntax error, an unknown column).
+type QueryError struct {
+	Code    int
+	Name    string
+	Message string
+}
+
+func (e *QueryError) Error() string { return e.Message }
+
+// describingCodes are engine error codes whose message is about the query's text and
+// types, never the data it read.
+var describingCodes = map[int]bool{
+	36: true, 42: true, 43: true, 44: true, 46: true, 47: true, 48: true, 53: true, 60: true, 62: true,
+	81: true, 164: true, 179: true, 184: true, 215: true, 352: true, 386: true, 394: true, 396: true,
+	446: true, 497: true, 159: true, 158: true,
+}
+
+// sanitize logs err in full and returns what the caller may see.
+func sanitize(log *slog.Logger, stage string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
 	}
-	return 0
+	log.Warn("read-only query failed", "stage", stage, "err", err)
+	code, name, text := engineError(err)
+	if code == 0 && name == "" {
+		if errors.Is(err, ErrStoreUnavailable) {
+			return fmt.Errorf("query: %w", ErrStoreUnavailable)
+		}
+		return &QueryError{Message: "query failed; the server log has the details"}
+	}
+	msg := fmt.Sprintf("query failed: %s (code %d)", name, code)
+	if describingCodes[code] && text != "" {
+		msg += ": " + text
+	}
+	return &QueryError{Code: code, Name: name, Message: msg}
+}
+
+// engineError finds the engine's code, name and first sentence in err.
+func engineError(err error) (int, string, string) {
+	var ee *chdb.EngineError
+	var ex *clickhouse.Exception
+	var code int
+	var name, msg string
+	switch {
+	case errors.As(err, &ee):
+		code, name, msg = ee.Code, ee.Name, ee.Message
+	case errors.As(err, &ex):
+		code, name, msg = int(ex.Code), ex.Name, ex.Message
+	default:
+		return 0, "", ""
+	}
+	for {
+		i := strings.Index(msg, "DB::Exception: ")
+		if i < 0 {
+			break
+		}
+		msg = msg[i+len("DB::Exception: "):]
+	}
+	if i := strings.Index(msg, "Stack trace"); i >= 0 {
+		msg = msg[:i]
+	}
+	if i := strings.Index(msg, " (version "); i >= 0 {
+		msg = msg[:i]
+	}
+	if name != "" {
+		msg = strings.TrimSuffix(strings.TrimSpace(msg), "("+name+")")
+	}
+	msg = strings.TrimSpace(msg)
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
+	}
+	return code, name, msg
 }

@@ -140,31 +140,38 @@ func decoderFor(typ string) (colDecoder, error) {
 // input (the engine's empty result) is zero rows. A column type outside the
 // Store contract is errUnsupportedType.
 func rowBinaryRows(data []byte) ([]Row, error) {
+	_, rows, err := rowBinaryResult(data)
+	return rows, err
+}
+
+// rowBinaryResult decodes RowBinaryWithNamesAndTypes output into its column names, in
+// order, and its rows.
+func rowBinaryResult(data []byte) ([]string, []Row, error) {
 	if len(data) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	r := &binReader{b: data}
 	n, err := r.uvarint()
 	if err != nil {
-		return nil, fmt.Errorf("column count: %w", err)
+		return nil, nil, fmt.Errorf("column count: %w", err)
 	}
 	if n == 0 || n > uint64(len(data)) {
-		return nil, fmt.Errorf("column count %d: %w", n, errShort)
+		return nil, nil, fmt.Errorf("column count %d: %w", n, errShort)
 	}
 	names := make([]string, n)
 	for i := range names {
 		if names[i], err = r.string(); err != nil {
-			return nil, fmt.Errorf("column name %d: %w", i, err)
+			return nil, nil, fmt.Errorf("column name %d: %w", i, err)
 		}
 	}
 	decs := make([]colDecoder, n)
 	for i := range decs {
 		typ, err := r.string()
 		if err != nil {
-			return nil, fmt.Errorf("column type %d: %w", i, err)
+			return nil, nil, fmt.Errorf("column type %d: %w", i, err)
 		}
 		if decs[i], err = decoderFor(typ); err != nil {
-			return nil, fmt.Errorf("column %s: %w", names[i], err)
+			return nil, nil, fmt.Errorf("column %s: %w", names[i], err)
 		}
 	}
 	var rows []Row
@@ -173,11 +180,11 @@ func rowBinaryRows(data []byte) ([]Row, error) {
 		for i, dec := range decs {
 			v, err := dec(r)
 			if err != nil {
-				return nil, fmt.Errorf("row %d column %s: %w", len(rows)+1, names[i], err)
+				return nil, nil, fmt.Errorf("row %d column %s: %w", len(rows)+1, names[i], err)
 			}
 			row[names[i]] = v
 		}
 		rows = append(rows, row)
 	}
-	return rows, nil
+	return names, rows, nil
 }

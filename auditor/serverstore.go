@@ -144,9 +144,15 @@ func (s *ServerStore) Exec(ctx context.Context, query string) error {
 // Query runs one SELECT and converts every value to the Store's value
 // contract, the same values EmbeddedStore returns for the same column types.
 func (s *ServerStore) Query(ctx context.Context, query string) ([]Row, error) {
+	_, rows, err := s.QueryColumns(ctx, query)
+	return rows, err
+}
+
+// QueryColumns is Query that also returns the result's column names in order.
+func (s *ServerStore) QueryColumns(ctx context.Context, query string) ([]string, []Row, error) {
 	rows, err := s.conn.Query(ctx, query)
 	if err != nil {
-		return nil, storeError("query "+abbrevSQL(query), err)
+		return nil, nil, storeError("query "+abbrevSQL(query), err)
 	}
 	defer rows.Close()
 	cts := rows.ColumnTypes()
@@ -159,7 +165,7 @@ func (s *ServerStore) Query(ctx context.Context, query string) ([]Row, error) {
 	var out []Row
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return nil, storeError("scan "+abbrevSQL(query), err)
+			return nil, nil, storeError("scan "+abbrevSQL(query), err)
 		}
 		row := make(Row, len(cts))
 		for i, ct := range cts {
@@ -168,9 +174,9 @@ func (s *ServerStore) Query(ctx context.Context, query string) ([]Row, error) {
 		out = append(out, row)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, storeError("query "+abbrevSQL(query), err)
+		return nil, nil, storeError("query "+abbrevSQL(query), err)
 	}
-	return out, nil
+	return rows.Columns(), out, nil
 }
 
 // Insert writes rows as one batch insert naming columns. async_insert is off

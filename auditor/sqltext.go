@@ -3,11 +3,19 @@ package auditor
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
+// This file holds the one SQL tokenizer of tollgate. Migrations split their files into
+// statements with it and the read-only guard (readonly.go) reads analysts' queries with it,
+// so both agree with each other and, as far as the fuzz target FuzzReadOnlyGuard can tell,
+// with the engine's own lexer: comments (-- …, "# " / "#!" to end of line, nested /* */),
+// string literals ('…' with backslash escapes and doubled quotes), quoted identifiers ("…"
+// and `…`), and heredocs ($$…$$, $tag$…$tag$).
+
 // splitStatements splits SQL text into statements at semicolons that sit
-// outside string literals, quoted identifiers and comments. Statements that
-// hold only whitespace and comments are dropped.
+// outside string literals, quoted identifiers, heredocs and comments.
+// Statements that hold only whitespace and comments are dropped.
 func splitStatements(sql string) ([]string, error) {
 	var out []string
 	start := 0
@@ -58,17 +66,19 @@ const (
 	tokEOF sqlToken = iota
 	tokSemicolon
 	tokComment
-	tokString
-	tokWord
+	tokString     // '…' or a heredoc
+	tokWord       // a bare word: keyword or identifier; sqlScanner.word holds it upper-cased
+	tokQuotedWord // "…" or `…`: always an identifier; sqlScanner.word holds its text as written
+	tokOpenParen
 	tokOther
 )
 
-// sqlScanner walks ClickHouse SQL just far enough to know what is code and
-// what is quoted text or comment.
+// sqlScanner walks ClickHouse SQL far enough to know what is code and what is quoted
+// text or comment, and which words are followed by a parenthesis.
 type sqlScanner struct {
 	src  string
 	pos  int
-	word string // the last tokWord, upper-cased
+	word string // the last tokWord upper-cased, or the last tokQuotedWord's inner text
 }
 
 func (s *sqlScanner) next() (sqlToken, error) {
@@ -79,18 +89,22 @@ func (s *sqlScanner) next() (sqlToken, error) {
 		return tokEOF, nil
 	}
 	c := s.src[s.pos]
+	rest := s.src[s.pos:]
 	switch {
 	case c == ';':
 		s.pos++
 		return tokSemicolon, nil
-	case c == '-' && strings.HasPrefix(s.src[s.pos:], "--"), c == '#' && strings.HasPrefix(s.src[s.pos:], "# "), c == '#' && strings.HasPrefix(s.src[s.pos:], "#!"):
-		if i := strings.IndexByte(s.src[s.pos:], '\n'); i >= 0 {
+	case c == '(':
+		s.pos++
+		return tokOpenParen, nil
+	case strings.HasPrefix(rest, "--"), strings.HasPrefix(rest, "# "), strings.HasPrefix(rest, "#!"):
+		if i := strings.IndexByte(rest, '\n'); i >= 0 {
 			s.pos += i + 1
 		} else {
 			s.pos = len(s.src)
 		}
 		return tokComment, nil
-	case c == '/' && strings.HasPrefix(s.src[s.pos:], "/*"):
+	case strings.HasPrefix(rest, "/*"):
 		// ClickHouse block comments nest.
 		depth := 0
 		for s.pos < len(s.src) {
@@ -109,15 +123,38 @@ func (s *sqlScanner) next() (sqlToken, error) {
 			}
 		}
 		return tokEOF, fmt.Errorf("%w: unterminated /* comment", ErrBadSQL)
+	case c == '$':
+		// A heredoc opens with $tag$ where tag is empty or word characters.
+		j := 1
+		for j < len(rest) && isWordByte(rest[j]) {
+			j++
+		}
+		if j < len(rest) && rest[j] == '$' {
+			tag := rest[:j+1]
+			end := strings.Index(rest[len(tag):], tag)
+			if end < 0 {
+				s.pos = len(s.src)
+				return tokEOF, fmt.Errorf("%w: unterminated %s heredoc", ErrBadSQL, tag)
+			}
+			s.pos += len(tag) + end + len(tag)
+			return tokString, nil
+		}
+		s.pos++
+		return tokOther, nil
 	case c == '\'' || c == '"' || c == '`':
 		s.pos++
+		var text strings.Builder
 		for s.pos < len(s.src) {
 			switch s.src[s.pos] {
 			case '\\':
+				if s.pos+1 < len(s.src) {
+					text.WriteByte(s.src[s.pos+1])
+				}
 				s.pos += 2
 				continue
 			case c:
 				if s.pos+1 < len(s.src) && s.src[s.pos+1] == c {
+					text.WriteByte(c)
 					s.pos += 2
 					continue
 				}
@@ -125,13 +162,13 @@ func (s *sqlScanner) next() (sqlToken, error) {
 				if c == '\'' {
 					return tokString, nil
 				}
-				return tokWord, nil
+				s.word = text.String()
+				return tokQuotedWord, nil
 			}
+			text.WriteByte(s.src[s.pos])
 			s.pos++
 		}
-		if s.pos > len(s.src) {
-			s.pos = len(s.src)
-		}
+		s.pos = len(s.src)
 		return tokEOF, fmt.Errorf("%w: unterminated %c quote", ErrBadSQL, c)
 	case isWordByte(c):
 		begin := s.pos
@@ -144,6 +181,18 @@ func (s *sqlScanner) next() (sqlToken, error) {
 		s.pos++
 		return tokOther, nil
 	}
+}
+
+// checkText refuses text the engine and the tokenizer could read differently: a NUL byte
+// (the engine's C interface stops there) and invalid UTF-8.
+func checkText(sql string) error {
+	if strings.IndexByte(sql, 0) >= 0 {
+		return fmt.Errorf("%w: the query holds a NUL byte", ErrBadSQL)
+	}
+	if !utf8.ValidString(sql) {
+		return fmt.Errorf("%w: the query is not valid UTF-8", ErrBadSQL)
+	}
+	return nil
 }
 
 func isSpace(c byte) bool {
