@@ -205,7 +205,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 			if format != "table" && format != "json" && format != "csv" {
 				return fmt.Errorf("query: --format %q is not table, json or csv", format)
 			}
-			cfg, _, err := g.load()
+			cfg, log, err := g.load()
 			if err != nil {
 				return err
 			}
@@ -214,11 +214,11 @@ func newQueryCmd(g *globals) *cobra.Command {
 				res, err = console.Query(cmd.Context(), sql)
 			} else {
 				var s *app.Store
-				if s, err = app.OpenStore(cmd.Context(), cfg, nil); err != nil {
+				if s, err = app.OpenQueryStore(cmd.Context(), cfg, log); err != nil {
 					return err
 				}
 				defer s.Close()
-				res, err = app.ReadOnlyQuery(cmd.Context(), s, sql)
+				res, err = app.ReadOnlyQuery(cmd.Context(), s, sql, log)
 			}
 			if err != nil {
 				return err

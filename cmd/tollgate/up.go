@@ -13,20 +13,28 @@ import (
 )
 
 func newUpCmd(g *globals) *cobra.Command {
-	var dataDir, kafkaAddr, registryAddr, listen string
+	var dataDir, kafkaAddr, registryAddr, listen, consoleListen string
+	var insecure bool
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Run everything in one process: embedded Kafka, Schema Registry and ClickHouse, plus the services",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var sets []string
-			for key, v := range map[string]string{"up.data_dir": dataDir, "up.kafka_addr": kafkaAddr, "up.registry_addr": registryAddr, "ingest.listen": listen} {
+			for key, v := range map[string]string{"up.data_dir": dataDir, "up.kafka_addr": kafkaAddr, "up.registry_addr": registryAddr,
+				"ingest.listen": listen, "console.listen": consoleListen} {
 				if v != "" {
 					sets = append(sets, key+"="+v)
 				}
 			}
+			if insecure {
+				sets = append(sets, "ingest.insecure_allow_unauthenticated=true")
+			}
 			cfg, log, err := g.load(sets...)
 			if err != nil {
+				return err
+			}
+			if err := app.CheckIngestExposure(cfg); err != nil {
 				return err
 			}
 			start := time.Now()
@@ -34,9 +42,15 @@ func newUpCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			cln, err := app.Listen("console", cfg.Console.Listen)
+			if err != nil {
+				ln.Close()
+				return err
+			}
 			stack, err := app.StartStack(cmd.Context(), cfg, log)
 			if err != nil {
 				ln.Close()
+				cln.Close()
 				return err
 			}
 			defer stack.Close()
@@ -44,6 +58,7 @@ func newUpCmd(g *globals) *cobra.Command {
 			deps, err := app.NewDeps(cmd.Context(), cfg, log, admin)
 			if err != nil {
 				ln.Close()
+				cln.Close()
 				return err
 			}
 			defer deps.Producer.Close()
@@ -63,14 +78,28 @@ func newUpCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			app.MountConsole(mux, run.Store, run.Auditor)
+			qs, err := app.OpenQueryStore(cmd.Context(), cfg, log)
+			if err != nil {
+				cln.Close()
+				return err
+			}
+			defer qs.Close()
+			group.AddHTTP("console", cln, app.ConsoleHandler(qs, run.Auditor, log))
 			log.Info("tollgate up", "startup", time.Since(start).String())
+			exposure := "loopback only"
+			if !app.IsLoopback(ln.Addr().String()) {
+				exposure = "OPEN TO OTHER HOSTS"
+				if cfg.Ingest.InsecureAllowUnauthenticated {
+					exposure += ", unauthenticated sources allowed by insecure_allow_unauthenticated"
+				}
+			}
 			fmt.Fprintf(os.Stderr, `
 tollgate is up (started in %s)
   kafka            %s
   schema registry  %s
   clickhouse       embedded, data in %s
-  ingest           http://%s  (/healthz, /readyz, /metrics)
+  ingest           http://%s  (%s; /healthz, /readyz, /metrics)
+  console          http://%s  (loopback only; tollgate findings and tollgate query use it)
   data directory   %s
 
 Try, in another terminal:
@@ -81,7 +110,7 @@ Try, in another terminal:
   tollgate query "SELECT lane, count() FROM events FINAL GROUP BY lane"
 Ctrl-C stops everything cleanly.
 `, time.Since(start).Round(time.Millisecond), stack.Broker.Addr(), stack.Registry.URL(), cfg.ClickHouse.Embedded.DataDir,
-				dialable(ln.Addr().String()), cfg.Up.DataDir, dialable(ln.Addr().String()))
+				dialable(ln.Addr().String()), exposure, cln.Addr().String(), cfg.Up.DataDir, dialable(ln.Addr().String()))
 			return group.Run()
 		},
 	}
@@ -89,12 +118,15 @@ Ctrl-C stops everything cleanly.
 	f.StringVar(&dataDir, "data-dir", "", "where the broker, registry and engine keep their data (default ./tollgate-data)")
 	f.StringVar(&kafkaAddr, "kafka-addr", "", "embedded Kafka listen address (default 127.0.0.1:9092)")
 	f.StringVar(&registryAddr, "registry-addr", "", "embedded Schema Registry listen address (default 127.0.0.1:8081)")
-	f.StringVar(&listen, "listen", "", "ingest HTTP listen address (default :8080)")
+	f.StringVar(&listen, "listen", "", "ingest HTTP listen address (default "+app.DefaultIngestListen+", loopback only)")
+	f.StringVar(&consoleListen, "console-listen", "", "console HTTP listen address, loopback only (default "+app.DefaultConsoleListen+")")
+	f.BoolVar(&insecure, "insecure-allow-unauthenticated", false, "allow a non-loopback --listen while some ingest source has no secret (ingest.insecure_allow_unauthenticated)")
 	return cmd
 }
 
 func newIngestCmd(g *globals) *cobra.Command {
 	var listen string
+	var insecure bool
 	cmd := &cobra.Command{
 		Use:   "ingest",
 		Short: "Run the HTTP receivers: normalize vendor events and produce them to Kafka",
@@ -104,8 +136,14 @@ func newIngestCmd(g *globals) *cobra.Command {
 			if listen != "" {
 				sets = append(sets, "ingest.listen="+listen)
 			}
+			if insecure {
+				sets = append(sets, "ingest.insecure_allow_unauthenticated=true")
+			}
 			cfg, log, err := g.load(sets...)
 			if err != nil {
+				return err
+			}
+			if err := app.CheckIngestExposure(cfg); err != nil {
 				return err
 			}
 			ln, err := app.Listen("ingest", cfg.Ingest.Listen)
@@ -128,7 +166,8 @@ func newIngestCmd(g *globals) *cobra.Command {
 			return group.Run()
 		},
 	}
-	cmd.Flags().StringVar(&listen, "listen", "", "HTTP listen address (default :8080)")
+	cmd.Flags().StringVar(&listen, "listen", "", "HTTP listen address (default "+app.DefaultIngestListen+", loopback only)")
+	cmd.Flags().BoolVar(&insecure, "insecure-allow-unauthenticated", false, "allow a non-loopback --listen while some source has no secret (ingest.insecure_allow_unauthenticated)")
 	return cmd
 }
 

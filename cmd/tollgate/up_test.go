@@ -57,9 +57,24 @@ func TestUpPipeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app.MountConsole(mux, run.Store, run.Auditor)
+	qs, err := app.OpenQueryStore(ctx, cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer qs.Close()
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
+	console := httptest.NewServer(app.ConsoleHandler(qs, run.Auditor, log))
+	defer console.Close()
+	// The console is not on the ingest listener.
+	resp, err := http.Post(srv.URL+"/v1/console/query", "text/plain", strings.NewReader("SELECT 1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("console query on the ingest listener answered %d, want 404", resp.StatusCode)
+	}
 	done := make(chan error, 1)
 	go func() { done <- g.Run() }()
 
@@ -71,7 +86,7 @@ func TestUpPipeline(t *testing.T) {
 	  "debugContext":{"debugData":{"privilegeGranted":"Super administrator"}}},
 	 {"uuid":"up-2","published":"2025-05-14T09:13:00.000Z","eventType":"user.session.start","outcome":{"result":"FAILURE"},
 	  "actor":{"id":"00uT","type":"User","alternateId":"j.doe@example.org"}}]}}`
-	resp, err := http.Post(srv.URL+"/v1/ingest/okta", "application/json", strings.NewReader(hook))
+	resp, err = http.Post(srv.URL+"/v1/ingest/okta", "application/json", strings.NewReader(hook))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +97,7 @@ func TestUpPipeline(t *testing.T) {
 	deadline := time.Now().Add(60 * time.Second)
 	var lanes string
 	for {
-		res := consoleQuery(t, srv.URL, "SELECT event_id, lane FROM events FINAL ORDER BY event_id")
+		res := consoleQuery(t, console.URL, "SELECT event_id, lane FROM events FINAL ORDER BY event_id")
 		lanes = fmt.Sprint(res.Rows)
 		if len(res.Rows) == 2 {
 			break
@@ -97,7 +112,7 @@ func TestUpPipeline(t *testing.T) {
 	}
 	var findings []map[string]any
 	for {
-		resp, err := http.Get(srv.URL + "/v1/console/findings?status=OPEN")
+		resp, err := http.Get(console.URL + "/v1/console/findings?status=OPEN")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -38,7 +38,23 @@ type Config struct {
 	Auditor AuditorConfig `yaml:"auditor"`
 	// Up configures the embedded stack of `tollgate up`.
 	Up UpConfig `yaml:"up"`
+	// Console configures the loopback console of `tollgate up` (findings and read-only
+	// queries for the CLI).
+	Console ConsoleConfig `yaml:"console"`
 }
+
+// ConsoleConfig is the `console:` section.
+type ConsoleConfig struct {
+	// Listen is the console's own HTTP address. It must be a loopback address: the console
+	// has no authentication of its own and never shares the ingest listener.
+	Listen string `yaml:"listen"`
+}
+
+// DefaultConsoleListen is where `tollgate up` serves its console.
+const DefaultConsoleListen = "127.0.0.1:8079"
+
+// DefaultIngestListen is the ingest address: loopback until the operator opens it.
+const DefaultIngestListen = "127.0.0.1:8080"
 
 // LogConfig is the `log:` section.
 type LogConfig struct {
@@ -95,6 +111,15 @@ type ServerClickHouse struct {
 	Password config.Secret `yaml:"password"`
 	// PasswordFile holds the password.
 	PasswordFile string `yaml:"password_file"`
+	// QueryUsername is the read-only user that `tollgate query` and the console run
+	// analysts' queries as (a user whose profile has readonly=1 and who holds only SELECT on
+	// the database; see docs/operations.md). Empty runs them as Username with readonly=1
+	// per query, and a warning says so.
+	QueryUsername string `yaml:"query_username"`
+	// QueryPassword is QueryUsername's password; prefer query_password_file.
+	QueryPassword config.Secret `yaml:"query_password"`
+	// QueryPasswordFile holds QueryPassword.
+	QueryPasswordFile string `yaml:"query_password_file"`
 	// TLS enables TLS to the server.
 	TLS bool `yaml:"tls"`
 	// CAFile verifies the server's certificate.
@@ -117,6 +142,9 @@ type IngestConfig struct {
 	RawTopics bool `yaml:"raw_topics"`
 	// RawGroup is the consumer group of the raw-topic consumer.
 	RawGroup string `yaml:"raw_group"`
+	// InsecureAllowUnauthenticated lets ingest listen on a non-loopback address while some
+	// source has no secret. Without it such a start is refused (see CheckIngestExposure).
+	InsecureAllowUnauthenticated bool `yaml:"insecure_allow_unauthenticated"`
 }
 
 // RouterConfig is the `router:` service section.
@@ -212,7 +240,9 @@ func (c *Config) ApplyDefaults() {
 	if c.ClickHouse.Server.DialTimeout <= 0 {
 		c.ClickHouse.Server.DialTimeout = config.Duration(5 * time.Second)
 	}
+	def(&c.Ingest.Listen, DefaultIngestListen)
 	c.Ingest.Config.ApplyDefaults()
+	def(&c.Console.Listen, DefaultConsoleListen)
 	def(&c.Ingest.RawGroup, "tollgate-ingest-raw")
 	def(&c.Router.Listen, ":9101")
 	def(&c.Router.Group, "tollgate-router")
@@ -288,11 +318,14 @@ func (c *Config) Validate() error {
 	}
 	for key, addr := range map[string]string{
 		"ingest.listen": c.Ingest.Listen, "router.listen": c.Router.Listen, "auditor.listen": c.Auditor.Listen,
-		"up.kafka_addr": c.Up.KafkaAddr, "up.registry_addr": c.Up.RegistryAddr,
+		"up.kafka_addr": c.Up.KafkaAddr, "up.registry_addr": c.Up.RegistryAddr, "console.listen": c.Console.Listen,
 	} {
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			bad(key, "%q is not host:port", addr)
 		}
+	}
+	if _, _, err := net.SplitHostPort(c.Console.Listen); err == nil && !IsLoopback(c.Console.Listen) {
+		bad("console.listen", "%q is not a loopback address; the console has no authentication, so it listens on 127.0.0.1 or [::1] only", c.Console.Listen)
 	}
 	if c.Router.PolicyFile != "" {
 		if _, err := os.Stat(c.Router.PolicyFile); err != nil {
@@ -329,4 +362,40 @@ func mergeDetectionDefaults(d auditor.Config) auditor.Config {
 		}
 	}
 	return d
+}
+
+// IsLoopback reports whether the listen address addr binds loopback interfaces only. An
+// empty host, a wildcard address and any host name other than localhost count as open.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// CheckIngestExposure refuses an ingest listener on a non-loopback address while some
+// source accepts unauthenticated requests, unless ingest.insecure_allow_unauthenticated is
+// set. The error names every open source and the three ways out.
+func CheckIngestExposure(c *Config) error {
+	if IsLoopback(c.Ingest.Listen) || c.Ingest.InsecureAllowUnauthenticated {
+		return nil
+	}
+	var open []string
+	for _, s := range append(ingest.SourceNames(), ingest.SourceGeneric) {
+		if a, ok := c.Ingest.Sources[s]; !ok || a.Mode == "" || a.Mode == ingest.AuthNone {
+			open = append(open, s)
+		}
+	}
+	if len(open) == 0 {
+		return nil
+	}
+	return fmt.Errorf("ingest.listen %s accepts connections from other hosts, but these sources have no secret: %s. "+
+		"Set ingest.sources.<source>.secret_file (or mode: hmac) for each, or listen on loopback (--listen 127.0.0.1:8080), "+
+		"or accept the risk with ingest.insecure_allow_unauthenticated: true (flag --insecure-allow-unauthenticated): %w",
+		c.Ingest.Listen, strings.Join(open, ", "), config.ErrInvalid)
 }

@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tollgate-io/tollgate/auditor"
@@ -19,25 +20,27 @@ import (
 
 // The console is how `tollgate findings` and `tollgate query` reach the embedded engine
 // while `tollgate up` runs: the engine locks its data directory, so a second process cannot
-// open it, and the running process answers for it instead. It serves loopback clients only.
+// open it, and the running process answers for it instead. It has a listener of its own,
+// bound to loopback (console.listen), never the ingest listener: a reverse proxy in front
+// of ingest cannot reach it, and a request that carries proxy headers is refused anyway.
 const (
 	consoleFindingsPath = "/v1/console/findings"
 	consoleQueryPath    = "/v1/console/query"
 )
 
 // QueryResult is a read-only query's answer: columns in order and rows as maps.
-type QueryResult struct {
-	Columns []string      `json:"columns"`
-	Rows    []auditor.Row `json:"rows"`
-}
+type QueryResult = auditor.QueryResult
 
-// MountConsole serves the console on mux for the store the process runs.
-func MountConsole(mux *http.ServeMux, store auditor.Store, a *auditor.Auditor) {
-	mux.HandleFunc("GET "+consoleFindingsPath, loopbackOnly(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		f := auditor.FindingFilter{Status: schemas.FindingStatus(q.Get("status")), Kind: q.Get("kind"), Principal: q.Get("principal")}
-		f.Limit, _ = strconv.Atoi(q.Get("limit"))
-		if s := q.Get("since"); s != "" {
+// ConsoleHandler serves the console for the auditor a and the query store q (opened with
+// OpenQueryStore). Engine errors are logged in full and answered in short.
+func ConsoleHandler(q *Store, a *auditor.Auditor, log *slog.Logger) http.Handler {
+	log = log.With("component", "console")
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+consoleFindingsPath, func(w http.ResponseWriter, r *http.Request) {
+		v := r.URL.Query()
+		f := auditor.FindingFilter{Status: schemas.FindingStatus(v.Get("status")), Kind: v.Get("kind"), Principal: v.Get("principal")}
+		f.Limit, _ = strconv.Atoi(v.Get("limit"))
+		if s := v.Get("since"); s != "" {
 			t, err := time.Parse(time.RFC3339Nano, s)
 			if err != nil {
 				writeJSONError(w, http.StatusBadRequest, "since: "+err.Error())
@@ -47,55 +50,55 @@ func MountConsole(mux *http.ServeMux, store auditor.Store, a *auditor.Auditor) {
 		}
 		fs, err := a.Findings(r.Context(), f)
 		if err != nil {
-			writeJSONError(w, http.StatusInternalServerError, err.Error())
+			log.Error("findings query failed", "err", err)
+			writeJSONError(w, http.StatusServiceUnavailable, "findings are not readable right now; the server log has the details")
 			return
 		}
 		writeJSON(w, fs)
-	}))
-	mux.HandleFunc("POST "+consoleQueryPath, loopbackOnly(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	})
+	mux.HandleFunc("POST "+consoleQueryPath, func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 		if err != nil {
-			writeJSONError(w, http.StatusBadRequest, err.Error())
+			writeJSONError(w, http.StatusRequestEntityTooLarge, "the query is larger than 1 MiB")
 			return
 		}
-		res, err := ReadOnlyQuery(r.Context(), store, string(body))
+		res, err := ReadOnlyQuery(r.Context(), q, string(body), log)
 		if err != nil {
-			writeJSONError(w, http.StatusBadRequest, err.Error())
+			status := http.StatusBadRequest
+			if errors.Is(err, auditor.ErrStoreUnavailable) {
+				status = http.StatusServiceUnavailable
+			}
+			writeJSONError(w, status, err.Error())
 			return
 		}
 		writeJSON(w, res)
-	}))
+	})
+	return loopbackOnly(mux)
 }
 
-// ReadOnlyQuery checks and runs one SELECT, returning its columns in order (store rows are
-// maps, so DESCRIBE supplies the order).
-func ReadOnlyQuery(ctx context.Context, s auditor.Store, sql string) (*QueryResult, error) {
-	if err := auditor.CheckReadOnly(sql); err != nil {
-		return nil, err
-	}
-	desc, err := s.Query(ctx, "DESCRIBE (SELECT * FROM (\n"+strings.TrimRight(strings.TrimSpace(sql), ";")+"\n))")
-	if err != nil {
-		return nil, err
-	}
-	res := &QueryResult{Columns: make([]string, len(desc))}
-	for i, r := range desc {
-		res.Columns[i] = r.String("name")
-	}
-	if res.Rows, err = auditor.RunReadOnly(ctx, s, sql); err != nil {
-		return nil, err
-	}
-	return res, nil
+// ReadOnlyQuery runs one analyst's SELECT on q through auditor.RunReadOnly: refused unless
+// it reads only the database, run on read-only connections, errors short and sanitized.
+func ReadOnlyQuery(ctx context.Context, q *Store, sql string, log *slog.Logger) (*QueryResult, error) {
+	return auditor.RunReadOnly(ctx, q.ColumnQuerier, sql, log)
 }
 
-func loopbackOnly(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+// loopbackOnly refuses clients that are not on this host, and requests relayed by a proxy
+// on this host (which would make any client look local).
+func loopbackOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host, _, _ := net.SplitHostPort(r.RemoteAddr)
 		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
 			writeJSONError(w, http.StatusForbidden, "the console answers loopback clients only")
 			return
 		}
-		h(w, r)
-	}
+		for _, hdr := range []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-Ip", "Via"} {
+			if r.Header.Get(hdr) != "" {
+				writeJSONError(w, http.StatusForbidden, "the console does not answer requests relayed by a proxy ("+hdr+")")
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
@@ -115,14 +118,17 @@ type Console struct {
 	hc   *http.Client
 }
 
-// FindConsole returns a client when a tollgate up answers at the configured ingest address
+// FindConsole returns a client when a tollgate up answers at the configured console address
 // of this machine, else nil.
 func FindConsole(ctx context.Context, cfg *Config) *Console {
-	_, port, err := net.SplitHostPort(cfg.Ingest.Listen)
+	host, port, err := net.SplitHostPort(cfg.Console.Listen)
 	if err != nil || cfg.ClickHouse.Mode != "embedded" {
 		return nil
 	}
-	c := &Console{base: "http://127.0.0.1:" + port, hc: &http.Client{Timeout: 60 * time.Second}}
+	if host == "" || host == "localhost" {
+		host = "127.0.0.1"
+	}
+	c := &Console{base: "http://" + net.JoinHostPort(host, port), hc: &http.Client{Timeout: 60 * time.Second}}
 	pctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(pctx, http.MethodGet, c.base+consoleFindingsPath+"?limit=1", nil)
