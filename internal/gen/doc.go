@@ -10,7 +10,11 @@
 // a run pushed through ingest, router and auditor can be scored with
 // Compare (precision and recall per finding kind).
 //
-// The same Options always give byte-identical payloads in the same order.
+// Runs end at Options.Now, the wall clock unless pinned, so that an auditor
+// running at today's time sees exactly what was planted; the same Options
+// with Now pinned always give byte-identical payloads in the same order.
+// Violations are planted for Options.Detections, the auditor configuration
+// the run will be scored against.
 // Payloads are the vendors' native shapes; Normalize turns them into
 // canonical events with the ingest parsers, so generated load and live
 // webhooks take one path.
