@@ -160,11 +160,12 @@ type ctParams struct {
 // ParseCloudTrail parses a bare CloudTrail record, {"Records":[…]} (S3 delivery), an
 // EventBridge envelope ({"detail-type":…,"detail":{record}}), or an array of any of those.
 func ParseCloudTrail(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
-	items, err := batchItems(body, "Records")
-	if err != nil {
-		return nil, err
-	}
-	return eachItem(items, now, cloudTrailEvent)
+	return cloudTrailParser.Parse(body, now)
+}
+
+var cloudTrailParser = itemParser{
+	split: func(body []byte) ([]json.RawMessage, error) { return batchItems(body, "Records") },
+	one:   cloudTrailEvent,
 }
 
 func cloudTrailEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, error) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 )
 
 // Defaults of Config.
@@ -14,6 +15,24 @@ const (
 	DefaultListen       = ":8080"
 	DefaultMaxBodyBytes = 5 << 20
 	DefaultHMACHeader   = "X-Signature-SHA256"
+
+	// DefaultReadHeaderTimeout bounds reading a request's headers.
+	DefaultReadHeaderTimeout = 10 * time.Second
+	// DefaultReadTimeout bounds reading a whole request, body included: 5 MiB in 30 s is
+	// 175 KB/s, far below any vendor's uplink, and a client slower than that holds a
+	// connection for nothing.
+	DefaultReadTimeout = 30 * time.Second
+	// DefaultWriteTimeout bounds a request from the end of its headers to the end of the
+	// answer, so it includes the Kafka acknowledgement (three attempts of up to 10 s each
+	// per partition in the worst case).
+	DefaultWriteTimeout = 60 * time.Second
+	// DefaultIdleTimeout closes keep-alive connections idle this long.
+	DefaultIdleTimeout = 120 * time.Second
+	// DefaultMaxHeaderBytes bounds the request line and headers.
+	DefaultMaxHeaderBytes = 64 << 10
+	// DefaultMaxConnections caps concurrently open connections; more wait in the listen
+	// backlog until one closes.
+	DefaultMaxConnections = 512
 )
 
 // Auth modes of a source.
@@ -42,6 +61,15 @@ type Config struct {
 	Sources      map[string]SourceAuth `yaml:"sources"`
 	// JiraRequestTypeField is the Jira custom field id of the JSM request type.
 	JiraRequestTypeField string `yaml:"jira_request_type_field"`
+
+	// Limits of the HTTP server (see the Default* constants); slow or numerous clients
+	// cannot hold the receiver.
+	ReadHeaderTimeout config.Duration `yaml:"read_header_timeout"`
+	ReadTimeout       config.Duration `yaml:"read_timeout"`
+	WriteTimeout      config.Duration `yaml:"write_timeout"`
+	IdleTimeout       config.Duration `yaml:"idle_timeout"`
+	MaxHeaderBytes    int             `yaml:"max_header_bytes"`
+	MaxConnections    int             `yaml:"max_connections"`
 }
 
 // ApplyDefaults fills unset fields and reads secret files. It is called by Validate.
@@ -54,6 +82,20 @@ func (c *Config) ApplyDefaults() {
 	}
 	if c.JiraRequestTypeField == "" {
 		c.JiraRequestTypeField = DefaultJiraRequestTypeField
+	}
+	for _, d := range []struct {
+		v   *config.Duration
+		def time.Duration
+	}{{&c.ReadHeaderTimeout, DefaultReadHeaderTimeout}, {&c.ReadTimeout, DefaultReadTimeout}, {&c.WriteTimeout, DefaultWriteTimeout}, {&c.IdleTimeout, DefaultIdleTimeout}} {
+		if *d.v == 0 {
+			*d.v = config.Duration(d.def)
+		}
+	}
+	if c.MaxHeaderBytes == 0 {
+		c.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if c.MaxConnections == 0 {
+		c.MaxConnections = DefaultMaxConnections
 	}
 	for name, a := range c.Sources {
 		if a.Mode == "" {
@@ -81,6 +123,20 @@ func (c *Config) Validate() error {
 	var errs []error
 	if c.MaxBodyBytes < 0 {
 		errs = append(errs, fmt.Errorf("ingest.max_body_bytes: must be positive, got %d", c.MaxBodyBytes))
+	}
+	for key, d := range map[string]config.Duration{"ingest.read_header_timeout": c.ReadHeaderTimeout, "ingest.read_timeout": c.ReadTimeout, "ingest.write_timeout": c.WriteTimeout, "ingest.idle_timeout": c.IdleTimeout} {
+		if d < 0 {
+			errs = append(errs, fmt.Errorf("%s: must be positive, got %s", key, d.D()))
+		}
+	}
+	if c.ReadTimeout > 0 && c.ReadHeaderTimeout > c.ReadTimeout {
+		errs = append(errs, fmt.Errorf("ingest.read_header_timeout: %s is longer than ingest.read_timeout (%s), which bounds the headers too", c.ReadHeaderTimeout.D(), c.ReadTimeout.D()))
+	}
+	if c.MaxHeaderBytes < 0 {
+		errs = append(errs, fmt.Errorf("ingest.max_header_bytes: must be positive, got %d", c.MaxHeaderBytes))
+	}
+	if c.MaxConnections < 0 {
+		errs = append(errs, fmt.Errorf("ingest.max_connections: must be positive, got %d", c.MaxConnections))
 	}
 	known := map[string]bool{SourceGeneric: true}
 	for _, s := range SourceNames() {

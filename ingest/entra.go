@@ -161,11 +161,12 @@ type entraRecord struct {
 // ParseEntra parses Entra audit logs: an Event Hubs message {"records":[…]} (Graph object
 // under properties), a Graph page {"value":[…]}, a bare directoryAudit object, or an array.
 func ParseEntra(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
-	items, err := batchItems(body, "records", "value")
-	if err != nil {
-		return nil, err
-	}
-	return eachItem(items, now, entraEvent)
+	return entraParser.Parse(body, now)
+}
+
+var entraParser = itemParser{
+	split: func(body []byte) ([]json.RawMessage, error) { return batchItems(body, "records", "value") },
+	one:   entraEvent,
 }
 
 func entraEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, error) {

@@ -216,17 +216,6 @@ func notObjectOrArray(body []byte) error {
 	return bodyErr(fmt.Errorf("%w: want a JSON object or array", ErrShape))
 }
 
-// parseOne parses a body that is itself one event. Every per-event function starts by
-// decoding its whole input, so an event it accepts was valid JSON; only a failure needs
-// the validation pass that tells malformed JSON (ErrMalformed) from a wrong shape.
-func parseOne(body []byte, now time.Time, one func(json.RawMessage, time.Time) ([]schemas.IdentityEvent, error)) ([]schemas.IdentityEvent, error) {
-	evs, err := eachItem([]json.RawMessage{body}, now, one)
-	if err != nil && !json.Valid(body) {
-		return nil, bodyErr(ErrMalformed)
-	}
-	return evs, err
-}
-
 // objectFields returns the raw values of the named members of a valid JSON object, matching
 // names the way encoding/json matches struct fields (ASCII case-insensitive); a missing
 // member is nil. ok is false when the answer needs the full decoder: the text is not an

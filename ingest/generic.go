@@ -36,19 +36,10 @@ func enumSet[T ~string](vs ...T) map[string]bool {
 // 1.0 structured mode ({"specversion":"1.0", "id", "source", "type", "data": {event}}), for
 // producers that normalize themselves.
 func ParseGeneric(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
-	switch firstByte(body) {
-	case '[':
-		items, err := validArray(body)
-		if err != nil {
-			return nil, err
-		}
-		return eachItem(items, now, genericEvent)
-	case '{':
-		return parseOne(body, now, genericEvent)
-	default:
-		return nil, notObjectOrArray(body)
-	}
+	return genericParser.Parse(body, now)
 }
+
+var genericParser = itemParser{split: jiraItems, one: genericEvent}
 
 // genericEvent parses one canonical event or structured-mode CloudEvent.
 func genericEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, error) {
@@ -87,20 +78,23 @@ type CloudEventAttrs struct {
 // ParseCloudEventBinary parses a CloudEvents binary-mode HTTP request: the body is the
 // canonical event, the attributes came in ce-* headers.
 func ParseCloudEventBinary(attrs CloudEventAttrs, body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
+	return allOrNothing(parseCloudEventBinaryBatch(attrs, body, now))
+}
+
+// parseCloudEventBinaryBatch is ParseCloudEventBinary as a batch of one item.
+func parseCloudEventBinaryBatch(attrs CloudEventAttrs, body []byte, now time.Time) (Batch, error) {
 	if !json.Valid(body) {
-		return nil, bodyErr(ErrMalformed)
+		return Batch{}, bodyErr(ErrMalformed)
 	}
 	if attrs.ID == "" || attrs.Source == "" || attrs.Type == "" {
-		return nil, bodyErr(missing("ce-id, ce-source and ce-type headers"))
+		return Batch{}, bodyErr(missing("ce-id, ce-source and ce-type headers"))
 	}
 	if firstByte(body) != '{' {
-		return nil, bodyErr(fmt.Errorf("%w: binary-mode data must be one JSON object", ErrShape))
+		return Batch{}, bodyErr(fmt.Errorf("%w: binary-mode data must be one JSON object", ErrShape))
 	}
-	evs, err := canonicalEvent(body, attrs, now)
-	if err != nil {
-		return nil, eventErr(0, err)
-	}
-	return evs, nil
+	return parseItems(body, []json.RawMessage{body}, now, func(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, error) {
+		return canonicalEvent(raw, attrs, now)
+	})
 }
 
 // canonicalEvent decodes and validates one canonical event. Strict: unknown fields and

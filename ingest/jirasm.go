@@ -77,17 +77,23 @@ type jiraWebhook struct {
 	} `json:"changelog"`
 }
 
-// Parse parses one webhook, an array of webhooks, or {"webhooks":[…]}.
+// Parse parses one webhook or an array of webhooks, all or nothing.
 func (p JiraParser) Parse(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
+	return allOrNothing(p.ParseBatch(body, now))
+}
+
+// ParseBatch parses one webhook or an array of webhooks, item by item.
+func (p JiraParser) ParseBatch(body []byte, now time.Time) (Batch, error) {
+	return itemParser{split: jiraItems, one: p.event}.ParseBatch(body, now)
+}
+
+// jiraItems is an array's elements, or a bare webhook as the only item.
+func jiraItems(body []byte) ([]json.RawMessage, error) {
 	switch firstByte(body) {
 	case '[':
-		items, err := validArray(body)
-		if err != nil {
-			return nil, err
-		}
-		return eachItem(items, now, p.event)
+		return validArray(body)
 	case '{':
-		return parseOne(body, now, p.event)
+		return []json.RawMessage{body}, nil
 	default:
 		return nil, notObjectOrArray(body)
 	}

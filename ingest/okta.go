@@ -170,25 +170,24 @@ type oktaLogEvent struct {
 	} `json:"client"`
 }
 
-// ParseOkta parses an Okta event-hook delivery ({"data":{"events":[…]}}), a bare LogEvent,
+// oktaParser parses an Okta event-hook delivery ({"data":{"events":[…]}}), a bare LogEvent,
 // or an array of LogEvents (the /api/v1/logs polling shape).
+var oktaParser = itemParser{split: oktaItems, one: oktaEvent}
+
+// ParseOkta is the Okta parser, all or nothing.
 func ParseOkta(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
-	var items []json.RawMessage
+	return oktaParser.Parse(body, now)
+}
+
+func oktaItems(body []byte) ([]json.RawMessage, error) {
 	switch firstByte(body) {
 	case '[':
-		var err error
-		if items, err = validArray(body); err != nil {
-			return nil, err
-		}
+		return validArray(body)
 	case '{':
-		var err error
-		if items, err = oktaHookItems(body); err != nil {
-			return nil, err
-		}
+		return oktaHookItems(body)
 	default:
 		return nil, notObjectOrArray(body)
 	}
-	return eachItem(items, now, oktaEvent)
 }
 
 // oktaHookItems finds the events of an object body: the elements of data.events, or the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -23,6 +24,8 @@ import (
 // Every raw record has exactly one fate: its events are produced and acknowledged, then its
 // offset is committed; or it cannot be parsed and is dead-lettered (stage "ingest", with the
 // reason) and committed; or producing fails and nothing is committed, so it is retried.
+// Within a record that is a batch, each item has the same choice on its own: one unreadable
+// or invalid item is dead-lettered (its bytes, its index) while the others are produced.
 type RawConsumer struct {
 	reader  *kafka.Reader
 	out     *KafkaProducer
@@ -106,21 +109,70 @@ func (c *RawConsumer) fetch(ctx context.Context) ([]kafka.Message, error) {
 }
 
 // process parses, produces and commits one batch, retrying retryable failures until they
-// pass or the shutdown budget (the caller's process lifetime) ends.
+// pass or the shutdown budget (the caller's process lifetime) ends. Items are judged one
+// by one, as in the HTTP path: a record whose body is unusable as a whole is dead-lettered
+// whole; otherwise its good events are produced and each unreadable or invalid item is
+// dead-lettered on its own, its bytes as the value and its index in a header.
 func (c *RawConsumer) process(ctx context.Context, msgs []kafka.Message) error {
+	type origin struct{ msg, item int }
 	var events []schemas.IdentityEvent
+	var origins []origin
 	var dead []kafka.Message
+	batches := make([]Batch, len(msgs))
 	now := time.Now()
-	for _, m := range msgs {
+	for i, m := range msgs {
 		src := c.sources[m.Topic]
-		evs, err := c.parsers[src].Parse(m.Value, now)
+		b, err := c.parsers[src].ParseBatch(m.Value, now)
 		if err != nil {
-			dead = append(dead, tkafka.DeadLetter(c.dlq, "ingest", m, fmt.Errorf("parse %s payload: %w", src, err), now))
+			dead = append(dead, tkafka.DeadLetter(c.dlq, DeadLetterStage, m, fmt.Errorf("parse %s payload: %w", src, err), now))
 			continue
 		}
-		events = append(events, evs...)
+		for k := range b.Events {
+			origins = append(origins, origin{i, b.Origin[k]})
+		}
+		events = append(events, b.Events...)
+		batches[i] = b
+	}
+	itemDead := func(i int, f *EventError) kafka.Message {
+		m := msgs[i]
+		src := c.sources[m.Topic]
+		item := m
+		item.Value = f.Raw
+		item.Headers = append(append([]kafka.Header(nil), m.Headers...),
+			kafka.Header{Key: tkafka.DLQHeaderSource, Value: []byte(src)},
+			kafka.Header{Key: tkafka.DLQHeaderIndex, Value: []byte(strconv.Itoa(f.Index))})
+		return tkafka.DeadLetter(c.dlq, DeadLetterStage, item, fmt.Errorf("parse %s payload: %w", src, f), now)
+	}
+	for i := range batches {
+		for _, f := range batches[i].Failed {
+			dead = append(dead, itemDead(i, f))
+		}
 	}
 	out, err := c.out.Messages(events)
+	for {
+		// An event too large for a record even with raw truncated: its item goes to the
+		// DLQ instead, and the rest is encoded again.
+		var tooLarge *TooLargeError
+		if !errors.As(err, &tooLarge) || tooLarge.Event < 0 || tooLarge.Event >= len(events) {
+			break
+		}
+		o := origins[tooLarge.Event]
+		b := &batches[o.msg]
+		b.reject(o.item, tooLarge)
+		for _, f := range b.Failed {
+			if f.Index == o.item {
+				dead = append(dead, itemDead(o.msg, f))
+			}
+		}
+		keepEv, keepOr := events[:0], origins[:0]
+		for k := range events {
+			if origins[k] != o {
+				keepEv, keepOr = append(keepEv, events[k]), append(keepOr, origins[k])
+			}
+		}
+		events, origins = keepEv, keepOr
+		out, err = c.out.Messages(events)
+	}
 	if err != nil {
 		return err
 	}
@@ -142,7 +194,7 @@ func (c *RawConsumer) process(ctx context.Context, msgs []kafka.Message) error {
 	}
 	c.lastErr.Store("")
 	if len(dead) > 0 {
-		c.log.Warn("raw consumer: dead-lettered unparseable records", "count", len(dead), "topic", strings.Join(uniqueTopics(msgs), ","))
+		c.log.Warn("raw consumer: dead-lettered unparseable records or items", "count", len(dead), "topic", strings.Join(uniqueTopics(msgs), ","))
 	}
 	return nil
 }

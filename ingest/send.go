@@ -26,8 +26,18 @@ const sendAttempts = 3
 type Summary struct {
 	Files    int // files read
 	Requests int // requests answered 2xx
-	Payloads int // payloads (JSON documents) posted and accepted
-	Events   int // events the server reported accepted (Okta answers with no count: 0)
+	Payloads int // payloads (JSON documents) posted in requests answered 2xx
+	Events   int // events the server reported accepted
+	Rejected int // items the server rejected (and dead-lettered) in requests answered 2xx
+	// Rejections name the rejected items: where (file and line) and the server's reason.
+	Rejections []SendRejection
+}
+
+// SendRejection is one item the ingest rejected in a request it otherwise accepted.
+type SendRejection struct {
+	Where string // file and line(s) of the request
+	Index int    // the item's index in the request's batch
+	Error string
 }
 
 // envelopeKeys mark a JSONL line that is a whole delivery (hook body, Event Hubs message,
@@ -37,7 +47,8 @@ var envelopeKeys = []string{"data", "records", "Records", "value", "items", "res
 // Send posts payload files to a running ingest at baseURL (e.g. http://127.0.0.1:8080):
 // source "generic" goes to /v1/events, others to /v1/ingest/{source}. A .json file is one
 // payload; in a .jsonl/.ndjson file every line is one payload, and consecutive bare events
-// are batched SendBatchSize to a request as a JSON array. A request answered 503 is retried
+// are batched SendBatchSize to a request as a JSON array. Items the ingest rejected within
+// an accepted request (it dead-letters them) are counted and named in the Summary. A request answered 503 is retried
 // after its Retry-After (at most 3 attempts); any other non-2xx answer stops Send with an
 // error naming the file, line and the server's message. Credentials, if the ingest needs
 // them, travel in client (e.g. a RoundTripper adding the header).
@@ -51,13 +62,27 @@ func Send(ctx context.Context, baseURL, source string, files []string, client *h
 		url = strings.TrimRight(baseURL, "/") + "/v1/events"
 	}
 	post := func(where string, body []byte, payloads int) error {
-		n, err := postOnce(ctx, client, url, body)
+		ans, err := postOnce(ctx, client, url, body)
 		if err != nil {
 			return fmt.Errorf("send %s: %w", where, err)
 		}
+		if ans == nil {
+			// An ingest older than the counted answer (Okta's was an empty body): count
+			// what the source's parser finds in what was sent.
+			ans = &answerBody{}
+			if p, ok := Parsers(ParserOptions{})[source]; ok {
+				if b, err := p.ParseBatch(body, time.Now()); err == nil {
+					ans.Accepted = len(b.Events)
+				}
+			}
+		}
 		sum.Requests++
 		sum.Payloads += payloads
-		sum.Events += n
+		sum.Events += ans.Accepted
+		sum.Rejected += ans.Rejected
+		for _, e := range ans.Errors {
+			sum.Rejections = append(sum.Rejections, SendRejection{Where: where, Index: e.Index, Error: e.Error})
+		}
 		return nil
 	}
 	for _, f := range files {
@@ -144,25 +169,28 @@ func isEnvelope(doc []byte) bool {
 	return false
 }
 
-// postOnce posts body, retrying 503 answers, and returns the accepted count.
-func postOnce(ctx context.Context, client *http.Client, url string, body []byte) (int, error) {
+// postOnce posts body, retrying 503 answers, and returns the server's counts, or nil for
+// a 2xx without a JSON body.
+func postOnce(ctx context.Context, client *http.Client, url string, body []byte) (*answerBody, error) {
 	for attempt := 1; ; attempt++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := client.Do(req)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()
 		switch {
 		case resp.StatusCode/100 == 2:
-			var ok acceptedBody
-			_ = json.Unmarshal(msg, &ok)
-			return ok.Accepted, nil
+			var ok answerBody
+			if len(bytes.TrimSpace(msg)) == 0 || json.Unmarshal(msg, &ok) != nil {
+				return nil, nil
+			}
+			return &ok, nil
 		case resp.StatusCode == http.StatusServiceUnavailable && attempt < sendAttempts:
 			wait := time.Second
 			if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s >= 0 && s <= 30 {
@@ -170,18 +198,18 @@ func postOnce(ctx context.Context, client *http.Client, url string, body []byte)
 			}
 			select {
 			case <-ctx.Done():
-				return 0, ctx.Err()
+				return nil, ctx.Err()
 			case <-time.After(wait):
 			}
 		default:
 			var eb errorBody
 			if json.Unmarshal(msg, &eb) == nil && eb.Error != "" {
 				if eb.Index != nil {
-					return 0, fmt.Errorf("%s: event %d: %s: %w", resp.Status, *eb.Index, eb.Error, errRejected)
+					return nil, fmt.Errorf("%s: event %d: %s: %w", resp.Status, *eb.Index, eb.Error, errRejected)
 				}
-				return 0, fmt.Errorf("%s: %s: %w", resp.Status, eb.Error, errRejected)
+				return nil, fmt.Errorf("%s: %s: %w", resp.Status, eb.Error, errRejected)
 			}
-			return 0, fmt.Errorf("%s: %w", resp.Status, errRejected)
+			return nil, fmt.Errorf("%s: %w", resp.Status, errRejected)
 		}
 	}
 }

@@ -116,13 +116,16 @@ var snVariableKeys = struct {
 // change_request…): one record, an array, or a Table API response {"result": …}. Each
 // update of a ticket is its own event: the id is sys_id plus sys_updated_on.
 func ParseServiceNow(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
+	return serviceNowParser.Parse(body, now)
+}
+
+var serviceNowParser = itemParser{split: serviceNowItems, one: serviceNowEvent}
+
+func serviceNowItems(body []byte) ([]json.RawMessage, error) {
 	var items []json.RawMessage
 	switch firstByte(body) {
 	case '[':
-		var err error
-		if items, err = validArray(body); err != nil {
-			return nil, err
-		}
+		return validArray(body)
 	case '{':
 		var env struct {
 			Result json.RawMessage `json:"result"`
@@ -141,7 +144,7 @@ func ParseServiceNow(body []byte, now time.Time) ([]schemas.IdentityEvent, error
 	default:
 		return nil, notObjectOrArray(body)
 	}
-	return eachItem(items, now, serviceNowEvent)
+	return items, nil
 }
 
 func serviceNowEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, error) {

@@ -112,11 +112,12 @@ type workspaceActivity struct {
 // list response {"items":[…]}. One activity can hold several events; each becomes its own
 // IdentityEvent with an id made of the activity's uniqueQualifier and the event's index.
 func ParseWorkspace(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
-	items, err := batchItems(body, "items")
-	if err != nil {
-		return nil, err
-	}
-	return eachItem(items, now, workspaceEvents)
+	return workspaceParser.Parse(body, now)
+}
+
+var workspaceParser = itemParser{
+	split: func(body []byte) ([]json.RawMessage, error) { return batchItems(body, "items") },
+	one:   workspaceEvents,
 }
 
 // rawScalar reads a JSON string or number as text.

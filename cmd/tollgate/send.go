@@ -59,7 +59,15 @@ func newSendCmd() *cobra.Command {
 			}
 			client := &http.Client{Timeout: 30 * time.Second, Transport: headerTransport{header: h, next: http.DefaultTransport}}
 			sum, err := ingest.Send(cmd.Context(), url, source, files, client)
-			fmt.Fprintf(cmd.OutOrStdout(), "sent %d files, %d requests, %d payloads, %d events accepted\n", sum.Files, sum.Requests, sum.Payloads, sum.Events)
+			fmt.Fprintf(cmd.OutOrStdout(), "sent %d files, %d requests, %d payloads, %d events accepted, %d rejected\n", sum.Files, sum.Requests, sum.Payloads, sum.Events, sum.Rejected)
+			for _, r := range sum.Rejections {
+				fmt.Fprintf(cmd.ErrOrStderr(), "rejected: %s item %d: %s\n", r.Where, r.Index, r.Error)
+			}
+			if err == nil && sum.Rejected > 0 {
+				// The rest was stored; the rejected items are in the DLQ, not lost, but the
+				// files hold input tollgate cannot read and a script should notice.
+				err = fmt.Errorf("send: ingest rejected %d items (dead-lettered to the DLQ; reasons above)", sum.Rejected)
+			}
 			return err
 		},
 	}

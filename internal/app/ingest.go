@@ -43,14 +43,31 @@ func NewDeps(ctx context.Context, cfg *Config, log *slog.Logger, admin *Admin) (
 	return &Deps{Config: cfg, Log: log, Admin: admin, Codec: codec, Producer: prod, Topics: topics}, nil
 }
 
-// IngestHandler returns the ingest receivers and the admin endpoints on one mux.
-func IngestHandler(d *Deps) *http.ServeMux {
+// IngestMux is the ingest receivers and the admin endpoints on one mux, with the server
+// limits of ingest.Config (AddHTTP applies them).
+type IngestMux struct {
+	*http.ServeMux
+	limits HTTPLimits
+}
+
+// HTTPLimits are the limits of the ingest section: timeouts, header size, connection cap.
+func (m *IngestMux) HTTPLimits() HTTPLimits { return m.limits }
+
+// IngestHandler returns the ingest receivers and the admin endpoints on one mux. Items the
+// receivers reject are dead-lettered to the DLQ topic.
+func IngestHandler(d *Deps) *IngestMux {
 	mux := http.NewServeMux()
 	d.Admin.Mount(mux)
-	h := ingest.NewHandler(d.Config.Ingest.Config, ingest.NewKafkaProducer(d.Codec, d.Producer, d.Topics.Events),
+	h := ingest.NewHandler(d.Config.Ingest.Config,
+		ingest.NewKafkaProducer(d.Codec, d.Producer, d.Topics.Events).WithDeadLetterTopic(d.Topics.DLQ),
 		d.Admin.Registry, d.Log) // the handler names its component itself
 	mux.Handle("/v1/", h)
-	return mux
+	c := d.Config.Ingest.Config
+	c.ApplyDefaults()
+	return &IngestMux{ServeMux: mux, limits: HTTPLimits{
+		ReadHeaderTimeout: c.ReadHeaderTimeout.D(), ReadTimeout: c.ReadTimeout.D(), WriteTimeout: c.WriteTimeout.D(),
+		IdleTimeout: c.IdleTimeout.D(), MaxHeaderBytes: c.MaxHeaderBytes, MaxConnections: c.MaxConnections,
+	}}
 }
 
 // AddRawConsumer adds the raw-topic consumer to g when ingest.raw_topics is on.

@@ -42,9 +42,48 @@ func (g *Group) AddContext(ctx context.Context, fn func(ctx context.Context) err
 	g.g.Add(func() error { return fn(ctx) }, func(error) { cancel() })
 }
 
-// AddHTTP serves handler on an already bound listener and shuts it down gracefully.
+// HTTPLimits bound what one client can hold of an HTTP server: how long it may take to
+// send headers and the whole request, how long an answer may take, how long a keep-alive
+// connection may idle, the header size, and how many connections are open at once.
+type HTTPLimits struct {
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
+	MaxConnections    int // 0: no cap
+}
+
+// DefaultHTTPLimits are the limits of servers whose handler names none (admin, console):
+// generous for slow queries, but no client holds a connection forever.
+var DefaultHTTPLimits = HTTPLimits{
+	ReadHeaderTimeout: 10 * time.Second,
+	ReadTimeout:       60 * time.Second,
+	WriteTimeout:      5 * time.Minute,
+	IdleTimeout:       2 * time.Minute,
+	MaxHeaderBytes:    64 << 10,
+	MaxConnections:    256,
+}
+
+// LimitedHandler is a handler that says which limits its server needs (IngestMux does,
+// from ingest.Config).
+type LimitedHandler interface {
+	http.Handler
+	HTTPLimits() HTTPLimits
+}
+
+// AddHTTP serves handler on an already bound listener and shuts it down gracefully, with
+// the handler's HTTPLimits when it is a LimitedHandler, else DefaultHTTPLimits.
 func (g *Group) AddHTTP(name string, ln net.Listener, handler http.Handler) {
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	l := DefaultHTTPLimits
+	if lh, ok := handler.(LimitedHandler); ok {
+		l = lh.HTTPLimits()
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: l.ReadHeaderTimeout, ReadTimeout: l.ReadTimeout,
+		WriteTimeout: l.WriteTimeout, IdleTimeout: l.IdleTimeout, MaxHeaderBytes: l.MaxHeaderBytes}
+	if l.MaxConnections > 0 {
+		ln = LimitListener(ln, l.MaxConnections)
+	}
 	g.g.Add(func() error {
 		g.log.Info("listening", "server", name, "addr", ln.Addr().String())
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {

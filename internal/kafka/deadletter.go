@@ -18,6 +18,11 @@ const (
 	DLQHeaderPartition = "tollgate_dlq_partition" // source partition
 	DLQHeaderOffset    = "tollgate_dlq_offset"    // source offset
 	DLQHeaderTime      = "tollgate_dlq_time"      // when it was dead-lettered, RFC 3339
+	// Set by ingest on items of an HTTP request (no source topic: topic is empty,
+	// partition and offset -1).
+	DLQHeaderSource    = "tollgate_dlq_source"    // ingest source name (okta, entra, …)
+	DLQHeaderIndex     = "tollgate_dlq_index"     // the item's index in the request's batch
+	DLQHeaderTruncated = "tollgate_dlq_truncated" // original value size, when the value was cut to fit
 )
 
 // DeadLetter returns the dead-letter record for msg: the original key, value and headers,

@@ -15,7 +15,7 @@ import (
 const (
 	// maxRequestBytes bounds the records of one produce request (and so
 	// the largest single message): the broker's default message.max.bytes.
-	maxRequestBytes = 1 << 20
+	maxRequestBytes = MaxMessageBytes
 	// produceAttempts is how often one partition's records are sent before
 	// the error is returned: a caller holding an HTTP request should learn
 	// within seconds that Kafka is down.
@@ -25,6 +25,12 @@ const (
 	backoffMin     = 50 * time.Millisecond
 	backoffMax     = 500 * time.Millisecond
 )
+
+// MaxMessageBytes is the largest message Produce accepts, as MessageBytes
+// counts it: the broker's default message.max.bytes. Callers holding data
+// from outside check their records against it before producing, so an
+// oversized input is the sender's error (413), not a failed produce.
+const MaxMessageBytes = 1 << 20
 
 // Producer writes messages to Kafka synchronously: Produce returns only
 // after every message was acknowledged by all in-sync replicas, or with an
@@ -264,8 +270,10 @@ func (p *Producer) Close() error {
 	return nil
 }
 
-// messageBytes is the size a message takes in a record batch, roughly:
+// MessageBytes is the size a message takes in a record batch, roughly:
 // key, value, headers and the per-record overhead.
+func MessageBytes(m *kafka.Message) int { return messageBytes(m) }
+
 func messageBytes(m *kafka.Message) int {
 	n := 22 + len(m.Key) + len(m.Value)
 	for _, h := range m.Headers {
