@@ -143,8 +143,8 @@ type entraAudit struct {
 	} `json:"initiatedBy"`
 	TargetResources   []entraTarget `json:"targetResources"`
 	AdditionalDetails []struct {
-		Key   string `json:"key"`
-		Value string `json:"value"`
+		Key   string      `json:"key"`
+		Value looseString `json:"value"` // numbers occur (counts, ids)
 	} `json:"additionalDetails"`
 }
 
@@ -220,13 +220,13 @@ func entraEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, er
 	for _, d := range a.AdditionalDetails {
 		switch strings.ToLower(d.Key) {
 		case "rolename", "roledisplayname":
-			role = d.Value
+			role = string(d.Value)
 		case "inviteduseremailaddress":
-			invited = d.Value
+			invited = string(d.Value)
 		case "justification", "reason", "ticketnumber", "ticketsystem", "description":
-			texts = append(texts, d.Value)
+			texts = append(texts, string(d.Value))
 			if strings.EqualFold(d.Key, "justification") {
-				setAttr(&ev, "justification", d.Value)
+				setAttr(&ev, "justification", string(d.Value))
 			}
 		}
 	}

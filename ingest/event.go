@@ -282,3 +282,28 @@ func batchItems(body []byte, keys ...string) ([]json.RawMessage, error) {
 		return nil, notObjectOrArray(body)
 	}
 }
+
+// looseString reads a JSON string, number or boolean as its text and null as empty: vendors
+// are loose about scalar types (Google Workspace sends profileId and parameter values as
+// strings in some feeds and numbers in others), and a number where a string is expected is
+// the same value, not a bad event.
+type looseString string
+
+// UnmarshalJSON accepts any JSON scalar; objects and arrays are a shape error.
+func (s *looseString) UnmarshalJSON(b []byte) error {
+	switch firstByte(b) {
+	case '"':
+		var v string
+		if err := json.Unmarshal(b, &v); err != nil {
+			return err
+		}
+		*s = looseString(v)
+	case 'n':
+		*s = ""
+	case '{', '[':
+		return fmt.Errorf("%w: want a string, number or boolean, got %.20s", ErrShape, b)
+	default:
+		*s = looseString(bytes.TrimSpace(b))
+	}
+	return nil
+}

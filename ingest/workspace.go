@@ -78,32 +78,34 @@ var workspaceActions = map[string]workspaceRule{
 	"CUSTOMER_TAKEOUT_SUCCEEDED":          {schemas.ActionRead, ""},
 }
 
+// workspaceParam is one name/value parameter; value and multiValue arrive as strings or
+// numbers, and boolValue as a boolean or a string, depending on the feed.
 type workspaceParam struct {
-	Name       string          `json:"name"`
-	Value      string          `json:"value"`
+	Name       looseString     `json:"name"`
+	Value      looseString     `json:"value"`
 	IntValue   json.RawMessage `json:"intValue"`
-	BoolValue  *bool           `json:"boolValue"`
-	MultiValue []string        `json:"multiValue"`
+	BoolValue  looseString     `json:"boolValue"`
+	MultiValue []looseString   `json:"multiValue"`
 }
 
 type workspaceActivity struct {
 	Kind string `json:"kind"`
 	ID   *struct {
-		Time            string          `json:"time"`
+		Time            looseString     `json:"time"`
 		UniqueQualifier json.RawMessage `json:"uniqueQualifier"` // int64 as string, or a number
-		ApplicationName string          `json:"applicationName"`
-		CustomerID      string          `json:"customerId"`
+		ApplicationName looseString     `json:"applicationName"`
+		CustomerID      looseString     `json:"customerId"`
 	} `json:"id"`
 	Actor *struct {
-		CallerType string `json:"callerType"`
-		Email      string `json:"email"`
-		ProfileID  string `json:"profileId"`
-		Key        string `json:"key"`
+		CallerType looseString `json:"callerType"`
+		Email      looseString `json:"email"`
+		ProfileID  looseString `json:"profileId"` // a number in some feeds
+		Key        looseString `json:"key"`
 	} `json:"actor"`
-	IPAddress string `json:"ipAddress"`
+	IPAddress looseString `json:"ipAddress"`
 	Events    []struct {
-		Type       string           `json:"type"`
-		Name       string           `json:"name"`
+		Type       looseString      `json:"type"`
+		Name       looseString      `json:"name"`
 		Parameters []workspaceParam `json:"parameters"`
 	} `json:"events"`
 }
@@ -146,11 +148,11 @@ func workspaceEvents(raw json.RawMessage, now time.Time) ([]schemas.IdentityEven
 	}
 	var qualifier, when, app string
 	if a.ID != nil {
-		qualifier, when, app = rawScalar(a.ID.UniqueQualifier), a.ID.Time, a.ID.ApplicationName
+		qualifier, when, app = rawScalar(a.ID.UniqueQualifier), string(a.ID.Time), string(a.ID.ApplicationName)
 	}
 	out := make([]schemas.IdentityEvent, 0, len(a.Events))
 	for i, e := range a.Events {
-		name := strings.TrimSpace(e.Name)
+		name := strings.TrimSpace(string(e.Name))
 		if name == "" {
 			return nil, missing(fmt.Sprintf("events[%d].name", i))
 		}
@@ -170,21 +172,25 @@ func workspaceEvents(raw json.RawMessage, now time.Time) ([]schemas.IdentityEven
 		ev.Action = rule.Action
 		setOccurredAt(&ev, now, when)
 		setAttr(&ev, "application", app)
-		setAttr(&ev, "event_category", e.Type)
-		setAttr(&ev, "src_ip", a.IPAddress)
+		setAttr(&ev, "event_category", string(e.Type))
+		setAttr(&ev, "src_ip", string(a.IPAddress))
 		params := map[string]string{}
 		for _, p := range e.Parameters {
-			v := p.Value
+			v := string(p.Value)
 			if v == "" && len(p.IntValue) > 0 {
 				v = rawScalar(p.IntValue)
 			}
-			if v == "" && p.BoolValue != nil {
-				v = strconv.FormatBool(*p.BoolValue)
+			if v == "" {
+				v = string(p.BoolValue)
 			}
 			if v == "" && len(p.MultiValue) > 0 {
-				v = strings.Join(p.MultiValue, " ")
+				parts := make([]string, len(p.MultiValue))
+				for i, m := range p.MultiValue {
+					parts[i] = string(m)
+				}
+				v = strings.Join(parts, " ")
 			}
-			params[strings.ToUpper(p.Name)] = v
+			params[strings.ToUpper(string(p.Name))] = v
 		}
 		ev.Outcome = schemas.OutcomeSuccess
 		if strings.EqualFold(name, "login_failure") {
@@ -192,14 +198,14 @@ func workspaceEvents(raw json.RawMessage, now time.Time) ([]schemas.IdentityEven
 		}
 		if a.Actor != nil {
 			typ := schemas.PrincipalHuman
-			if strings.EqualFold(a.Actor.CallerType, "KEY") || strings.HasSuffix(strings.ToLower(a.Actor.Email), ".gserviceaccount.com") {
+			if strings.EqualFold(string(a.Actor.CallerType), "KEY") || strings.HasSuffix(strings.ToLower(string(a.Actor.Email)), ".gserviceaccount.com") {
 				typ = schemas.PrincipalNHI
 			}
-			id := a.Actor.ProfileID
+			id := string(a.Actor.ProfileID)
 			if id == "" {
-				id = a.Actor.Key
+				id = string(a.Actor.Key)
 			}
-			ev.Actor = newPrincipal(schemas.SourceGoogleWorkspace, id, a.Actor.Email, "", typ)
+			ev.Actor = newPrincipal(schemas.SourceGoogleWorkspace, id, string(a.Actor.Email), "", typ)
 		}
 		if target := params["USER_EMAIL"]; target != "" {
 			typ := schemas.PrincipalHuman
