@@ -21,6 +21,7 @@ import (
 	"github.com/tollgate-io/tollgate/auditor"
 	"github.com/tollgate-io/tollgate/ingest"
 	"github.com/tollgate-io/tollgate/internal/app"
+	"github.com/tollgate-io/tollgate/internal/chdb"
 	"github.com/tollgate-io/tollgate/internal/chdb/chdbtest"
 	"github.com/tollgate-io/tollgate/internal/config"
 	"github.com/tollgate-io/tollgate/router"
@@ -268,10 +269,18 @@ func TestConfigurationEnvNames(t *testing.T) {
 // something to read.
 func TestSOCQueriesRun(t *testing.T) {
 	ctx := context.Background()
-	store := auditor.NewEmbeddedStore(chdbtest.OpenForTest(t))
+	db := chdbtest.OpenForTest(t)
+	store := auditor.NewEmbeddedStore(db)
 	if _, err := auditor.Migrate(ctx, store, auditor.MigrateOptions{}); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
+	// Queries run as tollgate query runs them: on read-only connections of their own.
+	rdb, err := chdb.Open(chdb.Options{DataDir: chdb.DataDir(), Database: db.Database(), PoolSize: 1, Settings: auditor.ReadOnlySettings})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	reader := auditor.NewEmbeddedStore(rdb)
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	approved := now.Add(-time.Hour)
 	if err := store.Insert(ctx, "tickets",
@@ -299,11 +308,12 @@ func TestSOCQueriesRun(t *testing.T) {
 			t.Errorf("soc.md:%d: tollgate query would refuse this query: %v", b.line, err)
 			continue
 		}
-		rows, err := auditor.RunReadOnly(ctx, store, b.text)
+		res, err := auditor.RunReadOnly(ctx, reader, b.text, nil)
 		if err != nil {
 			t.Errorf("soc.md:%d: query fails on the migrated schema: %v\n%s", b.line, err, b.text)
 			continue
 		}
+		rows := res.Rows
 		switch {
 		case strings.Contains(b.text, "approver_id = requester_id"):
 			if len(rows) != 1 || rows[0].String("ticket_id") != "RITM0001" {
