@@ -404,7 +404,7 @@ var secretTextPatterns = []struct {
 	// URL query parameters that carry credentials or signatures.
 	{regexp.MustCompile(`(?i)([?&;](?:access_token|id_token|refresh_token|token|code|sig|signature|x-amz-signature|x-amz-security-token|x-goog-signature|password|passwd|pwd|secret|client_secret|api_key|apikey|otp)=)[^&#\s"'<>]+`), "${1}" + Redacted},
 	// "temporary password: Xyz123!", "PIN = 1234", "token: abc" in text.
-	{regexp.MustCompile(`(?i)\b((?:password|passwd|passcode|pwd|pin|otp|one-time code|verification code|security code|token|api[_ -]?key|client[_ -]?secret|secret)\s*[:=]\s*)[^\s,;"'<>]+`), "${1}" + Redacted},
+	{regexp.MustCompile(`(?i)\b((?:password|passwd|passcode|pwd|pin|otp|one-time code|verification code|security code|token|api[_ -]?key|client[_ -]?secret|secret)\s*[:=]\s*)[^\s,;&"'<>]+`), "${1}" + Redacted},
 	// "the temporary password is Xyz123!": "is" only after an adjective that says a
 	// password was handed out, not "password is expired".
 	{regexp.MustCompile(`(?i)\b((?:temporary|temp|initial|new|one-time)\s+(?:password|passcode|pin)\s+is\s+)[^\s,;"'<>]+`), "${1}" + Redacted},

@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -34,7 +35,7 @@ func newPipeline(t *testing.T, b *broker.Broker) *pipeline {
 	t.Helper()
 	st := stacktest.Start(t, b, tkafka.Config{MaxWait: tkafka.Duration(100 * time.Millisecond)})
 	cfg, topics, codec, prod := st.Kafka, st.Topics, st.Codec, st.Producer
-	h := ingest.NewHandler(ingest.Config{}, ingest.NewKafkaProducer(codec, prod, topics.Events), nil, nil)
+	h := ingest.NewHandler(ingest.Config{}, ingest.NewKafkaProducer(codec, prod, topics.Events).WithDeadLetterTopic(topics.DLQ), nil, nil)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &pipeline{cfg: cfg, topics: topics, codec: codec, prod: prod, srv: srv}
@@ -258,5 +259,71 @@ func TestRawTopicConsumer(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
 		t.Fatal(err)
+	}
+}
+
+// readDLQ reads want records of the DLQ topic.
+func readDLQ(t *testing.T, p *pipeline, want int) []kafkago.Message {
+	t.Helper()
+	var out []kafkago.Message
+	for part := 0; part < p.cfg.Partitions; part++ {
+		rr := kafkago.NewReader(kafkago.ReaderConfig{Brokers: p.cfg.Brokers, Topic: p.topics.DLQ, Partition: part, MaxWait: 100 * time.Millisecond})
+		for {
+			rctx, rcancel := context.WithTimeout(context.Background(), time.Second)
+			m, err := rr.ReadMessage(rctx)
+			rcancel()
+			if err != nil {
+				break
+			}
+			out = append(out, m)
+		}
+		rr.Close()
+	}
+	if len(out) != want {
+		t.Fatalf("DLQ holds %d records, want %d", len(out), want)
+	}
+	return out
+}
+
+// TestBatchWithOneBadEventStoresTheRest: against the in-process broker, the good events of
+// a delivery are stored and the bad one is in the DLQ with its bytes intact, its index and
+// the reason; an event over the message limit is stored with raw truncated.
+func TestBatchWithOneBadEventStoresTheRest(t *testing.T) {
+	p := newPipeline(t, broker.StartForTest(t))
+	bad := `{"uuid":"bad-1","eventType":"","published":"2025-05-14T09:12:44Z"}`
+	hook := oktaHook("ok1", "ok2")
+	body := bytes.Replace(hook, []byte(`{"uuid":"ok2"`), []byte(bad+`,{"uuid":"ok2"`), 1)
+	huge := `{"uuid":"huge","eventType":"user.session.start","published":"2025-05-14T09:12:44Z","actor":{"id":"00u9","type":"User","alternateId":"h@example.org"},"debugContext":{"debugData":{"blob":"` + strings.Repeat("y", 1500<<10) + `"}}}`
+	body = bytes.Replace(body, []byte(`]}}`), []byte(","+huge+`]}}`), 1)
+	resp, err := http.Post(p.srv.URL+"/v1/ingest/okta", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ans struct {
+		Accepted        int   `json:"accepted"`
+		Rejected        int   `json:"rejected"`
+		RejectedIndexes []int `json:"rejected_indexes"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&ans)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || ans.Accepted != 3 || ans.Rejected != 1 || len(ans.RejectedIndexes) != 1 || ans.RejectedIndexes[0] != 1 {
+		t.Fatalf("status %d answer %+v", resp.StatusCode, ans)
+	}
+	events := readAll(t, p, 3)
+	for _, ev := range events {
+		if ev.EventID == "okta:huge" {
+			if ev.Attributes[ingest.AttrRawTruncated] == "" || len(ev.Raw) > tkafka.MaxMessageBytes || !json.Valid(ev.Raw) {
+				t.Errorf("huge event: attributes %v, raw %d bytes", ev.Attributes, len(ev.Raw))
+			}
+		}
+	}
+	dead := readDLQ(t, p, 1)[0]
+	h := map[string]string{}
+	for _, x := range dead.Headers {
+		h[x.Key] = string(x.Value)
+	}
+	if string(dead.Value) != bad || h[tkafka.DLQHeaderStage] != "ingest" || h[tkafka.DLQHeaderSource] != "okta" ||
+		h[tkafka.DLQHeaderIndex] != "1" || !strings.Contains(h[tkafka.DLQHeaderError], "eventType") {
+		t.Errorf("dead letter %q headers %v", dead.Value, h)
 	}
 }

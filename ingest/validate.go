@@ -113,9 +113,7 @@ func validateEvent(ev *schemas.IdentityEvent, now time.Time) error {
 		ev.IngestedAt = now.UTC()
 	}
 	if t := ev.OccurredAt; t.Before(MinOccurredAt) || t.After(now.Add(MaxOccurredAtAhead)) {
-		if !t.IsZero() {
-			ev.Attributes[AttrOccurredAtRejected] = t.UTC().Format(time.RFC3339Nano)
-		}
+		ev.Attributes[AttrOccurredAtRejected] = t.UTC().Format(time.RFC3339Nano)
 		ev.OccurredAt = now.UTC()
 		ev.Attributes[AttrOccurredAtFallback] = "true"
 	}
