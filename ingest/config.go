@@ -124,9 +124,12 @@ func (c *Config) Validate() error {
 	if c.MaxBodyBytes < 0 {
 		errs = append(errs, fmt.Errorf("ingest.max_body_bytes: must be positive, got %d", c.MaxBodyBytes))
 	}
-	for key, d := range map[string]config.Duration{"ingest.read_header_timeout": c.ReadHeaderTimeout, "ingest.read_timeout": c.ReadTimeout, "ingest.write_timeout": c.WriteTimeout, "ingest.idle_timeout": c.IdleTimeout} {
-		if d < 0 {
-			errs = append(errs, fmt.Errorf("%s: must be positive, got %s", key, d.D()))
+	for _, d := range []struct {
+		key string
+		v   config.Duration
+	}{{"ingest.read_header_timeout", c.ReadHeaderTimeout}, {"ingest.read_timeout", c.ReadTimeout}, {"ingest.write_timeout", c.WriteTimeout}, {"ingest.idle_timeout", c.IdleTimeout}} {
+		if d.v < 0 {
+			errs = append(errs, fmt.Errorf("%s: must be positive, got %s", d.key, d.v.D()))
 		}
 	}
 	if c.ReadTimeout > 0 && c.ReadHeaderTimeout > c.ReadTimeout {

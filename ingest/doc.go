@@ -3,6 +3,8 @@
 // Each source has a parser that turns one request body (a batch) into canonical
 // schemas.IdentityEvent values; normalization (event ids, principals, NHI detection,
 // privilege, ticket references, OCSF class, secret redaction) is shared and driven by tables.
-// The handler hands a whole batch to a Producer and answers 2xx only after the Producer
-// returns, so a request is all-or-nothing.
+// Every item of a batch is judged on its own and passes one validation (validate.go): the
+// handler hands the good events and the dead-letter records of the bad items to the
+// Producer in one call and answers 2xx only after both were acknowledged, so no item is
+// lost and none is acknowledged that Kafka does not hold.
 package ingest

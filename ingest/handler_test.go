@@ -13,9 +13,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/tollgate-io/tollgate/internal/config"
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
@@ -296,6 +298,9 @@ func TestConfigValidate(t *testing.T) {
 		{Config{Sources: map[string]SourceAuth{"entra": {Mode: "magic"}}}, "ingest.sources.entra.mode"},
 		{Config{Sources: map[string]SourceAuth{"entra": {Mode: AuthHMAC}}}, "ingest.sources.entra.secret: required"},
 		{Config{MaxBodyBytes: -1}, "ingest.max_body_bytes"},
+		{Config{ReadTimeout: -1}, "ingest.read_timeout: must be positive"},
+		{Config{ReadTimeout: config.Duration(time.Second), ReadHeaderTimeout: config.Duration(time.Minute)}, "ingest.read_header_timeout: 1m0s is longer than ingest.read_timeout"},
+		{Config{MaxConnections: -3}, "ingest.max_connections"},
 	}
 	for _, c := range cases {
 		err := c.cfg.Validate()
