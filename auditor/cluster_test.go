@@ -30,23 +30,52 @@ func TestClusterMigrationMatchesSingleNode(t *testing.T) {
 	lineComment := regexp.MustCompile(`--[^\n]*`)
 	distributed := regexp.MustCompile(`Distributed\('\{cluster\}',\s*currentDatabase\(\),\s*(\w+),[^;]*\)\s*$`)
 	for _, m := range ms {
-		stmts, err := splitStatements(strings.ReplaceAll(m.SQL, "{raw_ttl_days}", "30"))
-		if err != nil {
-			t.Fatal(err)
+		// Directive lines ("-- tollgate:swap …") split the file; each runs, on one node, where
+		// it stands, as Migrate runs it.
+		var segments, directives []string
+		var seg strings.Builder
+		for _, line := range strings.SplitAfter(strings.ReplaceAll(m.SQL, "{raw_ttl_days}", "30"), "\n") {
+			if d, ok := strings.CutPrefix(strings.TrimSpace(line), "-- tollgate:"); ok {
+				segments, directives = append(segments, seg.String()), append(directives, d)
+				seg.Reset()
+				continue
+			}
+			seg.WriteString(line)
 		}
-		for i, st := range stmts {
-			if _, err := cluster.Query(ctx, "EXPLAIN AST "+st); err != nil {
-				t.Fatalf("%s statement %d does not parse: %v\n%s", m.Name, i+1, err, st)
+		segments = append(segments, seg.String())
+		n := 0
+		for si, text := range segments {
+			stmts, err := splitStatements(text)
+			if err != nil {
+				t.Fatal(err)
 			}
-			local := onCluster.ReplaceAllString(st, "")
-			local = replicated.ReplaceAllString(local, "$1(")
-			local = distributed.ReplaceAllString(local, "Merge(currentDatabase(), '^$1$$')")
-			code := lineComment.ReplaceAllString(local, "")
-			if strings.Contains(code, "Replicated") || strings.Contains(code, "Distributed(") || strings.Contains(code, "{cluster}") {
-				t.Fatalf("%s statement %d: rewrite left cluster parts:\n%s", m.Name, i+1, local)
+			for _, st := range stmts {
+				n++
+				if _, err := cluster.Query(ctx, "EXPLAIN AST "+st); err != nil {
+					t.Fatalf("%s statement %d does not parse: %v\n%s", m.Name, n, err, st)
+				}
+				local := onCluster.ReplaceAllString(st, "")
+				local = replicated.ReplaceAllString(local, "$1(")
+				local = distributed.ReplaceAllString(local, "Merge(currentDatabase(), '^$1$$')")
+				code := lineComment.ReplaceAllString(local, "")
+				if strings.Contains(code, "Replicated") || strings.Contains(code, "Distributed(") || strings.Contains(code, "{cluster}") {
+					t.Fatalf("%s statement %d: rewrite left cluster parts:\n%s", m.Name, n, local)
+				}
+				if err := cluster.Exec(ctx, local); err != nil {
+					t.Fatalf("%s statement %d (rewritten for one node) fails: %v\n%s", m.Name, n, err, local)
+				}
 			}
-			if err := cluster.Exec(ctx, local); err != nil {
-				t.Fatalf("%s statement %d (rewritten for one node) fails: %v\n%s", m.Name, i+1, err, local)
+			if si < len(directives) {
+				sw, err := parseSwap(directives[si])
+				if err != nil {
+					t.Fatalf("%s: %v", m.Name, err)
+				}
+				if sw.copyFrom == sw.old || sw.copyTo == sw.new {
+					t.Errorf("%s: the cluster form's swap of %s must copy through Distributed tables", m.Name, sw.old)
+				}
+				if err := sw.run(ctx, cluster, false); err != nil {
+					t.Fatalf("%s: %v", m.Name, err)
+				}
 			}
 		}
 	}

@@ -126,3 +126,91 @@ func BenchmarkWriteBatch(b *testing.B) {
 	b.ReportMetric(rRate, "bulk_rows/s")
 	b.ReportMetric(aRate/rRate, "ratio")
 }
+
+// TestOneEventIDOneRow delivers one event three times with differing receive-time
+// occurred_at (an event that carried no vendor timestamp, retried by the vendor) and once
+// more with another principal (a later normalizer): events FINAL and every view count it
+// once, and FINAL keeps the first delivery.
+func TestOneEventIDOneRow(t *testing.T) {
+	h := newHarness(t, nil)
+	var first map[string]int64
+	for i := 0; i < 3; i++ {
+		ev := h.ev(schemas.ActionAccessGrant, t0.Add(time.Duration(i)*time.Hour), schemas.LaneHelpDesk, admin, alice, group("vpn", schemas.PrivilegeRead))
+		ev.Event.EventID = "okta:no-timestamp-1"
+		ev.Event.IngestedAt = t0.Add(time.Duration(i) * time.Hour)
+		ev.Event.Attributes = map[string]string{"occurred_at_fallback": "true"}
+		h.write(ev)
+		if i == 0 {
+			first = h.viewCounts()
+		}
+	}
+	if got := h.viewCounts(); fmt.Sprint(got) != fmt.Sprint(first) || got["events"] != 1 || got["lane_volume"] != 1 {
+		t.Fatalf("three deliveries with differing fallback timestamps count\n %v\nafter one delivery\n %v", got, first)
+	}
+	// A copy that a later normalizer attributes to another principal is still the same event.
+	other := h.ev(schemas.ActionAccessGrant, t0.Add(5*time.Hour), schemas.LaneHelpDesk, admin, bob, group("vpn", schemas.PrivilegeRead))
+	other.Event.EventID = "okta:no-timestamp-1"
+	other.Event.IngestedAt = t0.Add(5 * time.Hour)
+	h.write(other)
+	if got := h.viewCounts(); got["events"] != 1 || got["lane_volume"] != 1 || got["help_desk_access_changes"] != 1 {
+		t.Fatalf("a copy with another principal counts %v, want one row in events, lane_volume and help_desk_access_changes", got)
+	}
+	rows, err := h.s.Query(context.Background(), "SELECT toUnixTimestamp64Milli(occurred_at) AS at, principal FROM events FINAL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Int("at") != t0.UnixMilli() || rows[0].String("principal") != alice.ID {
+		t.Fatalf("FINAL kept %v, want the first delivery (%d, %s)", rows, t0.UnixMilli(), alice.ID)
+	}
+}
+
+// TestEventsMigrationKeepsRows upgrades a v1 database holding duplicates that v1 could not
+// collapse: every event_id survives once, and a migration interrupted after the exchange
+// finishes on the next run without losing a row.
+func TestEventsMigrationKeepsRows(t *testing.T) {
+	ctx := context.Background()
+	for _, crash := range []bool{false, true} {
+		s := newStore(t)
+		if _, err := Migrate(ctx, s, MigrateOptions{UpTo: 1}); err != nil {
+			t.Fatal(err)
+		}
+		var rows [][]any
+		for i := 0; i < 50; i++ {
+			for copyN := 0; copyN < 1+i%3; copyN++ {
+				at := t0.Add(time.Duration(copyN) * time.Hour)
+				ev := schemas.RoutedEvent{Event: schemas.IdentityEvent{
+					EventID: fmt.Sprintf("okta:%d", i), Source: schemas.SourceOkta, Category: schemas.CategoryIAM,
+					Action: schemas.ActionSignIn, OccurredAt: at, IngestedAt: at, Outcome: schemas.OutcomeSuccess,
+					Subject: human(fmt.Sprintf("u%d@corp.example", i)), Actor: alice,
+				}, Decision: schemas.Decision{Lane: schemas.LaneObserve, Impact: schemas.ImpactNone, DecidedAt: at}}
+				rows = append(rows, eventRow(&ev))
+			}
+		}
+		if err := s.Insert(ctx, "events", eventColumns, rows); err != nil {
+			t.Fatal(err)
+		}
+		if crash {
+			// What a crash right after the exchange leaves: the rows copied, the tables
+			// exchanged, the old layout not dropped, version 2 not recorded.
+			for _, st := range []string{
+				"CREATE TABLE events_by_event_id AS events ENGINE = ReplacingMergeTree ORDER BY event_id",
+				"INSERT INTO events_by_event_id SELECT * FROM events",
+				"EXCHANGE TABLES events AND events_by_event_id",
+			} {
+				if err := s.Exec(ctx, st); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if _, err := Migrate(ctx, s, MigrateOptions{}); err != nil {
+			t.Fatalf("crash=%v: migrate to latest: %v", crash, err)
+		}
+		got, err := s.Query(ctx, "SELECT count() AS n, uniqExact(event_id) AS ids, (SELECT sorting_key FROM system.tables WHERE database = currentDatabase() AND name = 'events') AS k, (SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'events_by_event_id') AS leftover FROM events FINAL")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := got[0]; r.Int("n") != 50 || r.Int("ids") != 50 || r.String("k") != "event_id" || r.Int("leftover") != 0 {
+			t.Fatalf("crash=%v: after the upgrade %v, want 50 rows for 50 ids, sorted by event_id, no leftover table", crash, r)
+		}
+	}
+}

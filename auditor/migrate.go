@@ -23,6 +23,9 @@ type MigrateOptions struct {
 	// RawTTLDays is the retention of events.raw in days; 0 means DefaultRawTTLDays.
 	// It applies when the events table is created.
 	RawTTLDays int
+	// UpTo stops after this version; 0 applies every migration. Tests use it to build an
+	// older schema and upgrade it.
+	UpTo int
 }
 
 // Migration is one versioned DDL file.
@@ -113,17 +116,11 @@ func Migrate(ctx context.Context, s Store, opts MigrateOptions) ([]int, error) {
 	}
 	var applied []int
 	for _, m := range ms {
-		if m.Version <= current {
+		if m.Version <= current || opts.UpTo > 0 && m.Version > opts.UpTo {
 			continue
 		}
-		stmts, err := splitStatements(strings.ReplaceAll(m.SQL, "{raw_ttl_days}", strconv.Itoa(ttl)))
-		if err != nil {
-			return applied, fmt.Errorf("auditor: migration %s: %w", m.Name, err)
-		}
-		for i, st := range stmts {
-			if err := s.Exec(ctx, st); err != nil {
-				return applied, fmt.Errorf("auditor: migration %s statement %d: %w", m.Name, i+1, err)
-			}
+		if err := runMigration(ctx, s, m, strings.ReplaceAll(m.SQL, "{raw_ttl_days}", strconv.Itoa(ttl)), opts.Cluster); err != nil {
+			return applied, err
 		}
 		if err := s.Exec(ctx, fmt.Sprintf("INSERT INTO schema_migrations (version, name) SETTINGS async_insert = 0 VALUES (%d, %s)", m.Version, quote(m.Name))); err != nil {
 			return applied, fmt.Errorf("auditor: record migration %s: %w", m.Name, err)
@@ -144,4 +141,96 @@ func SchemaVersion(ctx context.Context, s Store) (int, error) {
 		return 0, nil
 	}
 	return int(rows[0].Int("v")), nil
+}
+
+// runMigration runs one migration's statements in order, and at each directive line
+// ("-- tollgate:swap …") the step it names.
+func runMigration(ctx context.Context, s Store, m Migration, sql string, cluster bool) error {
+	n := 0
+	run := func(text string) error {
+		stmts, err := splitStatements(text)
+		if err != nil {
+			return fmt.Errorf("auditor: migration %s: %w", m.Name, err)
+		}
+		for _, st := range stmts {
+			n++
+			if err := s.Exec(ctx, st); err != nil {
+				return fmt.Errorf("auditor: migration %s statement %d: %w", m.Name, n, err)
+			}
+		}
+		return nil
+	}
+	var chunk strings.Builder
+	for _, line := range strings.SplitAfter(sql, "\n") {
+		d, ok := strings.CutPrefix(strings.TrimSpace(line), "-- tollgate:")
+		if !ok {
+			chunk.WriteString(line)
+			continue
+		}
+		if err := run(chunk.String()); err != nil {
+			return err
+		}
+		chunk.Reset()
+		sw, err := parseSwap(d)
+		if err != nil {
+			return fmt.Errorf("auditor: migration %s: %w", m.Name, err)
+		}
+		if err := sw.run(ctx, s, cluster); err != nil {
+			return fmt.Errorf("auditor: migration %s: %w", m.Name, err)
+		}
+	}
+	return run(chunk.String())
+}
+
+// swapStep rebuilds table old with the layout of table new (same columns, another sorting
+// key), keeping its rows: copy old's rows into new, exchange the two, drop the old layout.
+// It can run again after a crash at any point: when old already has the new sorting key the
+// exchange happened and only the drop is left; otherwise new is emptied and filled afresh.
+// In the cluster form the copy reads and writes through Distributed tables (copyFrom,
+// copyTo), so rows are re-sharded by the new table's sharding key, and the DDL runs ON
+// CLUSTER.
+type swapStep struct {
+	old, new, key    string
+	copyFrom, copyTo string
+}
+
+// parseSwap reads "swap <old> <new> <sorting key> [copy <from> <to>]".
+func parseSwap(d string) (swapStep, error) {
+	f := strings.Fields(d)
+	switch {
+	case len(f) == 4 && f[0] == "swap":
+		return swapStep{old: f[1], new: f[2], key: f[3], copyFrom: f[1], copyTo: f[2]}, nil
+	case len(f) == 7 && f[0] == "swap" && f[4] == "copy":
+		return swapStep{old: f[1], new: f[2], key: f[3], copyFrom: f[5], copyTo: f[6]}, nil
+	}
+	return swapStep{}, fmt.Errorf("unknown directive %q (want swap <old> <new> <sorting key> [copy <from> <to>])", d)
+}
+
+func (w swapStep) run(ctx context.Context, s Store, cluster bool) error {
+	on, from, to := "", w.old, w.new
+	if cluster {
+		on, from, to = " ON CLUSTER '{cluster}'", w.copyFrom, w.copyTo
+	}
+	rows, err := s.Query(ctx, "SELECT sorting_key FROM system.tables WHERE database = currentDatabase() AND name = "+quote(w.old))
+	if err != nil {
+		return fmt.Errorf("read the sorting key of %s: %w", w.old, err)
+	}
+	if len(rows) == 0 {
+		return fmt.Errorf("table %s does not exist", w.old)
+	}
+	if rows[0].String("sorting_key") != w.key {
+		for _, st := range []string{
+			"TRUNCATE TABLE IF EXISTS " + w.new + on,
+			"INSERT INTO " + to + " SELECT * FROM " + from + " SETTINGS async_insert = 0, distributed_foreground_insert = 1",
+			"EXCHANGE TABLES " + w.old + " AND " + w.new + on,
+		} {
+			if err := s.Exec(ctx, st); err != nil {
+				return fmt.Errorf("rebuild %s: %s: %w", w.old, st, err)
+			}
+		}
+	}
+	if err := s.Exec(ctx, "DROP TABLE IF EXISTS "+w.new+on+" SYNC"); err != nil {
+		return fmt.Errorf("rebuild %s: drop the old layout: %w", w.old, err)
+	}
+	return nil
 }
