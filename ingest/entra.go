@@ -321,6 +321,16 @@ func entraEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, er
 	if ev.Subject == nil && ev.Entitlement != nil && rule.Kind == schemas.EntitlementRole && strings.Contains(normalizeActivity(activity), "elevated") {
 		ev.Subject = ev.Actor
 	}
+	if ev.Category == schemas.CategoryTicket {
+		requestID := a.CorrelationID
+		for _, t := range a.TargetResources {
+			if strings.Contains(strings.ToLower(t.Type+t.DisplayName), "request") && t.ID != "" {
+				requestID = t.ID
+				break
+			}
+		}
+		idpRequestTicket(&ev, "entra", requestID)
+	}
 	finish(&ev, texts...)
 	return []schemas.IdentityEvent{ev}, nil
 }

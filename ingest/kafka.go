@@ -163,7 +163,9 @@ func (p *KafkaProducer) ProduceBatch(ctx context.Context, events []schemas.Ident
 		return err
 	}
 	if len(rejected) > 0 && p.dlq == "" {
-		return fmt.Errorf("ingest: %d rejected items and no dead-letter topic configured", len(rejected))
+		// Without a dead-letter topic the request is refused whole (400 naming the first
+		// bad item), as before per-item dead-lettering: never a 5xx for bad input.
+		return fmt.Errorf("%w: %d rejected items and no dead-letter topic configured", errNoDeadLetters, len(rejected))
 	}
 	now := time.Now()
 	for _, r := range rejected {

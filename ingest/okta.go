@@ -353,6 +353,19 @@ func oktaEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, err
 	if ev.Subject == nil && (rule.Action == schemas.ActionMFAEnroll || rule.Action == schemas.ActionMFAReset || rule.Action == schemas.ActionImpersonation) {
 		ev.Subject = ev.Actor
 	}
+	if ev.Category == schemas.CategoryTicket {
+		requestID := ""
+		for _, t := range le.Target {
+			if strings.Contains(strings.ToLower(t.Type), "request") && t.ID != "" {
+				requestID = t.ID
+				break
+			}
+		}
+		if requestID == "" && le.Transaction != nil {
+			requestID = le.Transaction.ID
+		}
+		idpRequestTicket(&ev, "okta", requestID)
+	}
 	finish(&ev, texts...)
 	return []schemas.IdentityEvent{ev}, nil
 }

@@ -43,7 +43,7 @@ func (r *runner) benchIngest(ctx context.Context) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("bench: ingest config: %w", err)
 	}
-	full, err := serve(ingest.NewHandler(cfg, ingest.NewKafkaProducer(env.Codec, env.Producer, env.Topics.Events), nil, r.log))
+	full, err := serve(ingest.NewHandler(cfg, ingest.NewKafkaProducer(env.Codec, env.Producer, env.Topics.Events).WithDeadLetterTopic(env.Topics.DLQ), nil, r.log))
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ func (r *runner) benchPipeline(ctx context.Context) error {
 	if err := icfg.Validate(); err != nil {
 		return fmt.Errorf("bench: ingest config: %w", err)
 	}
-	srv, err := serve(ingest.NewHandler(icfg, ingest.NewKafkaProducer(env.Codec, env.Producer, env.Topics.Events), nil, r.log))
+	srv, err := serve(ingest.NewHandler(icfg, ingest.NewKafkaProducer(env.Codec, env.Producer, env.Topics.Events).WithDeadLetterTopic(env.Topics.DLQ), nil, r.log))
 	if err != nil {
 		return err
 	}
