@@ -20,6 +20,7 @@ import (
 	"cel.dev/cel-go/parser"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/tollgate-io/tollgate/ingest/catalog"
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
@@ -431,7 +432,28 @@ func (p *Policy) decide(ev *schemas.IdentityEvent, now time.Time) (schemas.Decis
 			return r.decision(r.id, p.version, now), i, nil
 		}
 	}
-	return p.deflt.decision(DefaultRuleID, p.version, now), len(p.rules), nil
+	d := p.deflt.decision(DefaultRuleID, p.version, now)
+	if why := catalogWhy(ev); why != "" {
+		d.Reasons = append(append(make([]string, 0, len(d.Reasons)+1), d.Reasons...), why)
+	}
+	return d, len(p.rules), nil
+}
+
+// catalogWhy says, for an event no rule decided, what the source's catalogue made of it:
+// which catalogue had no entry, or which entry matched and why it decided nothing.
+func catalogWhy(ev *schemas.IdentityEvent) string {
+	a := ev.Attributes
+	switch {
+	case a[catalog.AttrMiss] != "":
+		return a[catalog.AttrMiss]
+	case a[catalog.AttrClass] == catalog.ClassUnknown:
+		return fmt.Sprintf("the %s entry %q is deliberately unclassified: %s", a[catalog.AttrCatalog], a[catalog.AttrEntry], a[catalog.AttrNote])
+	case a[catalog.AttrEntry] != "":
+		return fmt.Sprintf("the %s entry %q maps to action %s, which no rule routes", a[catalog.AttrCatalog], a[catalog.AttrEntry], ev.Action)
+	case a[catalog.AttrCatalog] == "":
+		return fmt.Sprintf("no catalogue was consulted for source %s, event type %q", ev.Source, ev.SourceEventType)
+	}
+	return ""
 }
 
 func (o *outcome) decision(ruleID, version string, now time.Time) schemas.Decision {
