@@ -41,10 +41,10 @@ func TestLookupAndApply(t *testing.T) {
 func TestParseRefusesBadFiles(t *testing.T) {
 	head := "# name: x\n# source: x\n# version: 1\n# provenance: p\n# generated-by: hand\n"
 	for text, want := range map[string]string{
-		head + "a\tNOT_AN_ACTION\n":    "not a canonical action",
-		head + "a\tUNKNOWN\n":          "must say why",
-		head + "a\tREAD\na\tREAD\n":    "appears twice",
-		"# name: x\na\tREAD\n":         "missing header",
+		head + "a\tNOT_AN_ACTION\n":     "not a canonical action",
+		head + "a\tUNKNOWN\n":           "must say why",
+		head + "a\tREAD\na\tREAD\n":     "appears twice",
+		"# name: x\na\tREAD\n":          "missing header",
 		head + "a\tREAD\t\t\t\t\t\tx\n": "fields",
 	} {
 		if _, err := Parse("t.tsv", text); err == nil || !strings.Contains(err.Error(), want) {
