@@ -3,7 +3,10 @@ package router
 import (
 	"fmt"
 	"io"
+	"sort"
+	"strings"
 
+	"github.com/tollgate-io/tollgate/ingest/catalog"
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
@@ -71,6 +74,33 @@ func (p *Policy) Explain(ev *schemas.IdentityEvent) []RuleTrace {
 func WriteExplanation(w io.Writer, ev *schemas.IdentityEvent, traces []RuleTrace) error {
 	ew := &errWriter{w: w}
 	ew.printf("event %s (%s %s, action %s, outcome %s)\n", ev.EventID, ev.Source, ev.SourceEventType, ev.Action, ev.Outcome)
+	a := ev.Attributes
+	switch {
+	case a[catalog.AttrMiss] != "":
+		ew.printf("catalogue: %s\n", a[catalog.AttrMiss])
+	case a[catalog.AttrEntry] != "":
+		class := a[catalog.AttrClass]
+		if class == "" {
+			class = "-"
+		}
+		ew.printf("catalogue: %s entry %q, class %s", a[catalog.AttrCatalog], a[catalog.AttrEntry], class)
+		if note := a[catalog.AttrNote]; note != "" {
+			ew.printf(" (%s)", note)
+		}
+		ew.printf("\n")
+	default:
+		ew.printf("catalogue: none consulted\n")
+	}
+	var meta []string
+	for k, v := range a {
+		if !strings.HasPrefix(k, "catalog") && len(v) <= 120 {
+			meta = append(meta, k+"="+v)
+		}
+	}
+	if len(meta) > 0 {
+		sort.Strings(meta)
+		ew.printf("metadata:  %s\n", strings.Join(meta, " "))
+	}
 	for _, t := range traces {
 		mark := "  "
 		if t.Decisive {
@@ -87,6 +117,11 @@ func WriteExplanation(w io.Writer, ev *schemas.IdentityEvent, traces []RuleTrace
 		if !t.Matched || t.Err != nil {
 			for _, term := range t.Terms {
 				ew.printf("      %-6s %s\n", term.Value, term.Expr)
+			}
+		}
+		if t.RuleID == DefaultRuleID && t.Decisive {
+			if why := catalogWhy(ev); why != "" {
+				ew.printf("      because %s\n", why)
 			}
 		}
 	}

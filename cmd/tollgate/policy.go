@@ -3,11 +3,14 @@ package main
 import (
 	"fmt"
 	"os"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tollgate-io/tollgate/ingest"
+	"github.com/tollgate-io/tollgate/ingest/catalog"
 	"github.com/tollgate-io/tollgate/router"
 	"github.com/tollgate-io/tollgate/schemas"
 )
@@ -120,6 +123,110 @@ func newPolicyCmd(g *globals) *cobra.Command {
 		},
 	}
 	explain.Flags().StringVar(&source, "source", "", "the file is a vendor payload of this source (okta, entra, cloudtrail, google_workspace, servicenow, jira_sm)")
-	cmd.AddCommand(explain, newReplayCmd(g, &policyPath))
+	cmd.AddCommand(explain, newReplayCmd(g, &policyPath), newCoverageCmd(g, &policyPath))
 	return cmd
+}
+
+// newCoverageCmd is `tollgate policy coverage`: how a source's catalogue, or a file of its
+// events, spreads over the lanes, and what falls through to TRIAGE and why.
+func newCoverageCmd(g *globals, policyPath *string) *cobra.Command {
+	var source string
+	var limit int
+	var failOver float64
+	cmd := &cobra.Command{
+		Use:   "coverage [--source S] [FILE…]",
+		Short: "Report how many events (of a catalogue, or of vendor payload files) map to each lane and which fall through",
+		Long: `Without FILE, decides the event every catalogue entry of --source describes (every
+catalogue without --source). With FILEs, parses each as a vendor payload of --source and
+decides its events. Either way it prints the count per lane and every reason the policy's
+default decided, so a new feed can be checked before it is turned on. --fail-over PCT exits
+non-zero when more than PCT percent land in TRIAGE.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, _, err := g.load()
+			if err != nil {
+				return err
+			}
+			p, name, err := loadPolicy(*policyPath, cfg.Router.PolicyFile)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "policy %s (version %s)\n", name, p.Version())
+			var covs []*router.Coverage
+			if len(args) == 0 {
+				cats := catalog.ForSource(source)
+				if source == "" {
+					for _, c := range catalog.All() {
+						if c.Source != "example" {
+							cats = append(cats, c)
+						}
+					}
+					sort.Slice(cats, func(i, j int) bool { return cats[i].Name < cats[j].Name })
+				}
+				if len(cats) == 0 {
+					return fmt.Errorf("policy coverage: no catalogue for source %q (sources with one: %s)", source, strings.Join(catalogueSources(), ", "))
+				}
+				for _, c := range cats {
+					cov, err := p.CatalogueCoverage(c)
+					if err != nil {
+						return err
+					}
+					covs = append(covs, cov)
+				}
+			} else {
+				if source == "" {
+					return fmt.Errorf("policy coverage: FILE needs --source (one of %s)", strings.Join(ingest.SourceNames(), ", "))
+				}
+				parser, ok := ingest.Parsers(ingest.ParserOptions{JiraRequestTypeField: cfg.Ingest.JiraRequestTypeField})[source]
+				if !ok {
+					return fmt.Errorf("policy coverage: unknown source %q (want one of %s)", source, strings.Join(ingest.SourceNames(), ", "))
+				}
+				for _, f := range args {
+					data, err := os.ReadFile(f)
+					if err != nil {
+						return err
+					}
+					b, err := parser.ParseBatch(data, time.Now())
+					if err != nil {
+						return fmt.Errorf("%s: %w", f, err)
+					}
+					cov, err := p.EventCoverage(f, b.Events)
+					if err != nil {
+						return err
+					}
+					cov.Unreadable = len(b.Failed)
+					covs = append(covs, cov)
+				}
+			}
+			worst := 0.0
+			for _, cov := range covs {
+				if err := cov.Write(out, limit); err != nil {
+					return err
+				}
+				worst = max(worst, 100*cov.TriageShare())
+			}
+			if failOver > 0 && worst > failOver {
+				return fmt.Errorf("policy coverage: %.1f%% of events land in TRIAGE, more than --fail-over %.1f%%", worst, failOver)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&source, "source", "", "the source: okta, entra, cloudtrail, google_workspace, servicenow, jira_sm")
+	cmd.Flags().IntVar(&limit, "limit", 20, "fall-through reasons to print per input (0: all)")
+	cmd.Flags().Float64Var(&failOver, "fail-over", 0, "exit non-zero when more than this percentage lands in TRIAGE")
+	return cmd
+}
+
+// catalogueSources lists the sources that have a catalogue.
+func catalogueSources() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, c := range catalog.All() {
+		if !seen[c.Source] && c.Source != "example" {
+			seen[c.Source] = true
+			out = append(out, c.Source)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
