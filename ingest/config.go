@@ -61,6 +61,9 @@ type Config struct {
 	Sources      map[string]SourceAuth `yaml:"sources"`
 	// JiraRequestTypeField is the Jira custom field id of the JSM request type.
 	JiraRequestTypeField string `yaml:"jira_request_type_field"`
+	// RequestTypes classify ServiceNow catalog items / categories and JSM request types
+	// (globs, first match wins), before the defaults (DefaultRequestTypes).
+	RequestTypes []RequestTypeRule `yaml:"request_types"`
 
 	// Limits of the HTTP server (see the Default* constants); slow or numerous clients
 	// cannot hold the receiver.
@@ -141,6 +144,9 @@ func (c *Config) Validate() error {
 	if c.MaxConnections < 0 {
 		errs = append(errs, fmt.Errorf("ingest.max_connections: must be positive, got %d", c.MaxConnections))
 	}
+	if err := ValidateRequestTypes("ingest.request_types", c.RequestTypes); err != nil {
+		errs = append(errs, err)
+	}
 	known := map[string]bool{SourceGeneric: true}
 	for _, s := range SourceNames() {
 		known[s] = true
@@ -180,4 +186,9 @@ func (c *Config) Validate() error {
 		c.Sources[name] = a
 	}
 	return errors.Join(errs...)
+}
+
+// ParserOptions are the parser settings of this configuration.
+func (c *Config) ParserOptions() ParserOptions {
+	return ParserOptions{JiraRequestTypeField: c.JiraRequestTypeField, RequestTypes: c.RequestTypes}
 }

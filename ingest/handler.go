@@ -115,7 +115,7 @@ func NewHandler(cfg Config, p Producer, reg prometheus.Registerer, log *slog.Log
 	}
 	h := &handler{
 		cfg:     cfg,
-		parsers: Parsers(ParserOptions{JiraRequestTypeField: cfg.JiraRequestTypeField}),
+		parsers: Parsers(cfg.ParserOptions()),
 		prod:    p,
 		m:       newMetrics(reg),
 		log:     log.With("component", "ingest"),

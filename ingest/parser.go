@@ -82,6 +82,9 @@ type ParserOptions struct {
 	// (default customfield_10010). Fields whose value has the request-type shape are found
 	// even when this id is wrong.
 	JiraRequestTypeField string
+	// RequestTypes classify ServiceNow catalog items and categories and JSM request types,
+	// before DefaultRequestTypes.
+	RequestTypes []RequestTypeRule
 }
 
 // Parsers returns the parser of every source, keyed by source name.
@@ -90,13 +93,14 @@ func Parsers(opts ParserOptions) map[string]Parser {
 		opts.JiraRequestTypeField = DefaultJiraRequestTypeField
 	}
 	jira := JiraParser{RequestTypeField: opts.JiraRequestTypeField}
+	rules := append(append([]RequestTypeRule(nil), opts.RequestTypes...), DefaultRequestTypes...)
 	return map[string]Parser{
 		SourceOkta:            oktaParser,
 		SourceEntra:           entraParser,
 		SourceCloudTrail:      cloudTrailParser,
 		SourceGoogleWorkspace: workspaceParser,
-		SourceServiceNow:      serviceNowParser,
-		SourceJiraSM:          itemParser{split: jiraItems, one: jira.event},
+		SourceServiceNow:      requestTypeParser{inner: serviceNowParser, rules: rules},
+		SourceJiraSM:          requestTypeParser{inner: itemParser{split: jiraItems, one: jira.event}, rules: rules},
 		SourceGeneric:         genericParser,
 	}
 }

@@ -450,6 +450,12 @@ func catalogWhy(ev *schemas.IdentityEvent) string {
 		return fmt.Sprintf("the %s entry %q is deliberately unclassified: %s", a[catalog.AttrCatalog], a[catalog.AttrEntry], a[catalog.AttrNote])
 	case a[catalog.AttrEntry] != "":
 		return fmt.Sprintf("the %s entry %q maps to action %s, which no rule routes", a[catalog.AttrCatalog], a[catalog.AttrEntry], ev.Action)
+	case ev.Category == schemas.CategoryTicket && a["itsm_class"] == "":
+		rt := "none"
+		if ev.Ticket != nil && ev.Ticket.RequestType != nil {
+			rt = fmt.Sprintf("%q", *ev.Ticket.RequestType)
+		}
+		return fmt.Sprintf("the ticket's request type (%s) matched no ingest.request_types rule and its table or issue type (%q) names no ticket kind", rt, ev.SourceEventType)
 	case a[catalog.AttrCatalog] == "":
 		return fmt.Sprintf("no catalogue was consulted for source %s, event type %q", ev.Source, ev.SourceEventType)
 	}

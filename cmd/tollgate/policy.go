@@ -38,8 +38,8 @@ func loadPolicy(path, configured string) (*router.Policy, string, error) {
 
 // nativeParser normalizes a vendor payload with ingest's parsers, for policy tests and
 // explain on native events.
-func nativeParser(jiraField string) router.ParseFunc {
-	parsers := ingest.Parsers(ingest.ParserOptions{JiraRequestTypeField: jiraField})
+func nativeParser(opts ingest.ParserOptions) router.ParseFunc {
+	parsers := ingest.Parsers(opts)
 	return func(source string, payload []byte) ([]schemas.IdentityEvent, error) {
 		p, ok := parsers[source]
 		if !ok {
@@ -71,7 +71,7 @@ func newPolicyCmd(g *globals) *cobra.Command {
 			if len(args) == 1 {
 				path = args[0]
 			}
-			sum, err := router.RunPolicyTests(path, router.TestOptions{Policy: p, Parse: nativeParser(cfg.Ingest.JiraRequestTypeField)})
+			sum, err := router.RunPolicyTests(path, router.TestOptions{Policy: p, Parse: nativeParser(cfg.Ingest.Config.ParserOptions())})
 			if err != nil {
 				return err
 			}
@@ -111,7 +111,7 @@ func newPolicyCmd(g *globals) *cobra.Command {
 					return fmt.Errorf("%s: %w (for a vendor payload pass --source)", args[0], err)
 				}
 				events = []schemas.IdentityEvent{*ev}
-			} else if events, err = nativeParser(cfg.Ingest.JiraRequestTypeField)(source, data); err != nil {
+			} else if events, err = nativeParser(cfg.Ingest.Config.ParserOptions())(source, data); err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
 			for i := range events {
@@ -177,7 +177,7 @@ non-zero when more than PCT percent land in TRIAGE.`,
 				if source == "" {
 					return fmt.Errorf("policy coverage: FILE needs --source (one of %s)", strings.Join(ingest.SourceNames(), ", "))
 				}
-				parser, ok := ingest.Parsers(ingest.ParserOptions{JiraRequestTypeField: cfg.Ingest.JiraRequestTypeField})[source]
+				parser, ok := ingest.Parsers(cfg.Ingest.Config.ParserOptions())[source]
 				if !ok {
 					return fmt.Errorf("policy coverage: unknown source %q (want one of %s)", source, strings.Join(ingest.SourceNames(), ", "))
 				}
