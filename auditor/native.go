@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 )
 
@@ -174,7 +175,8 @@ func appendColumn(buf []byte, sample any, c int, rows [][]any) ([]byte, error) {
 		}
 	case map[string]string:
 		// Map(K, V) is stored as Array(Tuple(K, V)): offsets, then all keys,
-		// then all values, in the same iteration order.
+		// then all values, in the same order: sorted, so a row's map reads back the same
+		// whatever Go's map iteration order was.
 		buf = appendString(buf, "Map(String, String)")
 		var off uint64
 		keys := make([][]string, len(rows))
@@ -187,6 +189,7 @@ func appendColumn(buf []byte, sample any, c int, rows [][]any) ([]byte, error) {
 			for k := range v {
 				ks = append(ks, k)
 			}
+			sort.Strings(ks)
 			keys[i] = ks
 			off += uint64(len(ks))
 			buf = binary.LittleEndian.AppendUint64(buf, off)
