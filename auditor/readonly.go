@@ -127,7 +127,7 @@ func CheckReadOnly(sql string) error {
 		case tokWord:
 			switch {
 			case call && refusedFunction(t.word):
-				return refusedCall(t.word)
+				return refusedCall(strings.ToLower(t.word))
 			case t.word == "SELECT":
 				sawSelect = true
 			case t.word == "SETTINGS":
