@@ -30,6 +30,7 @@ import (
 	"bufio"
 	"embed"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"sort"
@@ -287,4 +288,36 @@ func Parse(file, text string) (*Catalogue, error) {
 	}
 	sort.SliceStable(c.prefixes, func(i, j int) bool { return len(c.prefixes[i].Key) > len(c.prefixes[j].Key) })
 	return c, nil
+}
+
+// Header is the provenance a generator writes at the top of a catalogue file.
+type Header struct {
+	Name, Source, Version, Provenance, GeneratedBy string
+}
+
+// Write emits a catalogue file in the format Parse reads: the header lines, then entries
+// sorted by key so a regenerated file differs from the last only where the vendor's
+// reference did. Generators under scripts/catalog/ call it; Parse(Write(…)) round-trips.
+func Write(w io.Writer, h Header, entries []Entry) error {
+	sorted := append([]Entry(nil), entries...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Key < sorted[j].Key })
+	var b strings.Builder
+	fmt.Fprintf(&b, "# name: %s\n# source: %s\n# version: %s\n# provenance: %s\n# generated-by: %s\n",
+		h.Name, h.Source, h.Version, h.Provenance, h.GeneratedBy)
+	b.WriteString("# key\taction\tcategory\tkind\tprivilege\tclass\tnote\n")
+	for _, e := range sorted {
+		cat := string(e.Category)
+		if cat == string(schemas.CategoryIAM) {
+			cat = ""
+		}
+		for _, f := range []string{e.Key, e.Note, e.Class} {
+			if strings.ContainsAny(f, "\t\n") {
+				return fmt.Errorf("catalog: entry %q has a tab or newline in a field", e.Key)
+			}
+		}
+		line := strings.Join([]string{e.Key, e.Action, cat, string(e.Kind), string(e.Privilege), e.Class, e.Note}, "\t")
+		b.WriteString(strings.TrimRight(line, "\t") + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }

@@ -52,3 +52,32 @@ func TestParseRefusesBadFiles(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteRoundTrips(t *testing.T) {
+	h := Header{Name: "rt", Source: "rt", Version: "2", Provenance: "a test", GeneratedBy: "ingest/catalog/catalog_test.go"}
+	in := []Entry{
+		{Key: "b.grant", Action: "ACCESS_GRANT", Category: schemas.CategoryIAM, Kind: schemas.EntitlementGroup, Privilege: schemas.PrivilegeAdmin, Class: "groups"},
+		{Key: "a.*", Action: Unknown, Note: "no published meaning"},
+		{Key: "c.ticket", Action: "TICKET_OPENED", Category: schemas.CategoryTicket},
+	}
+	var b strings.Builder
+	if err := Write(&b, h, in); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Parse("rt.tsv", b.String())
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b.String())
+	}
+	if c.ID() != "rt@2" || len(c.Entries()) != 3 || c.Entries()[0].Key != "a.*" {
+		t.Fatalf("round trip: %+v\n%s", c.Entries(), b.String())
+	}
+	if e, _ := c.Lookup("b.grant"); e != in[0] {
+		t.Fatalf("b.grant = %+v, want %+v", e, in[0])
+	}
+	if e, _ := c.Lookup("c.ticket"); e.Category != schemas.CategoryTicket {
+		t.Fatalf("category lost: %+v", e)
+	}
+	if err := Write(&b, h, []Entry{{Key: "x", Action: "READ", Note: "a\tb"}}); err == nil {
+		t.Fatal("a tab in a note was written")
+	}
+}
