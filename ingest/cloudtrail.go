@@ -6,90 +6,138 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tollgate-io/tollgate/ingest/catalog"
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
-// cloudTrailRule is how one CloudTrail eventName normalizes.
+// awsCatalog is the AWS Service Authorization Reference: every API action with its access
+// level (ingest/catalog/data/aws-actions.tsv, scripts/catalog/aws).
+var awsCatalog = catalog.Get("aws-actions")
+
+// cloudTrailRule is what one record's call means.
 type cloudTrailRule struct {
-	Action schemas.Action
-	Kind   schemas.EntitlementKind
+	Action  schemas.Action
+	Kind    schemas.EntitlementKind
+	Service string // the IAM service prefix the catalogue knew the call by
+	Name    string // the action's name without an API version suffix
+	Class   string // the catalogue entry's class: its access level, or a refinement
 }
 
-// cloudTrailActions maps IAM, STS and sign-in eventNames to actions (FORMATS.md §3).
-var cloudTrailActions = map[string]cloudTrailRule{
-	"AttachUserPolicy":                {schemas.ActionAccessGrant, schemas.EntitlementPolicy},
-	"AttachRolePolicy":                {schemas.ActionAccessGrant, schemas.EntitlementPolicy},
-	"AttachGroupPolicy":               {schemas.ActionAccessGrant, schemas.EntitlementPolicy},
-	"PutUserPolicy":                   {schemas.ActionAccessGrant, schemas.EntitlementPolicy},
-	"PutRolePolicy":                   {schemas.ActionAccessGrant, schemas.EntitlementPolicy},
-	"PutGroupPolicy":                  {schemas.ActionAccessGrant, schemas.EntitlementPolicy},
-	"DetachUserPolicy":                {schemas.ActionAccessRevoke, schemas.EntitlementPolicy},
-	"DetachRolePolicy":                {schemas.ActionAccessRevoke, schemas.EntitlementPolicy},
-	"DetachGroupPolicy":               {schemas.ActionAccessRevoke, schemas.EntitlementPolicy},
-	"DeleteUserPolicy":                {schemas.ActionAccessRevoke, schemas.EntitlementPolicy},
-	"DeleteRolePolicy":                {schemas.ActionAccessRevoke, schemas.EntitlementPolicy},
-	"DeleteGroupPolicy":               {schemas.ActionAccessRevoke, schemas.EntitlementPolicy},
-	"AddUserToGroup":                  {schemas.ActionAccessGrant, schemas.EntitlementGroup},
-	"RemoveUserFromGroup":             {schemas.ActionAccessRevoke, schemas.EntitlementGroup},
-	"CreateAccessKey":                 {schemas.ActionCredentialCreate, ""},
-	"UpdateAccessKey":                 {schemas.ActionCredentialRotate, ""},
-	"DeleteAccessKey":                 {schemas.ActionCredentialDelete, ""},
-	"CreateServiceSpecificCredential": {schemas.ActionCredentialCreate, ""},
-	"DeleteServiceSpecificCredential": {schemas.ActionCredentialDelete, ""},
-	"UploadSigningCertificate":        {schemas.ActionCredentialCreate, ""},
-	"UploadSSHPublicKey":              {schemas.ActionCredentialCreate, ""},
-	"CreateUser":                      {schemas.ActionAccountCreate, ""},
-	"DeleteUser":                      {schemas.ActionAccountDelete, ""},
-	"CreateRole":                      {schemas.ActionAccountCreate, ""},
-	"CreateServiceLinkedRole":         {schemas.ActionAccountCreate, ""},
-	"DeleteRole":                      {schemas.ActionAccountDelete, ""},
-	"CreateLoginProfile":              {schemas.ActionPasswordReset, ""},
-	"UpdateLoginProfile":              {schemas.ActionPasswordReset, ""},
-	"DeleteLoginProfile":              {schemas.ActionAccountDisable, ""},
-	"ChangePassword":                  {schemas.ActionPasswordChange, ""},
-	"PasswordUpdated":                 {schemas.ActionPasswordChange, ""},
-	"CreateVirtualMFADevice":          {schemas.ActionMFAEnroll, ""},
-	"EnableMFADevice":                 {schemas.ActionMFAEnroll, ""},
-	"DeactivateMFADevice":             {schemas.ActionMFAReset, ""},
-	"DeleteVirtualMFADevice":          {schemas.ActionMFAReset, ""},
-	"ResyncMFADevice":                 {schemas.ActionMFAReset, ""},
-	"UpdateAssumeRolePolicy":          {schemas.ActionPolicyChange, schemas.EntitlementPolicy},
-	"CreatePolicy":                    {schemas.ActionPolicyChange, schemas.EntitlementPolicy},
-	"CreatePolicyVersion":             {schemas.ActionPolicyChange, schemas.EntitlementPolicy},
-	"SetDefaultPolicyVersion":         {schemas.ActionPolicyChange, schemas.EntitlementPolicy},
-	"DeletePolicy":                    {schemas.ActionPolicyChange, schemas.EntitlementPolicy},
-	"CreateSAMLProvider":              {schemas.ActionPolicyChange, ""},
-	"UpdateSAMLProvider":              {schemas.ActionPolicyChange, ""},
-	"DeleteSAMLProvider":              {schemas.ActionPolicyChange, ""},
-	"CreateOpenIDConnectProvider":     {schemas.ActionPolicyChange, ""},
-	"DeleteOpenIDConnectProvider":     {schemas.ActionPolicyChange, ""},
-	"UpdateAccountPasswordPolicy":     {schemas.ActionPolicyChange, ""},
-	"ConsoleLogin":                    {schemas.ActionSignIn, ""},
-	"ExternalIdPDirectoryLogin":       {schemas.ActionSignIn, ""},
-	"GetSigninToken":                  {schemas.ActionSignIn, ""},
-	"AssumeRole":                      {schemas.ActionSignIn, ""},
-	"AssumeRoleWithSAML":              {schemas.ActionSignIn, ""},
-	"AssumeRoleWithWebIdentity":       {schemas.ActionSignIn, ""},
-	"GetSessionToken":                 {schemas.ActionSignIn, ""},
-	"GetFederationToken":              {schemas.ActionSignIn, ""},
+// ctServiceAliases are eventSource hosts whose IAM service prefix is another name.
+var ctServiceAliases = map[string]string{
+	"monitoring": "cloudwatch", "email": "ses", "api.sagemaker": "sagemaker", "runtime.sagemaker": "sagemaker",
+	"streams.dynamodb": "dynamodb", "portal.sso": "sso", "oidc": "sso-oauth", "api.ecr": "ecr",
+	"elasticloadbalancingv2": "elasticloadbalancing", "tagging": "tag", "bedrock-runtime": "bedrock",
 }
-
-// cloudTrailReadPrefixes are eventName prefixes of calls that only read.
-var cloudTrailReadPrefixes = []string{"Get", "List", "Describe", "Generate", "Simulate"}
 
 // wildcardManagedPolicies are AWS managed policies whose documents are wildcards.
 var wildcardManagedPolicies = map[string]bool{"AdministratorAccess": true, "IAMFullAccess": true, "PowerUserAccess": true}
 
-func cloudTrailRuleFor(name string) cloudTrailRule {
-	if r, ok := cloudTrailActions[name]; ok {
-		return r
+// ctServices are the IAM service prefixes to try for an eventSource host: its alias, the host
+// itself, and its last label (api.sagemaker → sagemaker). A record without an eventSource
+// is an IAM, STS or sign-in call, the services FORMATS.md §3 covers.
+func ctServices(eventSource string) []string {
+	host := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(eventSource)), ".amazonaws.com")
+	if host == "" {
+		return []string{"iam", "sts", "signin"}
 	}
-	for _, p := range cloudTrailReadPrefixes {
-		if strings.HasPrefix(name, p) {
-			return cloudTrailRule{Action: schemas.ActionRead}
+	out := make([]string, 0, 3)
+	if a, ok := ctServiceAliases[host]; ok {
+		out = append(out, a)
+	}
+	out = append(out, host)
+	if i := strings.LastIndexByte(host, '.'); i >= 0 {
+		out = append(out, host[i+1:])
+	}
+	return out
+}
+
+// ctActionName drops the API version suffix some services put on eventName
+// (Lambda's UpdateFunctionCode20150331v2 is lambda:UpdateFunctionCode).
+func ctActionName(eventName string) string {
+	n := eventName
+	if i := strings.LastIndexByte(n, 'v'); i > 8 && i < len(n)-1 && allDigits(n[i+1:]) {
+		n = n[:i]
+	}
+	if len(n) > 8 && allDigits(n[len(n)-8:]) && strings.HasPrefix(n[len(n)-8:], "20") {
+		return n[:len(n)-8]
+	}
+	return eventName
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
 		}
 	}
-	return cloudTrailRule{Action: schemas.ActionOther}
+	return s != ""
+}
+
+// ctMetadata is what every CloudTrail record says about itself.
+type ctMetadata struct {
+	ReadOnly        *bool
+	EventCategory   string // Management, Data, Insight, NetworkActivity
+	EventType       string // AwsApiCall, AwsServiceEvent, AwsConsoleSignIn, …
+	ManagementEvent *bool
+}
+
+// readPrefixes are action-name prefixes of calls that only read, for a record that carries
+// no readOnly flag and names a call the catalogue lacks.
+var readPrefixes = []string{"Get", "List", "Describe", "Head", "Search", "Lookup", "BatchGet"}
+
+// cloudTrailMeaning decides what a record's call means and records how on ev: the catalogue
+// entry (catalog, catalog_entry, catalog_class), else the record's own metadata
+// (catalog_basis), else the miss (catalog_miss) that the router's TRIAGE reason names.
+//
+// The record's readOnly flag outranks an action's Write level: kms:Decrypt is a Write action
+// in the reference but CloudTrail marks it read-only, and it changes nothing.
+func cloudTrailMeaning(ev *schemas.IdentityEvent, eventSource, eventName string, md ctMetadata) cloudTrailRule {
+	name := ctActionName(eventName)
+	services := ctServices(eventSource)
+	var e catalog.Entry
+	found := false
+	for _, svc := range services {
+		if e, found = awsCatalog.Lookup(svc + ":" + name); found {
+			awsCatalog.Apply(ev, svc+":"+name)
+			r := cloudTrailRule{Action: e.CanonicalAction(), Kind: e.Kind, Service: svc, Name: name, Class: e.Class}
+			if e.Action == catalog.NoAccessChange && md.ReadOnly != nil && *md.ReadOnly {
+				r.Action = schemas.ActionRead
+				ev.Attributes[catalog.AttrClass] = e.Class
+				setAttr(ev, "catalog_basis", "readOnly=true")
+			}
+			return r
+		}
+	}
+	awsCatalog.Apply(ev, services[0]+":"+name) // records the miss
+	r := cloudTrailRule{Action: schemas.ActionOther, Service: services[0], Name: name}
+	basis := ""
+	switch {
+	case md.ReadOnly != nil && *md.ReadOnly:
+		r.Action, basis = schemas.ActionRead, "readOnly=true"
+	case md.EventCategory == "Data" || md.EventCategory == "NetworkActivity" || md.EventCategory == "Insight":
+		basis = "eventCategory=" + md.EventCategory // data and network activity use resources; insights are signals
+	case md.EventType == "AwsServiceEvent" || md.EventType == "AwsCloudTrailInsight":
+		basis = "eventType=" + md.EventType // AWS's own service acted, no principal of the account
+	case md.ReadOnly == nil && hasAnyPrefix(name, readPrefixes):
+		r.Action, basis = schemas.ActionRead, "name prefix (no readOnly flag)"
+	}
+	if basis != "" {
+		setAttr(ev, "catalog_basis", basis)
+		if r.Action == schemas.ActionOther {
+			ev.Attributes[catalog.AttrClass] = catalog.ClassNoAccessChange
+		}
+	}
+	return r
+}
+
+func hasAnyPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
 }
 
 type ctSessionIssuer struct {
@@ -124,6 +172,10 @@ type ctRecord struct {
 	SourceIPAddress     string          `json:"sourceIPAddress"`
 	UserAgent           string          `json:"userAgent"`
 	ErrorCode           string          `json:"errorCode"`
+	ReadOnly            json.RawMessage `json:"readOnly"`
+	EventCategory       string          `json:"eventCategory"`
+	EventType           string          `json:"eventType"`
+	ManagementEvent     json.RawMessage `json:"managementEvent"`
 	ErrorMessage        string          `json:"errorMessage"`
 	RecipientAccountID  string          `json:"recipientAccountId"`
 	UserIdentity        *ctUserIdentity `json:"userIdentity"`
@@ -151,6 +203,17 @@ type ctParams struct {
 	SAMLProviderArn          string `json:"sAMLProviderArn"`
 	SerialNumber             string `json:"serialNumber"`
 	VirtualMFADeviceName     string `json:"virtualMFADeviceName"`
+	InstanceProfileName      string `json:"instanceProfileName"`
+	PermissionSetArn         string `json:"permissionSetArn"`
+	TargetID                 string `json:"targetId"`
+	PrincipalID              string `json:"principalId"`
+	PrincipalType            string `json:"principalType"`
+	GroupID                  string `json:"groupId"`
+	MemberID                 struct {
+		UserID string `json:"userId"`
+	} `json:"memberId"`
+	AccountID        string `json:"accountId"`
+	ServicePrincipal string `json:"servicePrincipal"`
 	Tags                     []struct {
 		Key   string `json:"key"`
 		Value string `json:"value"`
@@ -191,7 +254,7 @@ func cloudTrailEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEven
 		_ = json.Unmarshal(r.RequestParameters, &p) // keys of unexpected type stay empty
 	}
 	ev := newEvent(schemas.SourceCloudTrail, r.EventID, raw, now)
-	rule := cloudTrailRuleFor(r.EventName)
+	rule := cloudTrailMeaning(&ev, r.EventSource, r.EventName, r.metadata())
 	ev.SourceEventType = r.EventName
 	ev.Action = rule.Action
 	setOccurredAt(&ev, now, r.EventTime)
@@ -231,6 +294,9 @@ func cloudTrailEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEven
 		return "arn:aws:iam::" + account + ":" + kind + "/" + name
 	}
 	switch {
+	case p.InstanceProfileName != "" && rule.Kind == schemas.EntitlementRole:
+		// The instance profile gains (or loses) the role: every instance launched with it acts as the role.
+		ev.Subject = newPrincipal(schemas.SourceCloudTrail, iamARN("instance-profile", p.InstanceProfileName), "", p.InstanceProfileName, schemas.PrincipalNHI)
 	case p.UserName != "":
 		ev.Subject = newPrincipal(schemas.SourceCloudTrail, iamARN("user", p.UserName), "", p.UserName, schemas.PrincipalHuman)
 	case p.RoleName != "":
@@ -259,14 +325,21 @@ func cloudTrailEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEven
 		setAttr(&ev, "mfa_used", add.MFAUsed)
 	}
 
-	switch rule.Kind {
-	case schemas.EntitlementGroup:
+	switch {
+	case rule.Service == "iam" && rule.Kind == schemas.EntitlementGroup:
 		ev.Entitlement = &schemas.Entitlement{ID: iamARN("group", p.GroupName), Name: p.GroupName, Kind: schemas.EntitlementGroup, Privilege: PrivilegeOf(p.GroupName), System: "aws"}
-	case schemas.EntitlementPolicy:
+	case rule.Service == "iam" && rule.Kind == schemas.EntitlementPolicy:
 		ev.Entitlement = cloudTrailPolicy(r.EventName, p, iamARN)
 		if p.GroupName != "" {
 			setAttr(&ev, "target_group", p.GroupName)
 		}
+	case rule.Service == "iam" && rule.Kind == schemas.EntitlementRole:
+		ev.Entitlement = &schemas.Entitlement{ID: iamARN("role", p.RoleName), Name: p.RoleName, Kind: schemas.EntitlementRole, Privilege: PrivilegeOf(p.RoleName), System: "aws"}
+	case rule.Service == "iam" && rule.Kind == schemas.EntitlementApp:
+		// A login profile is the user's way into the console.
+		ev.Entitlement = &schemas.Entitlement{ID: "aws-console:" + account, Name: "AWS Management Console", Kind: schemas.EntitlementApp, Privilege: schemas.PrivilegeUnknown, System: "aws"}
+	case rule.Kind != "":
+		identityCenterAccess(&ev, rule, p)
 	}
 	if ev.Entitlement != nil && account != "" {
 		ev.Entitlement.Environment = ptr(account)
@@ -275,8 +348,76 @@ func cloudTrailEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEven
 	case schemas.ActionCredentialCreate, schemas.ActionCredentialRotate, schemas.ActionCredentialDelete:
 		ev.Credential = cloudTrailCredential(r, p, ev.Subject)
 	}
+	md := r.metadata()
+	if md.ReadOnly != nil {
+		setAttr(&ev, "read_only", fmt.Sprint(*md.ReadOnly))
+	}
+	setAttr(&ev, "event_category", md.EventCategory)
+	setAttr(&ev, "event_type", md.EventType)
+	if rule.Class == classResourceSharing && ev.Outcome != schemas.OutcomeFailure {
+		if shared := shareEvents(ev, rule.Service, rule.Name, r.RequestParameters, account); len(shared) > 0 {
+			for i := range shared {
+				finish(&shared[i], texts...)
+			}
+			return shared, nil
+		}
+	}
 	finish(&ev, texts...)
 	return []schemas.IdentityEvent{ev}, nil
+}
+
+// classResourceSharing is the catalogue class of the calls shareEvents reads.
+const classResourceSharing = "Resource sharing"
+
+// identityCenterAccess reads the subject and entitlement of the IAM Identity Center,
+// identity store and Organizations calls that grant or revoke access.
+func identityCenterAccess(ev *schemas.IdentityEvent, rule cloudTrailRule, p ctParams) {
+	switch {
+	case p.PermissionSetArn != "" && p.PrincipalID != "":
+		typ := schemas.PrincipalHuman
+		if strings.EqualFold(p.PrincipalType, "GROUP") {
+			typ = schemas.PrincipalUnknown
+		}
+		ev.Subject = newPrincipal(schemas.SourceCloudTrail, p.PrincipalID, "", p.PrincipalID, typ)
+		ev.Entitlement = &schemas.Entitlement{ID: p.PermissionSetArn + "@" + p.TargetID, Name: p.PermissionSetArn[strings.LastIndexByte(p.PermissionSetArn, '/')+1:],
+			Kind: rule.Kind, Privilege: schemas.PrivilegeUnknown, System: "aws-identity-center", Environment: ptr(p.TargetID)}
+		setAttr(ev, "principal_type", p.PrincipalType)
+	case p.GroupID != "" && p.MemberID.UserID != "":
+		ev.Subject = newPrincipal(schemas.SourceCloudTrail, p.MemberID.UserID, "", p.MemberID.UserID, schemas.PrincipalHuman)
+		ev.Entitlement = &schemas.Entitlement{ID: p.GroupID, Name: p.GroupID, Kind: schemas.EntitlementGroup, Privilege: schemas.PrivilegeUnknown, System: "aws-identity-center"}
+	case p.ServicePrincipal != "" && p.AccountID != "":
+		ev.Subject = newPrincipal(schemas.SourceCloudTrail, "arn:aws:iam::"+p.AccountID+":root", "", "account "+p.AccountID, schemas.PrincipalUnknown)
+		ev.Entitlement = &schemas.Entitlement{ID: "delegated-admin:" + p.ServicePrincipal, Name: "delegated administrator of " + p.ServicePrincipal,
+			Kind: schemas.EntitlementRole, Privilege: schemas.PrivilegeAdmin, System: "aws-organizations"}
+	}
+}
+
+// metadata reads the record's self-description. readOnly and managementEvent are booleans,
+// but some forwarders write them as strings; anything else counts as absent.
+func (r ctRecord) metadata() ctMetadata {
+	return ctMetadata{ReadOnly: looseBool(r.ReadOnly), EventCategory: r.EventCategory, EventType: r.EventType,
+		ManagementEvent: looseBool(r.ManagementEvent)}
+}
+
+func looseBool(raw json.RawMessage) *bool {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var b bool
+	if json.Unmarshal(raw, &b) == nil {
+		return &b
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		switch strings.ToLower(s) {
+		case "true":
+			b = true
+			return &b
+		case "false":
+			return &b
+		}
+	}
+	return nil
 }
 
 func cloudTrailOutcome(r ctRecord) schemas.Outcome {

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"encoding/json"
+	"sort"
 	"strings"
 
 	"github.com/tollgate-io/tollgate/schemas"
@@ -74,6 +75,11 @@ type PolicyGrants struct {
 	DenyOnly bool
 	// ReadOnly is true when every allowed action is a Get/List/Describe call.
 	ReadOnly bool
+	// Principals are the AWS, federated and canonical-user principals of the Allow
+	// statements of a resource policy ("*" for anyone); service principals are left out.
+	Principals []string
+	// Actions are the allowed actions, in document order.
+	Actions []string
 }
 
 // AnalyzePolicy reads an IAM policy document (a JSON string in CloudTrail) and reports its
@@ -111,6 +117,8 @@ func AnalyzePolicy(doc string) PolicyGrants {
 		g.DenyOnly = false
 		allowed++
 		actions := stringsOf(s.Action)
+		g.Actions = append(g.Actions, actions...)
+		g.Principals = append(g.Principals, resourcePolicyPrincipals(s.Principal)...)
 		resources := stringsOf(s.Resource)
 		anyAction, anyResource := false, false
 		for _, a := range actions {
@@ -148,6 +156,28 @@ func AnalyzePolicy(doc string) PolicyGrants {
 		g.ReadOnly = false
 	}
 	return g
+}
+
+// resourcePolicyPrincipals reads a statement's Principal: "*", or an object whose AWS,
+// Federated and CanonicalUser members name principals. Service principals are AWS's own
+// services acting on the resource, so they are not an access grant to anyone.
+func resourcePolicyPrincipals(raw json.RawMessage) []string {
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		return []string{one}
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(raw, &obj) != nil {
+		return nil
+	}
+	var out []string
+	for k, v := range obj {
+		if !strings.EqualFold(k, "Service") {
+			out = append(out, stringsOf(v)...)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // stringsOf reads a JSON string, array of strings, or object of those (IAM Principal).
