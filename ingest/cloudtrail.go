@@ -214,7 +214,7 @@ type ctParams struct {
 	} `json:"memberId"`
 	AccountID        string `json:"accountId"`
 	ServicePrincipal string `json:"servicePrincipal"`
-	Tags                     []struct {
+	Tags             []struct {
 		Key   string `json:"key"`
 		Value string `json:"value"`
 	} `json:"tags"`
