@@ -7,126 +7,51 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tollgate-io/tollgate/ingest/catalog"
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
-// oktaRule is how one Okta eventType normalizes.
-type oktaRule struct {
-	Action   schemas.Action
-	Category schemas.Category
-	Kind     schemas.EntitlementKind // the kind of entitlement the event changes, if any
-}
+// oktaCatalogue is the catalogue of every Okta System Log event type, generated from Okta's
+// Event Types reference by scripts/catalog/okta (ingest/catalog/data/okta-event-types.tsv).
+// It gives each eventType its action, category and the kind of entitlement it changes; the
+// record's own content (targets, debugData, the API token that made the call) fills in whom
+// and what.
+const oktaCatalogue = "okta-event-types"
 
-// oktaActions maps Okta System Log eventTypes to actions (FORMATS.md §1).
-var oktaActions = map[string]oktaRule{
-	"user.account.reset_password":                 {Action: schemas.ActionPasswordReset},
-	"user.account.update_password":                {Action: schemas.ActionPasswordChange},
-	"user.account.expire_password":                {Action: schemas.ActionPasswordReset},
-	"system.email.password_reset.sent_message":    {Action: schemas.ActionPasswordReset},
-	"system.sms.send_password_reset_message":      {Action: schemas.ActionPasswordReset},
-	"user.account.lock":                           {Action: schemas.ActionAccountLock},
-	"user.account.lock.limit":                     {Action: schemas.ActionAccountLock},
-	"user.account.unlock":                         {Action: schemas.ActionAccountUnlock},
-	"user.account.unlock_by_admin":                {Action: schemas.ActionAccountUnlock},
-	"user.account.unlock_token":                   {Action: schemas.ActionAccountUnlock},
-	"user.mfa.factor.activate":                    {Action: schemas.ActionMFAEnroll},
-	"user.mfa.factor.update":                      {Action: schemas.ActionMFAEnroll},
-	"user.mfa.factor.unsuspend":                   {Action: schemas.ActionMFAEnroll},
-	"user.mfa.factor.deactivate":                  {Action: schemas.ActionMFAReset},
-	"user.mfa.factor.reset_all":                   {Action: schemas.ActionMFAReset},
-	"user.mfa.factor.suspend":                     {Action: schemas.ActionMFAReset},
-	"user.session.impersonation.grant":            {Action: schemas.ActionImpersonation},
-	"user.session.impersonation.initiate":         {Action: schemas.ActionImpersonation},
-	"user.session.impersonation.end":              {Action: schemas.ActionAccessRevoke},
-	"user.session.impersonation.revoke":           {Action: schemas.ActionAccessRevoke},
-	"group.user_membership.add":                   {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementGroup},
-	"group.user_membership.remove":                {Action: schemas.ActionAccessRevoke, Kind: schemas.EntitlementGroup},
-	"application.user_membership.add":             {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementApp},
-	"application.user_membership.update":          {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementApp},
-	"application.user_membership.remove":          {Action: schemas.ActionAccessRevoke, Kind: schemas.EntitlementApp},
-	"application.user_membership.show_password":   {Action: schemas.ActionRead, Kind: schemas.EntitlementApp},
-	"group.application_assignment.add":            {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementApp},
-	"group.application_assignment.update":         {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementApp},
-	"group.application_assignment.remove":         {Action: schemas.ActionAccessRevoke, Kind: schemas.EntitlementApp},
-	"user.account.privilege.grant":                {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementRole},
-	"user.account.privilege.revoke":               {Action: schemas.ActionAccessRevoke, Kind: schemas.EntitlementRole},
-	"group.privilege.grant":                       {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementRole},
-	"group.privilege.revoke":                      {Action: schemas.ActionAccessRevoke, Kind: schemas.EntitlementRole},
-	"app.oauth2.client.privilege.grant":           {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementRole},
-	"app.oauth2.client.privilege.revoke":          {Action: schemas.ActionAccessRevoke, Kind: schemas.EntitlementRole},
-	"iam.resourceset.bindings.add":                {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementRole},
-	"iam.resourceset.bindings.delete":             {Action: schemas.ActionAccessRevoke, Kind: schemas.EntitlementRole},
-	"iam.role.create":                             {Action: schemas.ActionPolicyChange, Kind: schemas.EntitlementRole},
-	"iam.role.update":                             {Action: schemas.ActionPolicyChange, Kind: schemas.EntitlementRole},
-	"iam.role.permissions.add":                    {Action: schemas.ActionPolicyChange, Kind: schemas.EntitlementRole},
-	"integration.api_service.lifecycle.authorize": {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementApp},
-	"integration.api_service.lifecycle.revoke":    {Action: schemas.ActionAccessRevoke, Kind: schemas.EntitlementApp},
-	"access.request.create":                       {Action: schemas.ActionTicketOpened, Category: schemas.CategoryTicket},
-	"access.request.resolve":                      {Action: schemas.ActionTicketApproved, Category: schemas.CategoryTicket},
-	"access.request.reject":                       {Action: schemas.ActionTicketRejected, Category: schemas.CategoryTicket},
-	"access.request.expire":                       {Action: schemas.ActionTicketClosed, Category: schemas.CategoryTicket},
-	"certification.campaign.item.decide":          {Action: schemas.ActionAccessReviewed},
-	"certification.campaign.item.remediate":       {Action: schemas.ActionAccessRevoke},
-	"user.lifecycle.create":                       {Action: schemas.ActionAccountCreate},
-	"user.lifecycle.activate":                     {Action: schemas.ActionAccountEnable},
-	"user.lifecycle.reactivate":                   {Action: schemas.ActionAccountEnable},
-	"user.lifecycle.unsuspend":                    {Action: schemas.ActionAccountEnable},
-	"user.lifecycle.deactivate":                   {Action: schemas.ActionAccountDisable},
-	"user.lifecycle.suspend":                      {Action: schemas.ActionAccountDisable},
-	"user.lifecycle.delete.initiated":             {Action: schemas.ActionAccountDelete},
-	"user.lifecycle.delete.completed":             {Action: schemas.ActionAccountDelete},
-	"system.api_token.create":                     {Action: schemas.ActionCredentialCreate},
-	"system.api_token.enable":                     {Action: schemas.ActionCredentialCreate},
-	"system.api_token.update":                     {Action: schemas.ActionCredentialRotate},
-	"system.api_token.revoke":                     {Action: schemas.ActionCredentialDelete},
-	"app.oauth2.client.lifecycle.create":          {Action: schemas.ActionAccountCreate, Kind: schemas.EntitlementApp},
-	"app.oauth2.client.lifecycle.activate":        {Action: schemas.ActionAccountEnable, Kind: schemas.EntitlementApp},
-	"app.oauth2.client.lifecycle.update":          {Action: schemas.ActionPolicyChange, Kind: schemas.EntitlementApp},
-	"app.oauth2.client.lifecycle.deactivate":      {Action: schemas.ActionAccountDisable, Kind: schemas.EntitlementApp},
-	"app.oauth2.client.lifecycle.delete":          {Action: schemas.ActionAccountDelete, Kind: schemas.EntitlementApp},
-	"app.oauth2.credentials.lifecycle.create":     {Action: schemas.ActionCredentialCreate},
-	"app.oauth2.credentials.lifecycle.activate":   {Action: schemas.ActionCredentialCreate},
-	"app.oauth2.credentials.lifecycle.deactivate": {Action: schemas.ActionCredentialDelete},
-	"app.oauth2.credentials.lifecycle.delete":     {Action: schemas.ActionCredentialDelete},
-	"app.oauth2.client.read_client_secret":        {Action: schemas.ActionRead},
-	"app.oauth2.token.grant.service_account":      {Action: schemas.ActionCredentialCreate},
-	"pam.apikey.rotate":                           {Action: schemas.ActionCredentialRotate},
-	"pam.apikey.delete":                           {Action: schemas.ActionCredentialDelete},
-	"application.lifecycle.create":                {Action: schemas.ActionPolicyChange, Kind: schemas.EntitlementApp},
-	"application.lifecycle.update":                {Action: schemas.ActionPolicyChange, Kind: schemas.EntitlementApp},
-	"application.lifecycle.activate":              {Action: schemas.ActionPolicyChange, Kind: schemas.EntitlementApp},
-	"application.lifecycle.deactivate":            {Action: schemas.ActionPolicyChange, Kind: schemas.EntitlementApp},
-	"application.lifecycle.delete":                {Action: schemas.ActionPolicyChange, Kind: schemas.EntitlementApp},
-	"policy.evaluate_sign_on":                     {Action: schemas.ActionSignIn},
-	"app.generic.unauth_app_access_attempt":       {Action: schemas.ActionSignIn},
-}
-
-// oktaPrefixes map eventType families; the longest matching prefix wins after exact matches.
-var oktaPrefixes = []struct {
+// oktaCredentialKinds name the kind of credential an eventType's family concerns, for the
+// catalogue's CREDENTIAL_* entries whose record names no Token target. The catalogue says
+// that a credential is created, rotated or revoked; the family says what kind it is. The
+// first matching prefix wins; anything else is OTHER (vaulted secrets and passwords,
+// Workflows connections).
+var oktaCredentialKinds = []struct {
 	Prefix string
-	Rule   oktaRule
+	Kind   schemas.CredentialKind
 }{
-	{"user.authentication.", oktaRule{Action: schemas.ActionSignIn}},
-	{"user.session.", oktaRule{Action: schemas.ActionSignIn}},
-	{"app.oauth2.authorize", oktaRule{Action: schemas.ActionSignIn}},
-	{"app.oauth2.as.authorize", oktaRule{Action: schemas.ActionSignIn}},
-	{"policy.lifecycle.", oktaRule{Action: schemas.ActionPolicyChange, Kind: schemas.EntitlementPolicy}},
-	{"policy.rule.", oktaRule{Action: schemas.ActionPolicyChange, Kind: schemas.EntitlementPolicy}},
-	{"system.idp.lifecycle.", oktaRule{Action: schemas.ActionPolicyChange}},
-	{"app.access_request.", oktaRule{Action: schemas.ActionTicketUpdated, Category: schemas.CategoryTicket}},
+	{"system.api_token.", schemas.CredentialAPIToken},
+	{"pam.apikey.", schemas.CredentialAPIToken},
+	{"pam.workload_connection.api_key.", schemas.CredentialAPIToken},
+	{"pam.gateway.setup_token.", schemas.CredentialAPIToken},
+	{"pam.client_enrollment_policy_token.", schemas.CredentialAPIToken},
+	{"app.oauth2.as.resource_server.credentials.", schemas.CredentialCertificate}, // access-token encryption keys
+	{"app.oauth2.credentials.", schemas.CredentialClientSecret},                   // a client secret or a JWK
+	{"app.office365.provisioning_app_credential.", schemas.CredentialClientSecret},
+	{"workload_principal.", schemas.CredentialClientSecret},
+	{"app.keys.", schemas.CredentialCertificate},
+	{"app.app_instance.csr.", schemas.CredentialCertificate},
+	{"app.oauth2.", schemas.CredentialCertificate}, // token signing key rollover
+	{"pki.", schemas.CredentialCertificate},
+	{"system.idp.key.", schemas.CredentialCertificate},
+	{"system.hook.key.", schemas.CredentialCertificate},
+	{"device.platform.", schemas.CredentialCertificate},
 }
 
-func oktaRuleFor(eventType string) oktaRule {
-	if r, ok := oktaActions[eventType]; ok {
-		return r
-	}
-	best, bestLen := oktaRule{Action: schemas.ActionOther}, 0
-	for _, p := range oktaPrefixes {
-		if strings.HasPrefix(eventType, p.Prefix) && len(p.Prefix) > bestLen {
-			best, bestLen = p.Rule, len(p.Prefix)
+func oktaCredentialKind(eventType string) schemas.CredentialKind {
+	for _, k := range oktaCredentialKinds {
+		if strings.HasPrefix(eventType, k.Prefix) {
+			return k.Kind
 		}
 	}
-	return best
+	return schemas.CredentialOther
 }
 
 // oktaActorTypes maps Okta actor types to principal types. SystemPrincipal and
@@ -260,11 +185,11 @@ func oktaEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, err
 		return nil, missing("eventType")
 	}
 	ev := newEvent(schemas.SourceOkta, le.UUID, raw, now)
-	rule := oktaRuleFor(le.EventType)
 	ev.SourceEventType = le.EventType
-	ev.Action = rule.Action
-	if rule.Category != "" {
-		ev.Category = rule.Category
+	entry, known := catalog.Get(oktaCatalogue).Apply(&ev, le.EventType)
+	if known {
+		ev.Action = entry.CanonicalAction()
+		ev.Category = entry.Category
 	}
 	setOccurredAt(&ev, now, le.Published)
 	if le.Outcome != nil {
@@ -328,29 +253,31 @@ func oktaEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, err
 	} else if revoked, _ := debug["privilegeRevoked"].(string); revoked != "" {
 		ev.Entitlement = oktaRole(revoked)
 	}
-	if ev.Entitlement == nil && rule.Kind == schemas.EntitlementRole {
-		ev.Entitlement = &schemas.Entitlement{ID: "okta:role:unknown", Name: "unknown admin role", Kind: schemas.EntitlementRole, Privilege: schemas.PrivilegeAdmin, System: "okta"}
-	}
-	if strings.HasPrefix(le.EventType, "app.oauth2.credentials.") || strings.HasPrefix(le.EventType, "pam.apikey.") {
-		kind := schemas.CredentialClientSecret
-		if strings.HasPrefix(le.EventType, "pam.apikey.") {
-			kind = schemas.CredentialAPIToken
+	if ev.Entitlement == nil && entry.Kind == schemas.EntitlementRole {
+		// A role grant whose record names no role (privilegeGranted absent): the catalogue
+		// knows it is an admin role, not which.
+		ev.Entitlement = &schemas.Entitlement{ID: "okta:role:unknown", Name: "unknown role", Kind: schemas.EntitlementRole, Privilege: schemas.PrivilegeUnknown, System: "okta"}
+		if entry.Privilege == schemas.PrivilegeAdmin {
+			ev.Entitlement.Name, ev.Entitlement.Privilege = "unknown admin role", schemas.PrivilegeAdmin
 		}
+	}
+	switch ev.Action {
+	case schemas.ActionCredentialCreate, schemas.ActionCredentialRotate, schemas.ActionCredentialDelete:
 		if ev.Credential == nil {
-			ev.Credential = &schemas.Credential{ID: "okta:" + ev.EventID, Kind: kind}
+			ev.Credential = &schemas.Credential{ID: "okta:" + ev.EventID, Kind: oktaCredentialKind(le.EventType)}
 		}
 	}
 	if ev.Subject == nil && ev.Credential != nil && ev.Credential.Owner != nil {
 		ev.Subject = ev.Credential.Owner
 	}
-	if ev.Subject == nil && ev.Entitlement == nil && rule.Action != schemas.ActionOther {
+	if ev.Subject == nil && ev.Entitlement == nil {
 		// Sign-ins and self-service: the actor acts on itself.
-		switch rule.Action {
+		switch ev.Action {
 		case schemas.ActionSignIn, schemas.ActionPasswordChange, schemas.ActionMFAEnroll, schemas.ActionMFAReset, schemas.ActionAccountLock:
 			ev.Subject = ev.Actor
 		}
 	}
-	if ev.Subject == nil && (rule.Action == schemas.ActionMFAEnroll || rule.Action == schemas.ActionMFAReset || rule.Action == schemas.ActionImpersonation) {
+	if ev.Subject == nil && (ev.Action == schemas.ActionMFAEnroll || ev.Action == schemas.ActionMFAReset || ev.Action == schemas.ActionImpersonation) {
 		ev.Subject = ev.Actor
 	}
 	if ev.Category == schemas.CategoryTicket {
