@@ -82,8 +82,6 @@ var overrides = map[string]rule{
 	"system.import.user.update_user_lifecycle_from_master": {Action: unknown,
 		Why: "an import set a user's status from the profile master; activation or deactivation is not in the event type"},
 
-	"application.provision.user.import": {Action: nac,
-		Why: "imports the app user; the reference's description (\"Deactivate user…\") is copied from another type"},
 	"system.email.challenge_factor_redeemed": {Action: signIn, Why: "the user completed an email factor challenge: a sign-in step"},
 	"system.mfa.preregister.initiate": {Action: mfaEnroll,
 		Why: "an admin starts preregistering a WebAuthn factor (YubiKey) for a user"},
@@ -98,7 +96,6 @@ var overrides = map[string]rule{
 		Why: "an app exchanged its token for a vaulted secret: the secret was read, not created"},
 	"app.oauth2.client.read_client_secret":    {Action: read, Why: "an OAuth client's secret was read"},
 	"app.oauth2.client_id_rate_limit_warning": {Action: nac, Why: "a rate-limit warning for one client id"},
-	"app.oauth2.invalid_client_credentials":   {Action: signIn, Why: "repeated token requests with invalid client credentials: failed client sign-ins"},
 	"app.app_instance.csr.publish":            {Action: credNew, Why: "a signed certificate was published into the app's key credentials"},
 	"app.app_instance.csr.revoke":             {Action: credDel, Why: "a certificate signing request was revoked"},
 	"app.ad.api.user_import.account_locked":   {Action: lock, Why: "the user is locked in Active Directory and the import locked the Okta user"},
@@ -132,8 +129,6 @@ var overrides = map[string]rule{
 	"system.directory.debugger.query_executed": {Action: read,
 		Why: "Okta support ran a read-only query against AD/LDAP with the Directory Debugger"},
 	"system.idp.lifecycle.read_client_secret": {Action: read, Why: "an identity provider's client secret was read"},
-	"system.api_token.request_outside_allowed_range": {Action: nac,
-		Why: "an API token was used from outside its allowed network zone: a signal"},
 	"user.lifecycle.password_mass_expiry": {Action: pwReset,
 		Why: "every user's password was expired, so each must reset it at next sign-in"},
 	"user.account.expire_password": {Action: pwReset,
@@ -268,6 +263,8 @@ var rules = []rule{
 	{"application.provision.user.deprovision", disable, app, "", "", "the user was deprovisioned from the app"},
 	{"application.provision.user.delete", del, app, "", "", "the user's app account was deleted"},
 	{"application.provision.user.remove_entitlements", revoke, app, "", "", "the user's managed groups and roles in the app were removed"},
+	// application.provision.user.import is here too: the reference describes it as "Deactivate
+	// user from external application", a description copied from another type; it imports.
 	{"application.provision.*", nac, "", "", "", "profile and password sync, imports, checks, schedules, app group objects and mapping rules"},
 	{"application.registration_policy.*", policy, pol, "", "", "a self-registration policy changed"},
 	{"application.user_membership.remove", revoke, app, "", "", "the user's app assignment was removed"},
@@ -470,7 +467,7 @@ var rules = []rule{
 	{"system.ldapi.search", read, "", "", "", "a search through the LDAP interface"},
 	{"system.mfa.*", policy, "", "", "", "an org-wide MFA factor was enabled or disabled: it decides how everyone signs in"},
 	{"system.self_service.*", policy, "", "", "", "self-service app request settings"},
-	{"system.*", nac, "", "", "", "org settings with no bearing on access: branding, pages, domains, message delivery, log streams, rate limits, features, agents, imports"},
+	{"system.*", nac, "", "", "", "org settings and signals with no bearing on access: branding, pages, domains, message delivery, log streams, rate limits, features, agents, imports"},
 	{"task.*", nac, "", "", "", "system tasks"},
 
 	{"user.account.reset_password", pwReset, "", "", "", "the user's Okta password was reset"},
