@@ -3,80 +3,15 @@ package ingest
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/tollgate-io/tollgate/ingest/catalog"
 	"github.com/tollgate-io/tollgate/schemas"
 )
-
-// workspaceRule is how one Google Workspace event name normalizes.
-type workspaceRule struct {
-	Action schemas.Action
-	Kind   schemas.EntitlementKind
-}
-
-// workspaceActions maps Reports API event names (admin, login, token, user_accounts
-// applications) to actions (FORMATS.md §4). Names are matched after trimming and
-// upper-casing: real feeds carry "suspicious_login " with a trailing space.
-var workspaceActions = map[string]workspaceRule{
-	"ASSIGN_ROLE":                         {schemas.ActionAccessGrant, schemas.EntitlementRole},
-	"UNASSIGN_ROLE":                       {schemas.ActionAccessRevoke, schemas.EntitlementRole},
-	"GRANT_ADMIN_PRIVILEGE":               {schemas.ActionAccessGrant, schemas.EntitlementRole},
-	"REVOKE_ADMIN_PRIVILEGE":              {schemas.ActionAccessRevoke, schemas.EntitlementRole},
-	"GRANT_DELEGATED_ADMIN_PRIVILEGES":    {schemas.ActionAccessGrant, schemas.EntitlementRole},
-	"REVOKE_DELEGATED_ADMIN_PRIVILEGES":   {schemas.ActionAccessRevoke, schemas.EntitlementRole},
-	"CREATE_ROLE":                         {schemas.ActionPolicyChange, schemas.EntitlementRole},
-	"DELETE_ROLE":                         {schemas.ActionPolicyChange, schemas.EntitlementRole},
-	"ADD_PRIVILEGE":                       {schemas.ActionPolicyChange, schemas.EntitlementRole},
-	"REMOVE_PRIVILEGE":                    {schemas.ActionPolicyChange, schemas.EntitlementRole},
-	"ADD_GROUP_MEMBER":                    {schemas.ActionAccessGrant, schemas.EntitlementGroup},
-	"REMOVE_GROUP_MEMBER":                 {schemas.ActionAccessRevoke, schemas.EntitlementGroup},
-	"BAN_USER_WITH_MODERATION":            {schemas.ActionAccessRevoke, schemas.EntitlementGroup},
-	"CHANGE_PASSWORD":                     {schemas.ActionPasswordReset, ""},
-	"PASSWORD_CHANGE":                     {schemas.ActionPasswordChange, ""},
-	"CHANGE_PASSWORD_ON_NEXT_LOGIN":       {schemas.ActionPasswordReset, ""},
-	"CREATE_USER":                         {schemas.ActionAccountCreate, ""},
-	"DELETE_USER":                         {schemas.ActionAccountDelete, ""},
-	"UNDELETE_USER":                       {schemas.ActionAccountEnable, ""},
-	"SUSPEND_USER":                        {schemas.ActionAccountDisable, ""},
-	"UNSUSPEND_USER":                      {schemas.ActionAccountEnable, ""},
-	"ACCOUNT_DISABLED_SPAMMING":           {schemas.ActionAccountDisable, ""},
-	"ACCOUNT_DISABLED_HIJACKED":           {schemas.ActionAccountDisable, ""},
-	"GENERATE_2SV_SCRATCH_CODES":          {schemas.ActionMFAReset, ""},
-	"DELETE_2SV_SCRATCH_CODES":            {schemas.ActionMFAReset, ""},
-	"TURN_OFF_2_STEP_VERIFICATION":        {schemas.ActionMFAReset, ""},
-	"ENFORCE_STRONG_AUTHENTICATION":       {schemas.ActionPolicyChange, schemas.EntitlementPolicy},
-	"2SV_ENROLL":                          {schemas.ActionMFAEnroll, ""},
-	"2SV_DISABLE":                         {schemas.ActionMFAReset, ""},
-	"TITANIUM_ENROLL":                     {schemas.ActionMFAEnroll, ""},
-	"TITANIUM_UNENROLL":                   {schemas.ActionMFAReset, ""},
-	"RECOVERY_PHONE_EDIT":                 {schemas.ActionMFAReset, ""},
-	"RECOVERY_EMAIL_EDIT":                 {schemas.ActionMFAReset, ""},
-	"LOGIN_SUCCESS":                       {schemas.ActionSignIn, ""},
-	"LOGIN_FAILURE":                       {schemas.ActionSignIn, ""},
-	"LOGIN_CHALLENGE":                     {schemas.ActionSignIn, ""},
-	"LOGIN_VERIFICATION":                  {schemas.ActionSignIn, ""},
-	"LOGOUT":                              {schemas.ActionSignIn, ""},
-	"SUSPICIOUS_LOGIN":                    {schemas.ActionSignIn, ""},
-	"SUSPICIOUS_LOGIN_LESS_SECURE_APP":    {schemas.ActionSignIn, ""},
-	"AUTHORIZE":                           {schemas.ActionAccessGrant, schemas.EntitlementApp},
-	"REVOKE":                              {schemas.ActionAccessRevoke, schemas.EntitlementApp},
-	"ADD_APPLICATION":                     {schemas.ActionPolicyChange, schemas.EntitlementApp},
-	"REMOVE_APPLICATION":                  {schemas.ActionPolicyChange, schemas.EntitlementApp},
-	"ADD_MOBILE_APPLICATION_TO_WHITELIST": {schemas.ActionPolicyChange, ""},
-	"CREATE_APPLICATION_SETTING":          {schemas.ActionPolicyChange, schemas.EntitlementPolicy},
-	"CHANGE_APPLICATION_SETTING":          {schemas.ActionPolicyChange, schemas.EntitlementPolicy},
-	"DELETE_APPLICATION_SETTING":          {schemas.ActionPolicyChange, schemas.EntitlementPolicy},
-	"CHANGE_EMAIL_SETTING":                {schemas.ActionPolicyChange, schemas.EntitlementPolicy},
-	"CHANGE_CALENDAR_SETTING":             {schemas.ActionPolicyChange, schemas.EntitlementPolicy},
-	"CREATE_GMAIL_SETTING":                {schemas.ActionPolicyChange, schemas.EntitlementPolicy},
-	"ADD_TRUSTED_DOMAINS":                 {schemas.ActionPolicyChange, schemas.EntitlementPolicy},
-	"REMOVE_TRUSTED_DOMAINS":              {schemas.ActionPolicyChange, schemas.EntitlementPolicy},
-	"EMAIL_FORWARDING_OUT_OF_DOMAIN":      {schemas.ActionOther, ""},
-	"CUSTOMER_TAKEOUT_CREATED":            {schemas.ActionRead, ""},
-	"CUSTOMER_TAKEOUT_SUCCEEDED":          {schemas.ActionRead, ""},
-}
 
 // workspaceParam is one name/value parameter; value and multiValue arrive as strings or
 // numbers, and boolValue as a boolean or a string, depending on the feed.
@@ -138,6 +73,64 @@ func rawScalar(raw json.RawMessage) string {
 	return ""
 }
 
+// workspaceCatalogName is the catalogue of Reports API activity events, keyed
+// "<applicationName>:<event name>" (ingest/catalog/data/workspace-events.tsv, generated
+// by scripts/catalog/workspace from Google's Activity events appendix).
+const workspaceCatalogName = "workspace-events"
+
+// workspaceIndex finds a catalogue key for names whose case differs from the reference's,
+// and for activities without id.applicationName.
+type workspaceIndex struct {
+	folded map[string]string   // lower-cased key → key
+	byName map[string][]string // lower-cased event name → keys, admin first
+}
+
+var (
+	workspaceIndexOnce sync.Once
+	workspaceIdx       workspaceIndex
+)
+
+func workspaceKeys() workspaceIndex {
+	workspaceIndexOnce.Do(func() {
+		workspaceIdx = workspaceIndex{folded: map[string]string{}, byName: map[string][]string{}}
+		for _, e := range catalog.Get(workspaceCatalogName).Entries() {
+			workspaceIdx.folded[strings.ToLower(e.Key)] = e.Key
+			if _, name, ok := strings.Cut(e.Key, ":"); ok {
+				n := strings.ToLower(name)
+				workspaceIdx.byName[n] = append(workspaceIdx.byName[n], e.Key)
+			}
+		}
+		for _, keys := range workspaceIdx.byName {
+			sort.Slice(keys, func(i, j int) bool {
+				ai, aj := strings.HasPrefix(keys[i], "admin:"), strings.HasPrefix(keys[j], "admin:")
+				if ai != aj {
+					return ai
+				}
+				return keys[i] < keys[j]
+			})
+		}
+	})
+	return workspaceIdx
+}
+
+// workspaceKey is the catalogue key of an event: "<application>:<name>" as the reference
+// spells it when only the case differs; for an activity without its application, the
+// one application that logs the name (the admin application first).
+func workspaceKey(app, name string) string {
+	idx := workspaceKeys()
+	if app == "" {
+		if keys := idx.byName[strings.ToLower(name)]; len(keys) > 0 {
+			return keys[0]
+		}
+		return ":" + name
+	}
+	key := app + ":" + name
+	if k, ok := idx.folded[strings.ToLower(key)]; ok {
+		return k
+	}
+	return key
+}
+
 func workspaceEvents(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, error) {
 	var a workspaceActivity
 	if err := json.Unmarshal(raw, &a); err != nil {
@@ -148,10 +141,12 @@ func workspaceEvents(raw json.RawMessage, now time.Time) ([]schemas.IdentityEven
 	}
 	var qualifier, when, app string
 	if a.ID != nil {
-		qualifier, when, app = rawScalar(a.ID.UniqueQualifier), string(a.ID.Time), string(a.ID.ApplicationName)
+		qualifier, when, app = rawScalar(a.ID.UniqueQualifier), string(a.ID.Time), strings.ToLower(strings.TrimSpace(string(a.ID.ApplicationName)))
 	}
+	cat := catalog.Get(workspaceCatalogName)
 	out := make([]schemas.IdentityEvent, 0, len(a.Events))
 	for i, e := range a.Events {
+		// Real feeds carry names with stray spaces ("suspicious_login ").
 		name := strings.TrimSpace(string(e.Name))
 		if name == "" {
 			return nil, missing(fmt.Sprintf("events[%d].name", i))
@@ -165,40 +160,18 @@ func workspaceEvents(raw json.RawMessage, now time.Time) ([]schemas.IdentityEven
 			ev.EventID += ":" + strconv.Itoa(i)
 		}
 		ev.SourceEventType = name
-		rule, ok := workspaceActions[strings.ToUpper(name)]
-		if !ok {
-			rule = workspaceRule{Action: schemas.ActionOther}
-		}
-		ev.Action = rule.Action
+		key := workspaceKey(app, name)
+		entry, _ := cat.Apply(&ev, key)
+		ev.Action = entry.CanonicalAction()
 		setOccurredAt(&ev, now, when)
 		setAttr(&ev, "application", app)
 		setAttr(&ev, "event_category", string(e.Type))
 		setAttr(&ev, "src_ip", string(a.IPAddress))
-		params := map[string]string{}
-		for _, p := range e.Parameters {
-			v := string(p.Value)
-			if v == "" && len(p.IntValue) > 0 {
-				v = rawScalar(p.IntValue)
-			}
-			if v == "" {
-				v = string(p.BoolValue)
-			}
-			if v == "" && len(p.MultiValue) > 0 {
-				parts := make([]string, len(p.MultiValue))
-				for i, m := range p.MultiValue {
-					parts[i] = string(m)
-				}
-				v = strings.Join(parts, " ")
-			}
-			params[strings.ToUpper(string(p.Name))] = v
-		}
-		ev.Outcome = schemas.OutcomeSuccess
-		if strings.EqualFold(name, "login_failure") {
-			ev.Outcome = schemas.OutcomeFailure
-		}
+		params := workspaceParams(e.Parameters)
+		ev.Outcome = workspaceOutcome(name, params)
 		if a.Actor != nil {
 			typ := schemas.PrincipalHuman
-			if strings.EqualFold(string(a.Actor.CallerType), "KEY") || strings.HasSuffix(strings.ToLower(string(a.Actor.Email)), ".gserviceaccount.com") {
+			if strings.EqualFold(string(a.Actor.CallerType), "KEY") || isServiceAccount(string(a.Actor.Email)) {
 				typ = schemas.PrincipalNHI
 			}
 			id := string(a.Actor.ProfileID)
@@ -207,50 +180,15 @@ func workspaceEvents(raw json.RawMessage, now time.Time) ([]schemas.IdentityEven
 			}
 			ev.Actor = newPrincipal(schemas.SourceGoogleWorkspace, id, string(a.Actor.Email), "", typ)
 		}
-		if target := params["USER_EMAIL"]; target != "" {
-			typ := schemas.PrincipalHuman
-			if strings.HasSuffix(strings.ToLower(target), ".gserviceaccount.com") {
-				typ = schemas.PrincipalNHI
-			}
-			ev.Subject = newPrincipal(schemas.SourceGoogleWorkspace, "", target, "", typ)
-		} else if rule.Action == schemas.ActionSignIn || rule.Action == schemas.ActionMFAEnroll || rule.Action == schemas.ActionMFAReset || rule.Action == schemas.ActionPasswordChange {
-			ev.Subject = ev.Actor
-		}
-		switch rule.Kind {
-		case schemas.EntitlementRole:
-			role := params["ROLE_NAME"]
-			ev.Entitlement = &schemas.Entitlement{ID: "google_workspace:role:" + role, Name: role, Kind: schemas.EntitlementRole, Privilege: workspaceRolePrivilege(role, params["PRIVILEGE_NAME"]), System: "google_workspace"}
-		case schemas.EntitlementGroup:
-			group := params["GROUP_EMAIL"]
-			if group == "" {
-				group = params["GROUP_NAME"]
-			}
-			ev.Entitlement = &schemas.Entitlement{ID: "google_workspace:group:" + strings.ToLower(group), Name: group, Kind: schemas.EntitlementGroup, Privilege: PrivilegeOf(group), System: "google_workspace"}
-		case schemas.EntitlementApp:
-			appName := params["APP_NAME"]
-			if appName == "" {
-				appName = params["APPLICATION_NAME"]
-			}
-			id := params["CLIENT_ID"]
-			if id == "" {
-				id = appName
-			}
-			ent := &schemas.Entitlement{ID: "google_workspace:app:" + id, Name: appName, Kind: schemas.EntitlementApp, Privilege: workspaceScopePrivilege(params["SCOPE"]), System: "google_workspace"}
-			ev.Entitlement = ent
-			if rule.Action == schemas.ActionAccessGrant && ev.Subject == nil {
-				// An OAuth grant: the user gives a third-party app access to their data.
-				ev.Subject = ev.Actor
-			}
-		case schemas.EntitlementPolicy:
-			setting := params["SETTING_NAME"]
-			if setting == "" {
-				setting = name
-			}
-			ev.Entitlement = &schemas.Entitlement{ID: "google_workspace:setting:" + setting, Name: setting, Kind: schemas.EntitlementPolicy, Privilege: schemas.PrivilegeUnknown, System: "google_workspace"}
+		ev.Action = workspaceRefine(name, ev.Action, params)
+		ev.Subject = workspaceSubject(key, ev.Action, params, ev.Actor)
+		ev.Entitlement = workspaceEntitlement(name, entry, params)
+		if ev.Entitlement != nil && ev.Entitlement.Kind == schemas.EntitlementPolicy {
 			// Which application the setting belongs to (Gmail, Drive, …): policies tell
 			// mail-flow settings from access settings by it.
 			setAttr(&ev, "setting_application", params["APPLICATION_NAME"])
 		}
+		ev.Credential = workspaceCredential(name, ev.Action, params, ev.Subject)
 		texts := []string{params["DESCRIPTION"], params["REASON"], params["JUSTIFICATION"]}
 		finish(&ev, texts...)
 		out = append(out, ev)
@@ -258,17 +196,220 @@ func workspaceEvents(raw json.RawMessage, now time.Time) ([]schemas.IdentityEven
 	return out, nil
 }
 
-// workspaceRolePrivilege is ADMIN for every admin role (_SEED_ADMIN_ROLE is super admin,
-// *_ADMIN_ROLE are prebuilt admin roles); custom role names are classified by name, and
-// any role assignment in the admin console is administrative unless it reads only.
-func workspaceRolePrivilege(role, privilege string) schemas.Privilege {
+// workspaceParams flattens an event's parameters by upper-cased name: value, intValue,
+// boolValue, or a multiValue joined by spaces.
+func workspaceParams(ps []workspaceParam) map[string]string {
+	params := map[string]string{}
+	for _, p := range ps {
+		v := string(p.Value)
+		if v == "" && len(p.IntValue) > 0 {
+			v = rawScalar(p.IntValue)
+		}
+		if v == "" {
+			v = string(p.BoolValue)
+		}
+		if v == "" && len(p.MultiValue) > 0 {
+			parts := make([]string, len(p.MultiValue))
+			for i, m := range p.MultiValue {
+				parts[i] = string(m)
+			}
+			v = strings.Join(parts, " ")
+		}
+		params[strings.ToUpper(string(p.Name))] = v
+	}
+	return params
+}
+
+// workspaceOutcome reads failure from the event: the failure events by name, denials,
+// and challenges whose status says "Challenge Failed.".
+func workspaceOutcome(name string, params map[string]string) schemas.Outcome {
+	n := strings.ToLower(name)
+	switch {
+	case n == "login_failure", n == "bind_failure", n == "search_failed", n == "risky_sensitive_action_blocked",
+		strings.Contains(n, "deny"), params["FAILURE_TYPE"] != "", params["LOGIN_FAILURE_TYPE"] != "",
+		strings.Contains(strings.ToLower(params["LOGIN_CHALLENGE_STATUS"]), "failed"):
+		return schemas.OutcomeFailure
+	}
+	return schemas.OutcomeSuccess
+}
+
+// workspaceGroupRoles ranks the roles of a group member.
+var workspaceGroupRoles = map[string]int{"MEMBER": 1, "MANAGER": 2, "OWNER": 3}
+
+// workspaceRefine applies what the catalogue cannot say because it depends on the record:
+// a member's role change that lowers the role is a revoke, and an Apple VPP token
+// operation says whether the token was uploaded or deleted.
+func workspaceRefine(name string, action schemas.Action, params map[string]string) schemas.Action {
+	switch name {
+	case "UPDATE_GROUP_MEMBER":
+		oldRank, newRank := workspaceGroupRoles[strings.ToUpper(params["OLD_VALUE"])], workspaceGroupRoles[strings.ToUpper(params["NEW_VALUE"])]
+		if newRank > 0 && newRank < oldRank {
+			return schemas.ActionAccessRevoke
+		}
+	case "APPLE_VPP_TOKEN_OPERATION":
+		switch strings.ToUpper(params["TOKEN_OPERATION_NAME"]) {
+		case "UPLOAD":
+			return schemas.ActionCredentialCreate
+		case "DELETE":
+			return schemas.ActionCredentialDelete
+		}
+	}
+	return action
+}
+
+// workspaceSubjectParams name, in order, the parameters that say whose access changes:
+// the user an admin event is about, the account a login warning is about, the new owner of
+// transferred data or the reader of a monitored mailbox, a member of a group.
+var workspaceSubjectParams = []string{"DESTINATION_USER_EMAIL", "EMAIL_MONITOR_DEST_EMAIL", "USER_EMAIL", "AFFECTED_EMAIL_ADDRESS",
+	"USER_IMPACTED_EMAIL", "MEMBER_ID", "REQUESTER_EMAIL"}
+
+func isServiceAccount(email string) bool {
+	return strings.HasSuffix(strings.ToLower(strings.TrimSpace(email)), ".gserviceaccount.com")
+}
+
+// workspaceSubject is whose access or credential the event changes.
+func workspaceSubject(key string, action schemas.Action, params map[string]string, actor *schemas.Principal) *schemas.Principal {
+	name := key[strings.Index(key, ":")+1:]
+	if client := params["API_CLIENT_NAME"]; client != "" {
+		// Domain-wide delegation is granted to an API client: a non-human identity.
+		return newPrincipal(schemas.SourceGoogleWorkspace, client, "", client, schemas.PrincipalNHI)
+	}
+	if name == "TRANSFER_DOCUMENT_OWNERSHIP" && strings.Contains(params["NEW_VALUE"], "@") {
+		return newPrincipal(schemas.SourceGoogleWorkspace, "", params["NEW_VALUE"], "", schemas.PrincipalHuman)
+	}
+	for _, p := range workspaceSubjectParams {
+		v := strings.TrimSpace(params[p])
+		if v == "" {
+			continue
+		}
+		typ := schemas.PrincipalHuman
+		if isServiceAccount(v) || strings.Contains(strings.ToLower(params["MEMBER_TYPE"]), "service") {
+			typ = schemas.PrincipalNHI
+		}
+		if strings.Contains(v, "@") {
+			return newPrincipal(schemas.SourceGoogleWorkspace, "", v, "", typ)
+		}
+		return newPrincipal(schemas.SourceGoogleWorkspace, v, "", "", typ)
+	}
+	if id := params["TARGET_OBJECT_ID"]; id != "" {
+		return newPrincipal(schemas.SourceGoogleWorkspace, id, "", "", schemas.PrincipalUnknown)
+	}
+	// Outside the admin application a user acts on their own account: signs in, enrolls a
+	// factor, joins a group, grants an app access to their data.
+	if !strings.HasPrefix(key, "admin:") && !strings.HasPrefix(key, ":") {
+		return actor
+	}
+	switch action {
+	case schemas.ActionSignIn, schemas.ActionMFAEnroll, schemas.ActionMFAReset, schemas.ActionPasswordChange:
+		return actor
+	}
+	return nil
+}
+
+// workspaceEntitlement is what the event grants, revokes or redefines, as the catalogue
+// entry's kind says; the privilege comes from the role, group or scopes when they tell,
+// else from the entry.
+func workspaceEntitlement(name string, entry catalog.Entry, params map[string]string) *schemas.Entitlement {
+	first := func(keys ...string) string {
+		for _, k := range keys {
+			if v := strings.TrimSpace(params[k]); v != "" {
+				return v
+			}
+		}
+		return ""
+	}
+	fallback := entry.Privilege
+	if fallback == "" {
+		fallback = schemas.PrivilegeUnknown
+	}
+	ent := &schemas.Entitlement{Kind: entry.Kind, System: "google_workspace"}
+	switch entry.Kind {
+	case schemas.EntitlementRole:
+		role := first("ROLE_NAME", "MEMBER_ROLE")
+		if role == "" && strings.HasSuffix(name, "_ADMIN_PRIVILEGE") {
+			role = "Super Admin" // GRANT_/REVOKE_ADMIN_PRIVILEGE make or unmake a super administrator
+		}
+		if role == "" {
+			role = name
+		}
+		ent.ID, ent.Name = "google_workspace:role:"+role, role
+		ent.Privilege = workspaceRolePrivilege(role, params["PRIVILEGE_NAME"], fallback)
+	case schemas.EntitlementGroup:
+		g := first("GROUP_EMAIL", "GROUP_ID", "GROUP_NAME")
+		ent.ID, ent.Name = "google_workspace:group:"+strings.ToLower(g), g
+		ent.Privilege = PrivilegeOf(g)
+		if ent.Privilege == schemas.PrivilegeUnknown {
+			// A group's owner administers its membership.
+			ent.Privilege = PrivilegeOf(first("MEMBER_ROLE", "NEW_MEMBERSHIP_ROLE"))
+		}
+	case schemas.EntitlementApp:
+		appName := first("APP_NAME", "APPLICATION_NAME", "OAUTH2_APP_NAME", "API_CLIENT_NAME", "PRODUCT_NAME", "APP_LICENSE", "OAUTH2_SERVICE_NAME")
+		id := first("CLIENT_ID", "APP_ID", "OAUTH2_APP_ID", "API_CLIENT_NAME")
+		if appName == "" {
+			appName = name
+		}
+		if id == "" {
+			id = appName
+		}
+		ent.ID, ent.Name = "google_workspace:app:"+id, appName
+		ent.Privilege = workspaceScopePrivilege(first("SCOPE", "API_SCOPES"))
+		if ent.Privilege == schemas.PrivilegeUnknown {
+			ent.Privilege = fallback
+		}
+	case schemas.EntitlementPermission:
+		// Another user's data: the owner is USER_EMAIL, the grantee the subject.
+		owner := strings.ToLower(params["USER_EMAIL"])
+		ent.ID, ent.Name, ent.Privilege = "google_workspace:data:"+owner+":"+strings.ToLower(name), "data of "+owner, fallback
+	case schemas.EntitlementPolicy:
+		setting := first("SETTING_NAME")
+		if setting == "" {
+			setting = name
+		}
+		ent.ID, ent.Name, ent.Privilege = "google_workspace:setting:"+setting, setting, fallback
+	default:
+		return nil
+	}
+	return ent
+}
+
+// workspaceCredential is the credential a credential event issues, rotates or revokes.
+func workspaceCredential(name string, action schemas.Action, params map[string]string, owner *schemas.Principal) *schemas.Credential {
+	switch action {
+	case schemas.ActionCredentialCreate, schemas.ActionCredentialRotate, schemas.ActionCredentialDelete:
+	default:
+		return nil
+	}
+	kind := schemas.CredentialOther
+	switch {
+	case strings.Contains(name, "TOKEN"):
+		kind = schemas.CredentialAPIToken
+	case strings.Contains(name, "SECRET"):
+		kind = schemas.CredentialClientSecret
+	case strings.Contains(name, "CERTIFICATE"):
+		kind = schemas.CredentialCertificate
+	}
+	id := ""
+	for _, k := range []string{"ASP_ID", "PLAY_FOR_WORK_TOKEN_ID", "EXCHANGE_ROLE_ACCOUNT", "FULL_ORG_UNIT_PATH", "ORG_UNIT_NAME", "USER_EMAIL", "DOMAIN_NAME"} {
+		if v := strings.TrimSpace(params[k]); v != "" {
+			id = v
+			break
+		}
+	}
+	return &schemas.Credential{ID: "google_workspace:" + strings.ToLower(name) + ":" + id, Kind: kind, Owner: owner}
+}
+
+// workspaceRolePrivilege classifies a role by its name (_SEED_ADMIN_ROLE is super admin,
+// *_ADMIN_ROLE are prebuilt admin roles, *_READER_ROLE read only), then by the privilege
+// named, else it is the catalogue entry's privilege: an admin-console role assignment is
+// administrative unless its name says it only reads.
+func workspaceRolePrivilege(role, privilege string, fallback schemas.Privilege) schemas.Privilege {
 	if p := PrivilegeOf(role); p != schemas.PrivilegeUnknown {
 		return p
 	}
 	if p := PrivilegeOf(privilege); p != schemas.PrivilegeUnknown {
 		return p
 	}
-	return schemas.PrivilegeAdmin
+	return fallback
 }
 
 // workspaceScopePrivilege classifies OAuth scopes: admin.* and cloud-platform scopes are
