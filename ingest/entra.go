@@ -7,88 +7,32 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tollgate-io/tollgate/ingest/catalog"
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
-// entraRule is how one Entra activity normalizes.
-type entraRule struct {
-	Action schemas.Action
-	Kind   schemas.EntitlementKind
+// entraCatalog is Microsoft's audit activity reference as a catalogue
+// (scripts/catalog/entra). Its keys are "<category>/<activity>" and, for records whose
+// category is missing or not one the reference lists for the activity, the activity alone;
+// both folded as entraCategoryKey and normalizeActivity do.
+var entraCatalog = catalog.Get("entra-audit-activities")
+
+// entraLookup records on ev the catalogue entry of a record's category and activity: the
+// category's own entry when the reference has one, else the activity's.
+func entraLookup(ev *schemas.IdentityEvent, category, activity string) (catalog.Entry, bool) {
+	act := normalizeActivity(activity)
+	if cat := entraCategoryKey(category); cat != "" {
+		if _, ok := entraCatalog.Lookup(cat + "/" + act); ok {
+			return entraCatalog.Apply(ev, cat+"/"+act)
+		}
+	}
+	return entraCatalog.Apply(ev, act)
 }
 
-// entraActions maps normalized activityDisplayName (see normalizeActivity) to actions
-// (FORMATS.md §2).
-var entraActions = map[string]entraRule{
-	"reset password (by admin)":                                {Action: schemas.ActionPasswordReset},
-	"reset password (self-service)":                            {Action: schemas.ActionPasswordReset},
-	"reset password":                                           {Action: schemas.ActionPasswordReset},
-	"reset user password":                                      {Action: schemas.ActionPasswordReset},
-	"set force change user password":                           {Action: schemas.ActionPasswordReset},
-	"change password (self-service)":                           {Action: schemas.ActionPasswordChange},
-	"change user password":                                     {Action: schemas.ActionPasswordChange},
-	"unlock user account (self-service)":                       {Action: schemas.ActionAccountUnlock},
-	"admin registered security info":                           {Action: schemas.ActionMFAEnroll},
-	"admin updated security info":                              {Action: schemas.ActionMFAReset},
-	"admin deleted security info":                              {Action: schemas.ActionMFAReset},
-	"user registered security info":                            {Action: schemas.ActionMFAEnroll},
-	"user deleted security info":                               {Action: schemas.ActionMFAReset},
-	"disable strong authentication":                            {Action: schemas.ActionMFAReset},
-	"enable strong authentication":                             {Action: schemas.ActionMFAEnroll},
-	"update stsrefreshtokenvalidfrom timestamp":                {Action: schemas.ActionMFAReset},
-	"add member to group":                                      {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementGroup},
-	"remove member from group":                                 {Action: schemas.ActionAccessRevoke, Kind: schemas.EntitlementGroup},
-	"add owner to group":                                       {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementGroup},
-	"remove owner from group":                                  {Action: schemas.ActionAccessRevoke, Kind: schemas.EntitlementGroup},
-	"add member to role":                                       {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementRole},
-	"remove member from role":                                  {Action: schemas.ActionAccessRevoke, Kind: schemas.EntitlementRole},
-	"add eligible member to role":                              {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementRole},
-	"remove eligible member from role":                         {Action: schemas.ActionAccessRevoke, Kind: schemas.EntitlementRole},
-	"add scoped member to role":                                {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementRole},
-	"remove scoped member from role":                           {Action: schemas.ActionAccessRevoke, Kind: schemas.EntitlementRole},
-	"add role assignment":                                      {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementRole},
-	"remove role assignment":                                   {Action: schemas.ActionAccessRevoke, Kind: schemas.EntitlementRole},
-	"add app role assignment to group":                         {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementApp},
-	"add app role assignment to service principal":             {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementApp},
-	"add app role assignment grant to user":                    {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementApp},
-	"remove app role assignment from user":                     {Action: schemas.ActionAccessRevoke, Kind: schemas.EntitlementApp},
-	"add delegated permission grant":                           {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementPermission},
-	"remove delegated permission grant":                        {Action: schemas.ActionAccessRevoke, Kind: schemas.EntitlementPermission},
-	"consent to application":                                   {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementPermission},
-	"add member to role completed (pim activation)":            {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementRole},
-	"add member to role in pim completed (permanent)":          {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementRole},
-	"add member to role in pim completed (timebound)":          {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementRole},
-	"add eligible member to role in pim completed (permanent)": {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementRole},
-	"add eligible member to role in pim completed (timebound)": {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementRole},
-	"add member to role outside of pim (permanent)":            {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementRole},
-	"user has elevated their access to user access administrator for their azure resources": {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementRole},
-	"administrator directly assigns user to access package":                                 {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementGroup},
-	"approve access package assignment request":                                             {Action: schemas.ActionTicketApproved},
-	"fulfill access package assignment request":                                             {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementGroup},
-	"add user":                             {Action: schemas.ActionAccountCreate},
-	"invite external user":                 {Action: schemas.ActionAccountCreate},
-	"update user":                          {Action: schemas.ActionOther},
-	"disable account":                      {Action: schemas.ActionAccountDisable},
-	"enable account":                       {Action: schemas.ActionAccountEnable},
-	"delete user":                          {Action: schemas.ActionAccountDelete},
-	"hard delete user":                     {Action: schemas.ActionAccountDelete},
-	"restore user":                         {Action: schemas.ActionAccountEnable},
-	"add application":                      {Action: schemas.ActionAccountCreate, Kind: schemas.EntitlementApp},
-	"add service principal":                {Action: schemas.ActionAccountCreate, Kind: schemas.EntitlementApp},
-	"add service principal credentials":    {Action: schemas.ActionCredentialCreate},
-	"remove service principal credentials": {Action: schemas.ActionCredentialDelete},
-	"update application - certificates and secrets management": {Action: schemas.ActionCredentialRotate},
-	"update external secrets":                                  {Action: schemas.ActionCredentialRotate},
-	"add owner to application":                                 {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementApp},
-	"add owner to service principal":                           {Action: schemas.ActionAccessGrant, Kind: schemas.EntitlementApp},
-	"update authentication methods policy":                     {Action: schemas.ActionPolicyChange, Kind: schemas.EntitlementPolicy},
-	"set federation settings on domain":                        {Action: schemas.ActionPolicyChange, Kind: schemas.EntitlementPolicy},
-	"add policy":                                               {Action: schemas.ActionPolicyChange, Kind: schemas.EntitlementPolicy},
-	"added policy":                                             {Action: schemas.ActionPolicyChange, Kind: schemas.EntitlementPolicy},
-	"update policy":                                            {Action: schemas.ActionPolicyChange, Kind: schemas.EntitlementPolicy},
-	"delete policy":                                            {Action: schemas.ActionPolicyChange, Kind: schemas.EntitlementPolicy},
-	"add conditional access policy":                            {Action: schemas.ActionPolicyChange, Kind: schemas.EntitlementPolicy},
-	"update conditional access policy":                         {Action: schemas.ActionPolicyChange, Kind: schemas.EntitlementPolicy},
-	"delete conditional access policy":                         {Action: schemas.ActionPolicyChange, Kind: schemas.EntitlementPolicy},
+// entraCategoryKey folds an audit category ("Application Management" and
+// "ApplicationManagement" are one).
+func entraCategoryKey(s string) string {
+	return strings.ToLower(spaces.ReplaceAllString(strings.TrimSpace(s), ""))
 }
 
 var (
@@ -133,6 +77,7 @@ type entraAudit struct {
 	Result              string `json:"result"`
 	ResultReason        string `json:"resultReason"`
 	ActivityDisplayName string `json:"activityDisplayName"`
+	CreatedDateTime     string `json:"createdDateTime"` // set on sign-in records only
 	OperationName       string `json:"operationName"`
 	ActivityDateTime    string `json:"activityDateTime"`
 	LoggedByService     string `json:"loggedByService"`
@@ -149,17 +94,39 @@ type entraAudit struct {
 }
 
 // entraRecord is the Azure Monitor envelope of an Event Hubs record. durationMs and Level
-// arrive as numbers or strings, so they are not decoded.
+// arrive as numbers or strings, so they are not decoded. Category is the log category
+// (AuditLogs, SignInLogs, ServicePrincipalSignInLogs…), not the audit category.
 type entraRecord struct {
 	Time          string          `json:"time"`
+	Category      string          `json:"category"`
 	Result        string          `json:"result"`
 	ResultType    string          `json:"resultType"`
 	OperationName string          `json:"operationName"`
 	Properties    json.RawMessage `json:"properties"`
 }
 
-// ParseEntra parses Entra audit logs: an Event Hubs message {"records":[…]} (Graph object
-// under properties), a Graph page {"value":[…]}, a bare directoryAudit object, or an array.
+// entraSignIn is the part of a sign-in record (Graph signIn, or the properties of a
+// sign-in log record) tollgate reads.
+type entraSignIn struct {
+	ID                   string `json:"id"`
+	CreatedDateTime      string `json:"createdDateTime"`
+	UserID               string `json:"userId"`
+	UserPrincipalName    string `json:"userPrincipalName"`
+	UserDisplayName      string `json:"userDisplayName"`
+	AppID                string `json:"appId"`
+	AppDisplayName       string `json:"appDisplayName"`
+	ServicePrincipalID   string `json:"servicePrincipalId"`
+	ServicePrincipalName string `json:"servicePrincipalName"`
+	CorrelationID        string `json:"correlationId"`
+	Status               *struct {
+		ErrorCode     *int64 `json:"errorCode"`
+		FailureReason string `json:"failureReason"`
+	} `json:"status"`
+}
+
+// ParseEntra parses Entra audit and sign-in logs: an Event Hubs message {"records":[…]}
+// (Graph object under properties), a Graph page {"value":[…]}, a bare directoryAudit or
+// signIn object, or an array.
 func ParseEntra(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
 	return entraParser.Parse(body, now)
 }
@@ -182,6 +149,9 @@ func entraEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, er
 	if err := json.Unmarshal(auditJSON, &a); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrShape, err)
 	}
+	if (a.ActivityDisplayName == "" && a.OperationName == "" && a.CreatedDateTime != "") || strings.HasSuffix(strings.ToLower(rec.Category), "signinlogs") {
+		return entraSignInEvent(raw, auditJSON, rec, now)
+	}
 	activity := a.ActivityDisplayName
 	if activity == "" {
 		activity = a.OperationName
@@ -194,14 +164,13 @@ func entraEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, er
 	}
 	ev := newEvent(schemas.SourceEntra, a.ID, raw, now)
 	ev.SourceEventType = activity
-	rule, ok := entraActions[normalizeActivity(activity)]
-	if !ok {
-		rule = entraRule{Action: schemas.ActionOther}
+	entry, _ := entraLookup(&ev, a.Category, activity)
+	ev.Action = entry.CanonicalAction()
+	ev.Category = entry.Category
+	if ev.Category == "" {
+		ev.Category = schemas.CategoryIAM
 	}
-	ev.Action = rule.Action
-	if rule.Action == schemas.ActionTicketApproved {
-		ev.Category = schemas.CategoryTicket
-	}
+	kind := entry.Kind
 	setOccurredAt(&ev, now, a.ActivityDateTime, rec.Time)
 	ev.Outcome = outcomeOf(a.Result)
 	if ev.Outcome == schemas.OutcomeUnknown {
@@ -250,6 +219,7 @@ func entraEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, er
 		}
 	}
 
+	props := entraProps(a.TargetResources)
 	for _, t := range a.TargetResources {
 		for _, mp := range t.ModifiedProperties {
 			texts = append(texts, decodeTwice(mp.NewValue))
@@ -275,10 +245,10 @@ func entraEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, er
 				ev.Subject = newPrincipal(schemas.SourceEntra, t.ID, upn, t.DisplayName, schemas.PrincipalHuman)
 			}
 		case "serviceprincipal", "application", "app":
-			if ev.Subject == nil && rule.Kind != schemas.EntitlementApp {
+			if ev.Subject == nil && kind != schemas.EntitlementApp {
 				ev.Subject = newPrincipal(schemas.SourceEntra, t.ID, "", t.DisplayName, schemas.PrincipalNHI)
 			} else if ev.Entitlement == nil {
-				ev.Entitlement = &schemas.Entitlement{ID: "entra:" + t.ID, Name: t.DisplayName, Kind: schemas.EntitlementApp, Privilege: PrivilegeOf(t.DisplayName), System: "entra"}
+				ev.Entitlement = entraAppEntitlement(t, props)
 			}
 		case "group":
 			if ev.Entitlement == nil {
@@ -294,7 +264,13 @@ func entraEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, er
 			}
 		}
 	}
-	if rule.Kind == schemas.EntitlementRole {
+	if kind == schemas.EntitlementApp && ev.Subject == nil {
+		ev.Subject = entraAssignee(props)
+	}
+	if kind == schemas.EntitlementPermission {
+		entraConsent(&ev, props)
+	}
+	if kind == schemas.EntitlementRole {
 		if role == "" && strings.Contains(normalizeActivity(activity), "user access administrator") {
 			role = "User Access Administrator"
 		}
@@ -302,23 +278,17 @@ func entraEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, er
 		if id == "" {
 			id = strings.ToLower(role)
 		}
-		ev.Entitlement = &schemas.Entitlement{ID: "entra:role:" + id, Name: role, Kind: schemas.EntitlementRole, Privilege: PrivilegeOf(role), System: "entra"}
-	}
-	if ev.Action == schemas.ActionCredentialCreate || ev.Action == schemas.ActionCredentialDelete || ev.Action == schemas.ActionCredentialRotate {
-		kind := schemas.CredentialClientSecret
-		for _, t := range a.TargetResources {
-			for _, mp := range t.ModifiedProperties {
-				if mp.DisplayName == "KeyType" && strings.EqualFold(decodeTwice(mp.NewValue), "AsymmetricX509Cert") {
-					kind = schemas.CredentialCertificate
-				}
-			}
+		priv := PrivilegeOf(role)
+		if priv == schemas.PrivilegeUnknown && entry.Privilege != "" {
+			priv = entry.Privilege
 		}
-		ev.Credential = &schemas.Credential{ID: ev.EventID, Kind: kind, Owner: ev.Subject}
+		ev.Entitlement = &schemas.Entitlement{ID: "entra:role:" + id, Name: role, Kind: schemas.EntitlementRole, Privilege: priv, System: "entra"}
 	}
-	if ev.Subject == nil && ev.Entitlement == nil && strings.Contains(normalizeActivity(activity), "elevated") {
-		ev.Subject = ev.Actor
+	entraRefine(&ev, entry, props)
+	if isCredentialAction(ev.Action) {
+		ev.Credential = entraCredential(&ev, props)
 	}
-	if ev.Subject == nil && ev.Entitlement != nil && rule.Kind == schemas.EntitlementRole && strings.Contains(normalizeActivity(activity), "elevated") {
+	if ev.Subject == nil && strings.Contains(normalizeActivity(activity), "elevated") {
 		ev.Subject = ev.Actor
 	}
 	if ev.Category == schemas.CategoryTicket {
@@ -333,6 +303,293 @@ func entraEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, er
 	}
 	finish(&ev, texts...)
 	return []schemas.IdentityEvent{ev}, nil
+}
+
+// entraSignInEvent makes the event of a sign-in record: the user (or, for service principal
+// and managed identity sign-ins, the non-human identity) signed in to an app.
+func entraSignInEvent(raw json.RawMessage, props []byte, rec entraRecord, now time.Time) ([]schemas.IdentityEvent, error) {
+	var s entraSignIn
+	if err := json.Unmarshal(props, &s); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrShape, err)
+	}
+	activity := rec.OperationName
+	if activity == "" {
+		activity = "Sign-in activity"
+	}
+	category := rec.Category
+	if category == "" {
+		category = "SignInLogs"
+	}
+	ev := newEvent(schemas.SourceEntra, s.ID, raw, now)
+	ev.SourceEventType = activity
+	entry, _ := entraLookup(&ev, category, activity)
+	ev.Action = entry.CanonicalAction()
+	setOccurredAt(&ev, now, s.CreatedDateTime, rec.Time)
+	switch {
+	case s.Status != nil && s.Status.ErrorCode != nil && *s.Status.ErrorCode == 0:
+		ev.Outcome = schemas.OutcomeSuccess
+	case s.Status != nil && s.Status.ErrorCode != nil:
+		ev.Outcome = schemas.OutcomeFailure
+		setAttr(&ev, "failure_reason", s.Status.FailureReason)
+	case strings.TrimSpace(rec.ResultType) == "0":
+		ev.Outcome = schemas.OutcomeSuccess
+	case strings.TrimSpace(rec.ResultType) != "":
+		ev.Outcome = schemas.OutcomeFailure
+	}
+	if s.UserPrincipalName != "" || s.UserID != "" {
+		ev.Subject = newPrincipal(schemas.SourceEntra, s.UserID, s.UserPrincipalName, s.UserDisplayName, schemas.PrincipalHuman)
+	} else {
+		ev.Subject = newPrincipal(schemas.SourceEntra, s.ServicePrincipalID, "", s.ServicePrincipalName, schemas.PrincipalNHI)
+	}
+	ev.Actor = ev.Subject
+	setAttr(&ev, "category", category)
+	setAttr(&ev, "app", s.AppDisplayName)
+	setAttr(&ev, "app_id", s.AppID)
+	setAttr(&ev, "correlation_id", s.CorrelationID)
+	finish(&ev)
+	return []schemas.IdentityEvent{ev}, nil
+}
+
+// entraProps indexes the modified properties of every target by display name.
+func entraProps(targets []entraTarget) map[string]entraModifiedProperty {
+	m := map[string]entraModifiedProperty{}
+	for _, t := range targets {
+		for _, mp := range t.ModifiedProperties {
+			if _, dup := m[mp.DisplayName]; !dup {
+				m[mp.DisplayName] = mp
+			}
+		}
+	}
+	return m
+}
+
+// entraAppEntitlement is the app role (AppRole.Value, else the app itself) an app-role or
+// ownership event is about.
+func entraAppEntitlement(t entraTarget, props map[string]entraModifiedProperty) *schemas.Entitlement {
+	name, id := t.DisplayName, "entra:"+t.ID
+	if v := decodeTwice(props["AppRole.Value"].NewValue); v != "" {
+		name = v
+		if rid := decodeTwice(props["AppRole.Id"].NewValue); rid != "" {
+			id += ":" + rid
+		}
+	}
+	priv := scopePrivilege(strings.Fields(name))
+	if priv == schemas.PrivilegeUnknown {
+		priv = PrivilegeOf(name)
+	}
+	return &schemas.Entitlement{ID: id, Name: name, Kind: schemas.EntitlementApp, Privilege: priv, System: "entra"}
+}
+
+// entraAssignee is who an app role was assigned to when no user or service principal
+// target names it: app-role assignment records carry the assignee in modified properties.
+func entraAssignee(props map[string]entraModifiedProperty) *schemas.Principal {
+	val := func(k string) string { return decodeTwice(props[k].NewValue) + decodeTwice(props[k].OldValue) }
+	if id, name := val("ServicePrincipal.ObjectID"), val("ServicePrincipal.DisplayName"); id != "" || name != "" {
+		return newPrincipal(schemas.SourceEntra, id, "", name, schemas.PrincipalNHI)
+	}
+	if id, upn := val("User.ObjectID"), val("User.UPN"); id != "" || upn != "" {
+		return newPrincipal(schemas.SourceEntra, id, upn, "", schemas.PrincipalHuman)
+	}
+	return nil
+}
+
+// entraConsent names an OAuth grant by its scopes and rates them: consent is a grant to a
+// non-human identity, and an over-broad scope (directory or role write, every mailbox) is
+// what makes it dangerous.
+func entraConsent(ev *schemas.IdentityEvent, props map[string]entraModifiedProperty) {
+	scopes := strings.Fields(decodeTwice(props["DelegatedPermissionGrant.Scope"].NewValue))
+	consentType := decodeTwice(props["DelegatedPermissionGrant.ConsentType"].NewValue)
+	if perms := decodeTwice(props["ConsentAction.Permissions"].NewValue); len(scopes) == 0 && perms != "" {
+		if m := consentScope.FindStringSubmatch(perms); m != nil {
+			scopes = strings.Fields(m[1])
+		}
+		if m := consentTypeText.FindStringSubmatch(perms); m != nil && consentType == "" {
+			consentType = m[1]
+		}
+	}
+	setAttr(ev, "consent_type", consentType)
+	if len(scopes) == 0 {
+		return
+	}
+	name := strings.Join(scopes, " ")
+	id := "entra:consent:" + strings.ToLower(name)
+	if ev.Entitlement != nil && ev.Entitlement.Kind == schemas.EntitlementPermission {
+		id = ev.Entitlement.ID
+	}
+	ev.Entitlement = &schemas.Entitlement{ID: id, Name: name, Kind: schemas.EntitlementPermission, Privilege: scopePrivilege(scopes),
+		System: "entra", Wildcard: strings.EqualFold(consentType, "AllPrincipals") && scopePrivilege(scopes) == schemas.PrivilegeAdmin}
+}
+
+var (
+	consentScope    = regexp.MustCompile(`Scope:\s*([^,\]]*)`)
+	consentTypeText = regexp.MustCompile(`ConsentType:\s*([A-Za-z]+)`)
+	// adminScopes are Microsoft Graph permissions that amount to tenant administration:
+	// with one, an app can grant itself or others any role or permission.
+	adminScopes = regexp.MustCompile(`(?i)^(RoleManagement\.ReadWrite\.|AppRoleAssignment\.ReadWrite\.All|Application\.ReadWrite\.All|Directory\.ReadWrite\.All|Directory\.AccessAsUser\.All|full_access_as_app|Policy\.ReadWrite\.|PrivilegedAccess\.ReadWrite\.)`)
+)
+
+// scopePrivilege rates OAuth scopes or app role values: ADMIN for scopes that administer
+// the tenant, WRITE for any other write or send, READ when every scope only reads.
+func scopePrivilege(scopes []string) schemas.Privilege {
+	priv, reads := schemas.PrivilegeUnknown, 0
+	for _, s := range scopes {
+		l := strings.ToLower(s)
+		switch {
+		case adminScopes.MatchString(s):
+			return schemas.PrivilegeAdmin
+		case strings.Contains(l, "readwrite") || strings.Contains(l, ".send") || strings.Contains(l, "manage"):
+			priv = schemas.PrivilegeWrite
+		case strings.Contains(l, ".read") || l == "openid" || l == "profile" || l == "email" || l == "offline_access":
+			reads++
+		}
+	}
+	if priv == schemas.PrivilegeUnknown && reads > 0 && reads == len(scopes) {
+		return schemas.PrivilegeRead
+	}
+	return priv
+}
+
+func isCredentialAction(a schemas.Action) bool {
+	return a == schemas.ActionCredentialCreate || a == schemas.ActionCredentialDelete || a == schemas.ActionCredentialRotate
+}
+
+// entraRefine applies what only the record's modified properties tell, overriding the
+// catalogue entry where they decide:
+//   - KeyDescription (an application's or service principal's key list, old and new): a
+//     key only in the new list was added, one only in the old list removed, both is a
+//     rotation. It decides the credential activities and turns an "Update application" or
+//     "Update service principal" that changed keys into the credential event it is.
+//   - AccountEnabled on a user or service principal update: true to false disables the
+//     account, false to true enables it.
+func entraRefine(ev *schemas.IdentityEvent, entry catalog.Entry, props map[string]entraModifiedProperty) {
+	refined := schemas.Action("")
+	if kd, ok := props["KeyDescription"]; ok && (isCredentialAction(ev.Action) || entry.Action == catalog.NoAccessChange) {
+		added, removed := keyDiff(decodeList(kd.OldValue), decodeList(kd.NewValue))
+		switch {
+		case len(added) > 0 && len(removed) > 0:
+			refined = schemas.ActionCredentialRotate
+		case len(added) > 0:
+			refined = schemas.ActionCredentialCreate
+		case len(removed) > 0:
+			refined = schemas.ActionCredentialDelete
+		}
+		if refined != "" {
+			keys := append(added, removed...)
+			setAttr(ev, "key_id", keyField(keys[0], "KeyIdentifier"))
+			setAttr(ev, "key_type", keyField(keys[0], "KeyType"))
+			setAttr(ev, "key_name", keyField(keys[0], "DisplayName"))
+		}
+	}
+	if ae, ok := props["AccountEnabled"]; ok && refined == "" && entry.Action == catalog.NoAccessChange {
+		was, is := strings.Join(decodeList(ae.OldValue), ","), strings.Join(decodeList(ae.NewValue), ",")
+		switch {
+		case strings.EqualFold(was, "true") && strings.EqualFold(is, "false"):
+			refined = schemas.ActionAccountDisable
+		case strings.EqualFold(was, "false") && strings.EqualFold(is, "true"):
+			refined = schemas.ActionAccountEnable
+		}
+	}
+	if refined == "" || refined == ev.Action {
+		return
+	}
+	ev.Action = refined
+	ev.Attributes["refined_by"] = "modifiedProperties"
+	if entry.Class != "" {
+		ev.Attributes[catalog.AttrClass] = entry.Class
+	} else {
+		delete(ev.Attributes, catalog.AttrClass)
+	}
+}
+
+// entraCredential is the credential a credential event is about: the changed key when
+// KeyDescription names it (its KeyIdentifier and KeyType), else the event itself.
+func entraCredential(ev *schemas.IdentityEvent, props map[string]entraModifiedProperty) *schemas.Credential {
+	kind := schemas.CredentialClientSecret
+	keyType := ev.Attributes["key_type"]
+	if keyType == "" {
+		keyType = decodeTwice(props["KeyType"].NewValue)
+	}
+	if strings.Contains(strings.ToLower(keyType), "x509") || strings.Contains(strings.ToLower(keyType), "cert") {
+		kind = schemas.CredentialCertificate
+	}
+	id := ev.EventID
+	if k := ev.Attributes["key_id"]; k != "" {
+		id = "entra:key:" + strings.ToLower(k)
+	}
+	return &schemas.Credential{ID: id, Kind: kind, Owner: ev.Subject}
+}
+
+// keyDiff compares two KeyDescription lists by KeyIdentifier (the whole text when there
+// is none).
+func keyDiff(old, cur []string) (added, removed []string) {
+	ids := func(list []string) map[string]bool {
+		m := map[string]bool{}
+		for _, k := range list {
+			m[keyID(k)] = true
+		}
+		return m
+	}
+	o, c := ids(old), ids(cur)
+	for _, k := range cur {
+		if !o[keyID(k)] {
+			added = append(added, k)
+		}
+	}
+	for _, k := range old {
+		if !c[keyID(k)] {
+			removed = append(removed, k)
+		}
+	}
+	return added, removed
+}
+
+func keyID(desc string) string {
+	if id := keyField(desc, "KeyIdentifier"); id != "" {
+		return strings.ToLower(id)
+	}
+	return strings.TrimSpace(desc)
+}
+
+// keyField reads Name=value out of a key description such as
+// "[KeyIdentifier=1f2e…,KeyType=Password,KeyUsage=Verify,DisplayName=ci secret]".
+func keyField(desc, name string) string {
+	for _, f := range strings.Split(strings.Trim(strings.TrimSpace(desc), "[]"), ",") {
+		if k, v, ok := strings.Cut(f, "="); ok && strings.EqualFold(strings.TrimSpace(k), name) {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// decodeList reads a modifiedProperties value that holds a list: a JSON array, or a JSON
+// string holding one (sometimes a string holding a string holding one). Elements that are
+// not strings come back as their JSON text; a value that is no list is a one-element list.
+func decodeList(raw json.RawMessage) []string {
+	b := []byte(raw)
+	for range 3 {
+		var s string
+		if json.Unmarshal(b, &s) != nil {
+			break
+		}
+		b = []byte(s)
+	}
+	var elems []json.RawMessage
+	if err := json.Unmarshal(b, &elems); err != nil {
+		if v := strings.TrimSpace(string(b)); v != "" && v != "null" {
+			return []string{v}
+		}
+		return nil
+	}
+	out := make([]string, 0, len(elems))
+	for _, e := range elems {
+		var s string
+		if json.Unmarshal(e, &s) == nil {
+			out = append(out, s)
+		} else {
+			out = append(out, strings.TrimSpace(string(e)))
+		}
+	}
+	return out
 }
 
 // decodeTwice reads an Entra modifiedProperties value: JSON whose string content is itself

@@ -129,8 +129,8 @@ func TestEntraEventHubs(t *testing.T) {
 	if !evs[0].OccurredAt.Equal(time.Date(2025, 5, 14, 10, 1, 7, 123456700, time.UTC)) {
 		t.Errorf("occurred_at = %v", evs[0].OccurredAt)
 	}
-	// en dash, trailing space and an app initiator
-	check(t, evs[1], want{action: "CREDENTIAL_ROTATE", actorType: "NHI"})
+	// en dash, trailing space and an app initiator; KeyDescription [] -> [key] is a new key
+	check(t, evs[1], want{action: "CREDENTIAL_CREATE", actorType: "NHI"})
 	if evs[1].Credential == nil {
 		t.Error("credential missing")
 	}
