@@ -226,6 +226,7 @@ func oktaEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, err
 	if le.DebugContext != nil && firstByte(le.DebugContext.DebugData) == '{' && mayHoldPrivilege(le.DebugContext.DebugData) {
 		_ = json.Unmarshal(le.DebugContext.DebugData, &debug)
 	}
+	var app *schemas.Principal // the first AppInstance target, as the non-human identity it is
 	for _, t := range le.Target {
 		switch t.Type {
 		case "User":
@@ -239,6 +240,15 @@ func oktaEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, err
 		case "AppInstance":
 			if ev.Entitlement == nil {
 				ev.Entitlement = oktaEntitlement(t, schemas.EntitlementApp)
+			}
+			if app == nil {
+				app = newPrincipal(schemas.SourceOkta, t.ID, "", t.DisplayName, schemas.PrincipalNHI)
+			}
+		case "PolicyEntity", "PolicyRule":
+			// Only where the catalogue says the event changes a policy: sign-on evaluations
+			// name the policies they evaluated too.
+			if ev.Entitlement == nil && entry.Kind == schemas.EntitlementPolicy {
+				ev.Entitlement = oktaEntitlement(t, schemas.EntitlementPolicy)
 			}
 		case "Token":
 			ev.Credential = &schemas.Credential{ID: "okta:" + t.ID, Kind: schemas.CredentialAPIToken, Owner: ev.Actor}
@@ -269,6 +279,15 @@ func oktaEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, err
 	}
 	if ev.Subject == nil && ev.Credential != nil && ev.Credential.Owner != nil {
 		ev.Subject = ev.Credential.Owner
+	}
+	if ev.Subject == nil && app != nil {
+		// An app's own secret or key, or the lifecycle of an OAuth client: the app is whose
+		// credential or account changes.
+		switch ev.Action {
+		case schemas.ActionCredentialCreate, schemas.ActionCredentialRotate, schemas.ActionCredentialDelete,
+			schemas.ActionAccountCreate, schemas.ActionAccountEnable, schemas.ActionAccountDisable, schemas.ActionAccountDelete:
+			ev.Subject = app
+		}
 	}
 	if ev.Subject == nil && ev.Entitlement == nil {
 		// Sign-ins and self-service: the actor acts on itself.
