@@ -161,8 +161,10 @@ func workspaceEvents(raw json.RawMessage, now time.Time) ([]schemas.IdentityEven
 		}
 		ev.SourceEventType = name
 		key := workspaceKey(app, name)
-		entry, _ := cat.Apply(&ev, key)
-		ev.Action = entry.CanonicalAction()
+		entry, ok := cat.Apply(&ev, key)
+		if ok {
+			ev.Action = entry.CanonicalAction()
+		}
 		setOccurredAt(&ev, now, when)
 		setAttr(&ev, "application", app)
 		setAttr(&ev, "event_category", string(e.Type))
@@ -341,6 +343,9 @@ func workspaceEntitlement(name string, entry catalog.Entry, params map[string]st
 		if ent.Privilege == schemas.PrivilegeUnknown {
 			// A group's owner administers its membership.
 			ent.Privilege = PrivilegeOf(first("MEMBER_ROLE", "NEW_MEMBERSHIP_ROLE"))
+		}
+		if ent.Privilege == schemas.PrivilegeUnknown && name == "UPDATE_GROUP_MEMBER" {
+			ent.Privilege = PrivilegeOf(params["NEW_VALUE"]) // the member's new role
 		}
 	case schemas.EntitlementApp:
 		appName := first("APP_NAME", "APPLICATION_NAME", "OAUTH2_APP_NAME", "API_CLIENT_NAME", "PRODUCT_NAME", "APP_LICENSE", "OAUTH2_SERVICE_NAME")
