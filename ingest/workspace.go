@@ -222,12 +222,13 @@ func workspaceParams(ps []workspaceParam) map[string]string {
 	return params
 }
 
-// workspaceOutcome reads failure from the event: the failure events by name, denials,
-// and challenges whose status says "Challenge Failed.".
+// workspaceOutcome reads failure from the event: the failure events by name
+// (login_failure, bind_failure, search_failed, CHROME_OS_LOGIN_FAILURE_EVENT), denials,
+// blocked actions, a failure type, and challenges whose status says "Challenge Failed.".
 func workspaceOutcome(name string, params map[string]string) schemas.Outcome {
 	n := strings.ToLower(name)
 	switch {
-	case n == "login_failure", n == "bind_failure", n == "search_failed", n == "risky_sensitive_action_blocked",
+	case strings.Contains(n, "failure"), strings.Contains(n, "failed"), n == "risky_sensitive_action_blocked",
 		strings.Contains(n, "deny"), params["FAILURE_TYPE"] != "", params["LOGIN_FAILURE_TYPE"] != "",
 		strings.Contains(strings.ToLower(params["LOGIN_CHALLENGE_STATUS"]), "failed"):
 		return schemas.OutcomeFailure

@@ -7,11 +7,14 @@ import (
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
-// pagesInScope are the appendix pages the catalogue covers: every admin event type, and
-// the applications whose events are about identities, their credentials, sign-ins and
-// memberships. The content applications (drive, calendar, chat, meet, gmail, classroom,
-// vault, …) log what people do with documents and messages; they are left out on
-// purpose, and their events record a catalogue miss.
+// pagesInScope are the appendix pages the catalogue covers: every admin event type; the
+// applications whose events are about identities, their credentials, sign-ins and
+// memberships; and the activity applications whose every event is plainly no access
+// change (meetings, devices, searches, data-protection signals). The applications whose
+// events share documents or change memberships of their own (drive, calendar, chat,
+// classroom, assignments, keep, vault, data_studio, data_migration) are left out on
+// purpose until their sharing events have a governed meaning; their events record a
+// catalogue miss.
 var pagesInScope = []string{
 	"admin-application-settings", "admin-calendar-settings", "admin-chat-settings", "admin-chrome-os-settings",
 	"admin-contacts-settings", "admin-delegated-admin-settings", "admin-docs-settings", "admin-domain-settings",
@@ -20,6 +23,8 @@ var pagesInScope = []string{
 	"admin-data-action", "access-evaluation", "access-transparency", "context-aware-access", "directory-sync",
 	"gcp", "graduation", "groups", "groups-enterprise", "ldap", "login", "profile", "saml", "takeout", "token",
 	"user-accounts",
+	"chrome", "cloud-search", "contacts", "gemini-in-workspace-apps", "gmail", "gplus", "meet", "meet-hardware",
+	"mobile", "rules", "tasks",
 }
 
 // supplements are events real feeds carry that the published reference does not list.
@@ -323,4 +328,20 @@ var rules = []rule{
 	{App: "graduation", Name: "*", Action: read, Why: "a graduating student's data is copied to a personal account"},
 	{App: "access_transparency", Name: "*", Action: read, Why: "Google personnel accessed the organization's data (Access Transparency); no one's access changed"},
 	{App: "profile", Name: "*", Action: noChange, Why: "the user edited their profile"},
+
+	// --- activity applications: what people do, not what they may do.
+	{App: "chrome", Name: "*LOGIN*", Action: signIn, Why: "a sign-in or sign-out on ChromeOS or Chrome; the parser reads failure from the name"},
+	{App: "chrome", Name: "*LOGOUT*", Action: signIn, Why: "a sign-out on ChromeOS"},
+	{App: "chrome", Name: "*", Action: noChange, Why: "a browser or device signal (password alert, DLP, malware, unsafe site, extension request, device user)"},
+	{App: "cloud_search", Name: "*", Action: read, Why: "a search of the organization's indexed content"},
+	{App: "contacts", Type: "significant_view", Name: "*", Action: read, Why: "contacts were exported or printed"},
+	{App: "contacts", Name: "*", Action: noChange, Why: "the user edited their contacts"},
+	{App: "gemini_in_workspace_apps", Name: "*", Action: noChange, Why: "a Gemini feature was used"},
+	{App: "gmail", Name: "*", Action: noChange, Why: "a message was delivered"},
+	{App: "gplus", Name: "*", Action: noChange, Why: "a post, comment or vote in Currents"},
+	{App: "meet", Name: "*", Action: noChange, Why: "call activity; admission to one call is not an entitlement"},
+	{App: "meet_hardware", Name: "*", Action: noChange, Why: "a meeting-room device's activity or hardware issue"},
+	{App: "mobile", Name: "*", Action: noChange, Why: "a device's state, apps, compliance or risk signal"},
+	{App: "rules", Name: "*", Action: noChange, Why: "a data-protection rule matched or a label changed: a signal"},
+	{App: "tasks", Name: "*", Action: noChange, Why: "the user's tasks changed"},
 }
