@@ -48,6 +48,9 @@ type workspaceActivity struct {
 // ParseWorkspace parses Google Workspace Reports activities: one activity, an array, or a
 // list response {"items":[…]}. One activity can hold several events; each becomes its own
 // IdentityEvent with an id made of the activity's uniqueQualifier and the event's index.
+// What an event means comes from the workspace-events catalogue, keyed
+// "<applicationName>:<event name>"; subjects, entitlements, credentials and outcome come
+// from the event's parameters.
 func ParseWorkspace(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
 	return workspaceParser.Parse(body, now)
 }
