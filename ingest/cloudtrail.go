@@ -386,7 +386,7 @@ func identityCenterAccess(ev *schemas.IdentityEvent, rule cloudTrailRule, p ctPa
 		ev.Subject = newPrincipal(schemas.SourceCloudTrail, p.MemberID.UserID, "", p.MemberID.UserID, schemas.PrincipalHuman)
 		ev.Entitlement = &schemas.Entitlement{ID: p.GroupID, Name: p.GroupID, Kind: schemas.EntitlementGroup, Privilege: schemas.PrivilegeUnknown, System: "aws-identity-center"}
 	case p.ServicePrincipal != "" && p.AccountID != "":
-		ev.Subject = newPrincipal(schemas.SourceCloudTrail, "arn:aws:iam::"+p.AccountID+":root", "", "account "+p.AccountID, schemas.PrincipalUnknown)
+		ev.Subject = newPrincipal(schemas.SourceCloudTrail, "account:"+p.AccountID, "", "AWS account "+p.AccountID, schemas.PrincipalUnknown)
 		ev.Entitlement = &schemas.Entitlement{ID: "delegated-admin:" + p.ServicePrincipal, Name: "delegated administrator of " + p.ServicePrincipal,
 			Kind: schemas.EntitlementRole, Privilege: schemas.PrivilegeAdmin, System: "aws-organizations"}
 	}

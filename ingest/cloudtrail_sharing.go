@@ -89,6 +89,7 @@ type sharingParams struct {
 	LayerName                   string          `json:"layerName"`
 	Action                      string          `json:"action"`
 	Principal                   string          `json:"principal"`
+	AuthType                    string          `json:"authType"`
 	QueueURL                    string          `json:"queueUrl"`
 	TopicArn                    string          `json:"topicArn"`
 	AWSAccountIDs               json.RawMessage `json:"aWSAccountIds"`
@@ -256,6 +257,11 @@ func readSharing(service, name string, raw json.RawMessage) (share, bool) {
 		s.resource = p.FunctionName + p.LayerName
 		s.permission, s.added = p.Action, []string{p.Principal}
 		s.read = strings.HasSuffix(p.Action, ":GetLayerVersion")
+	case "lambda:CreateFunctionUrlConfig", "lambda:UpdateFunctionUrlConfig":
+		if !strings.EqualFold(p.AuthType, "NONE") {
+			return share{}, false // AWS_IAM: callers still need IAM permission
+		}
+		s.resource, s.permission, s.added = p.FunctionName, "lambda:InvokeFunctionUrl", []string{"*"}
 	case "sqs:AddPermission", "sns:AddPermission":
 		s.resource = p.QueueURL + p.TopicArn
 		s.added = append(stringsOf(p.AWSAccountIDs), stringsOf(p.AWSAccountID)...)
@@ -350,14 +356,16 @@ func shareEvents(ev schemas.IdentityEvent, service, name string, raw json.RawMes
 	return out
 }
 
-// sharePrincipal is the grantee: everyone, an outside account (its root stands for the
-// account), or a named principal of it.
+// sharePrincipal is the grantee: everyone ("public"), an outside account ("account:<id>",
+// also for the account's root ARN, which in a policy stands for the whole account and is
+// no use of the root user), or a named principal of it.
 func sharePrincipal(p string) *schemas.Principal {
 	switch {
 	case p == "*":
-		return newPrincipal(schemas.SourceCloudTrail, "*", "", "everyone (public)", schemas.PrincipalUnknown)
-	case accountIDPattern.MatchString(p):
-		return newPrincipal(schemas.SourceCloudTrail, "arn:aws:iam::"+p+":root", "", "account "+p, schemas.PrincipalUnknown)
+		return newPrincipal(schemas.SourceCloudTrail, "public", "", "everyone (public)", schemas.PrincipalUnknown)
+	case accountIDPattern.MatchString(p) || (strings.HasSuffix(p, ":root") && principalAccount(p) != ""):
+		a := principalAccount(p)
+		return newPrincipal(schemas.SourceCloudTrail, "account:"+a, "", "AWS account "+a, schemas.PrincipalUnknown)
 	default:
 		typ := schemas.PrincipalUnknown
 		if strings.Contains(p, ":role/") {

@@ -184,6 +184,8 @@ var overrides = []rule{
 	{Key: "identitystore:DeleteGroupMembership", Action: revoke, Kind: schemas.EntitlementGroup, Why: "ends a group membership"},
 	{Key: "identitystore:CreateUser", Action: string(schemas.ActionAccountCreate), Why: "a new identity store user"},
 	{Key: "identitystore:DeleteUser", Action: string(schemas.ActionAccountDelete), Why: "removes an identity store user"},
+	{Key: "ssm:StartSession", Action: signIn, Why: "an interactive session on an instance"},
+	{Key: "ec2-instance-connect:Send*SSHPublicKey", Action: signIn, Why: "a one-minute key to sign in to an instance"},
 	// IAM Roles Anywhere: workloads outside AWS get role credentials from X.509 certificates.
 	{Key: "rolesanywhere:*TrustAnchor", Action: policy, Class: ClassWorkloadFederation, Why: "which certificate authorities' workloads may get role credentials"},
 	{Key: "rolesanywhere:*Profile", Action: policy, Class: ClassWorkloadFederation, Why: "which roles certificate holders get"},
@@ -208,6 +210,7 @@ var overrides = []rule{
 	{Key: "rds:ModifyDBClusterSnapshotAttribute", Action: policy, Kind: schemas.EntitlementPermission, Class: ClassResourceSharing, Why: "shares a cluster snapshot with accounts or the public"},
 	{Key: "lambda:AddPermission", Action: policy, Kind: schemas.EntitlementPolicy, Class: ClassResourceSharing, Why: "a resource policy statement on a function"},
 	{Key: "lambda:AddLayerVersionPermission", Action: policy, Kind: schemas.EntitlementPolicy, Class: ClassResourceSharing, Why: "shares a layer version"},
+	{Key: "lambda:*FunctionUrlConfig", Action: policy, Kind: schemas.EntitlementPolicy, Class: ClassResourceSharing, Why: "a function URL with AuthType NONE lets anyone invoke the function"},
 	{Key: "sqs:AddPermission", Action: policy, Kind: schemas.EntitlementPolicy, Class: ClassResourceSharing, Why: "a queue policy statement for other accounts"},
 	{Key: "sqs:SetQueueAttributes", Action: policy, Kind: schemas.EntitlementPolicy, Class: ClassResourceSharing, Why: "may set the queue policy"},
 	{Key: "sns:AddPermission", Action: policy, Kind: schemas.EntitlementPolicy, Class: ClassResourceSharing, Why: "a topic policy statement for other accounts"},
