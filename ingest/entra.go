@@ -164,11 +164,10 @@ func entraEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, er
 	}
 	ev := newEvent(schemas.SourceEntra, a.ID, raw, now)
 	ev.SourceEventType = activity
-	entry, _ := entraLookup(&ev, a.Category, activity)
-	ev.Action = entry.CanonicalAction()
-	ev.Category = entry.Category
-	if ev.Category == "" {
-		ev.Category = schemas.CategoryIAM
+	entry, known := entraLookup(&ev, a.Category, activity)
+	ev.Action, ev.Category = schemas.ActionOther, schemas.CategoryIAM
+	if known {
+		ev.Action, ev.Category = entry.CanonicalAction(), entry.Category
 	}
 	kind := entry.Kind
 	setOccurredAt(&ev, now, a.ActivityDateTime, rec.Time)
@@ -270,6 +269,9 @@ func entraEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, er
 	if kind == schemas.EntitlementPermission {
 		entraConsent(&ev, props)
 	}
+	if kind != "" && kind != schemas.EntitlementRole && ev.Entitlement == nil {
+		ev.Entitlement = entraTargetEntitlement(a.TargetResources, kind, entry.Privilege)
+	}
 	if kind == schemas.EntitlementRole {
 		if role == "" && strings.Contains(normalizeActivity(activity), "user access administrator") {
 			role = "User Access Administrator"
@@ -322,8 +324,10 @@ func entraSignInEvent(raw json.RawMessage, props []byte, rec entraRecord, now ti
 	}
 	ev := newEvent(schemas.SourceEntra, s.ID, raw, now)
 	ev.SourceEventType = activity
-	entry, _ := entraLookup(&ev, category, activity)
-	ev.Action = entry.CanonicalAction()
+	ev.Action = schemas.ActionOther
+	if entry, known := entraLookup(&ev, category, activity); known {
+		ev.Action = entry.CanonicalAction()
+	}
 	setOccurredAt(&ev, now, s.CreatedDateTime, rec.Time)
 	switch {
 	case s.Status != nil && s.Status.ErrorCode != nil && *s.Status.ErrorCode == 0:
@@ -373,11 +377,28 @@ func entraAppEntitlement(t entraTarget, props map[string]entraModifiedProperty) 
 			id += ":" + rid
 		}
 	}
-	priv := scopePrivilege(strings.Fields(name))
-	if priv == schemas.PrivilegeUnknown {
-		priv = PrivilegeOf(name)
+	priv := PrivilegeOf(name)
+	if strings.ContainsAny(name, "._") { // an API permission (Mail.Read, full_access_as_app), rated as a scope
+		priv = scopePrivilege(strings.Fields(name))
 	}
 	return &schemas.Entitlement{ID: id, Name: name, Kind: schemas.EntitlementApp, Privilege: priv, System: "entra"}
+}
+
+// entraTargetEntitlement is the entitlement of kind an event changes when no group, app or
+// policy target named one (an access package, a domain's federation): its first target that
+// is not the user whose access changes.
+func entraTargetEntitlement(targets []entraTarget, kind schemas.EntitlementKind, priv schemas.Privilege) *schemas.Entitlement {
+	for _, t := range targets {
+		if strings.EqualFold(t.Type, "user") || t.ID == "" && t.DisplayName == "" {
+			continue
+		}
+		p := PrivilegeOf(t.DisplayName)
+		if p == schemas.PrivilegeUnknown && priv != "" {
+			p = priv
+		}
+		return &schemas.Entitlement{ID: "entra:" + t.ID, Name: t.DisplayName, Kind: kind, Privilege: p, System: "entra"}
+	}
+	return nil
 }
 
 // entraAssignee is who an app role was assigned to when no user or service principal
@@ -408,6 +429,11 @@ func entraConsent(ev *schemas.IdentityEvent, props map[string]entraModifiedPrope
 		}
 	}
 	setAttr(ev, "consent_type", consentType)
+	// A delegated permission grant's target is the resource API (Microsoft Graph); the
+	// client the grant is to is in ServicePrincipal.ObjectID.
+	if id := decodeTwice(props["ServicePrincipal.ObjectID"].NewValue); id != "" {
+		ev.Subject = newPrincipal(schemas.SourceEntra, id, "", decodeTwice(props["ServicePrincipal.DisplayName"].NewValue), schemas.PrincipalNHI)
+	}
 	if len(scopes) == 0 {
 		return
 	}
@@ -509,7 +535,11 @@ func entraCredential(ev *schemas.IdentityEvent, props map[string]entraModifiedPr
 	if keyType == "" {
 		keyType = decodeTwice(props["KeyType"].NewValue)
 	}
-	if strings.Contains(strings.ToLower(keyType), "x509") || strings.Contains(strings.ToLower(keyType), "cert") {
+	_, federated := props["FederatedIdentityCredentials"]
+	switch {
+	case federated: // a trust in an outside issuer's tokens, no secret
+		kind = schemas.CredentialOther
+	case strings.Contains(strings.ToLower(keyType), "x509") || strings.Contains(strings.ToLower(keyType), "cert"):
 		kind = schemas.CredentialCertificate
 	}
 	id := ev.EventID
