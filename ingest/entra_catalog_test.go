@@ -221,3 +221,20 @@ func TestEntraDecodeList(t *testing.T) {
 		}
 	}
 }
+
+// TestEntraGraphSignIn: a Graph signIn object (no envelope, no activityDisplayName) is a
+// sign-in of the SignInLogs category; a non-zero errorCode is a failure.
+func TestEntraGraphSignIn(t *testing.T) {
+	body := `{"id":"66ea54eb-0000-4000-8000-000000000001","createdDateTime":"2026-11-30T11:00:00Z","userDisplayName":"Jane Doe",
+	 "userPrincipalName":"Jane.Doe@contoso.example","userId":"b0000000-0000-0000-0000-00000000a001","appId":"00000002-0000-0ff1-ce00-000000000000",
+	 "appDisplayName":"Office 365 Exchange Online","ipAddress":"198.51.100.4","clientAppUsed":"Browser",
+	 "status":{"errorCode":50126,"failureReason":"Error validating credentials due to invalid username or password."}}`
+	evs, err := ParseEntra([]byte(body), testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, evs[0], want{id: "entra:66ea54eb-0000-4000-8000-000000000001", action: "SIGN_IN", outcome: "FAILURE", subject: jane, actor: jane})
+	if evs[0].Attributes[catalog.AttrEntry] != "signinlogs/sign-in activity" || evs[0].Attributes["app"] != "Office 365 Exchange Online" {
+		t.Errorf("attributes %v", evs[0].Attributes)
+	}
+}
