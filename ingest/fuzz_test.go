@@ -66,7 +66,7 @@ func FuzzOkta(f *testing.F) { fuzzParser(f, SourceOkta, "okta_hook.json") }
 func FuzzEntra(f *testing.F) { fuzzParser(f, SourceEntra, "entra_eventhubs.json") }
 
 func FuzzCloudTrail(f *testing.F) {
-	fuzzParser(f, SourceCloudTrail, "cloudtrail_records.json", "cloudtrail_eventbridge.json")
+	fuzzParser(f, SourceCloudTrail, "cloudtrail_records.json", "cloudtrail_eventbridge.json", "cloudtrail_sharing.json")
 }
 
 func FuzzWorkspace(f *testing.F) { fuzzParser(f, SourceGoogleWorkspace, "workspace_multi.json") }
