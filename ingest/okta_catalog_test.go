@@ -47,7 +47,7 @@ var oktaCatalogCases = []oktaCatalogCase{
 	{"system.api_token.create", "CREDENTIAL_CREATE", oktaAdmin, "", "", "API_TOKEN", "outbound-federation", "NHI"},
 	{"system.api_token.revoke", "CREDENTIAL_DELETE", oktaAdmin, "", "", "API_TOKEN", "outbound-federation", "NHI"},
 	{"app.oauth2.credentials.lifecycle.create", "CREDENTIAL_CREATE", oktaApp, "APP", "", "CLIENT_SECRET", "outbound-federation", "NHI"},
-	{"app.oauth2.as.consent.grant", "ACCESS_GRANT", oktaJane, "APP", "", "", "outbound-federation", "SERVICE_DESK"},
+	{"app.oauth2.as.consent.grant", "ACCESS_GRANT", oktaJane, "APP", "", "", "outbound-federation", "NHI"},
 	{"app.oauth2.token.grant.access_token", "SIGN_IN", oktaApp, "", "", "", "outbound-federation", "OBSERVE"},
 	{"app.oauth2.client.read_client_secret", "READ", "", "APP", "", "", "outbound-federation", "OBSERVE"},
 	{"policy.lifecycle.update", "POLICY_CHANGE", "", "POLICY", "", "", "authn-platform", "SERVICE_DESK"},
