@@ -28,26 +28,10 @@ var eventColumns = []string{
 // the subject of an IAM event (else the credential, else the actor), the
 // beneficiary of a ticket (else its requester, else the ticket itself).
 func principalOf(e *schemas.IdentityEvent) string {
-	if e.Category == schemas.CategoryTicket && e.Ticket != nil {
-		t := e.Ticket
-		switch {
-		case t.RequestedFor != nil && t.RequestedFor.ID != "":
-			return t.RequestedFor.ID
-		case t.Requester != nil && t.Requester.ID != "":
-			return t.Requester.ID
-		default:
-			return "ticket:" + t.ID
-		}
+	if p := e.Principal(); p != e.EventID {
+		return p
 	}
-	switch {
-	case e.Subject != nil && e.Subject.ID != "":
-		return e.Subject.ID
-	case e.Credential != nil && e.Credential.ID != "":
-		return "credential:" + e.Credential.ID
-	case e.Actor != nil:
-		return e.Actor.ID
-	}
-	return ""
+	return "" // nobody: the event id is only a key of last resort
 }
 
 func pid(p *schemas.Principal) string {

@@ -280,18 +280,38 @@ type IdentityEvent struct {
 	Raw             []byte            `avro:"raw" json:"raw,omitempty"`
 }
 
-// Key is the Kafka record key of the event: the subject principal id, falling back to the
-// actor, then the event id, so one identity's events stay in order on one partition.
-func (e *IdentityEvent) Key() string {
+// Principal is whose event this is: the identity whose ledgers it belongs to, and so its
+// Kafka key, which keeps one identity's events in order on one partition and lets the
+// replica owning the partition own that identity's state. For a ticket it is the person the
+// ticket is for (requested_for, else the requester, else the ticket itself as
+// "ticket:<id>"); for any other event the subject, else the credential as
+// "credential:<id>" (a key issued to nobody named), else the actor, else the event id.
+func (e *IdentityEvent) Principal() string {
+	if e.Category == CategoryTicket && e.Ticket != nil {
+		t := e.Ticket
+		switch {
+		case t.RequestedFor != nil && t.RequestedFor.ID != "":
+			return t.RequestedFor.ID
+		case t.Requester != nil && t.Requester.ID != "":
+			return t.Requester.ID
+		default:
+			return "ticket:" + t.ID
+		}
+	}
 	switch {
 	case e.Subject != nil && e.Subject.ID != "":
 		return e.Subject.ID
+	case e.Credential != nil && e.Credential.ID != "":
+		return "credential:" + e.Credential.ID
 	case e.Actor != nil && e.Actor.ID != "":
 		return e.Actor.ID
 	default:
 		return e.EventID
 	}
 }
+
+// Key is the Kafka record key of the event: its Principal.
+func (e *IdentityEvent) Key() string { return e.Principal() }
 
 // Decision is the router's verdict on one event.
 type Decision struct {
