@@ -180,7 +180,8 @@ func TestWorkspaceKeys(t *testing.T) {
 		{`{"id":{"applicationName":"LOGIN"},"actor":{"email":"a@example.org"},"events":[{"name":"LOGIN_SUCCESS"}]}`, "login:login_success", ""},
 		{`{"id":{"time":"2026-03-01T00:00:00Z"},"actor":{"email":"a@example.org"},"events":[{"name":"CHANGE_PASSWORD","parameters":[{"name":"USER_EMAIL","value":"b@example.org"}]}]}`, "admin:CHANGE_PASSWORD", ""},
 		{`{"id":{"applicationName":"login"},"events":[{"type":"account_warning","name":"suspicious_login "}]}`, "login:suspicious_login", ""},
-		{`{"id":{"applicationName":"drive"},"actor":{"email":"a@example.org"},"events":[{"type":"access","name":"view"}]}`, "", `no entry for "drive:view"`},
+		{`{"id":{"applicationName":"drive"},"actor":{"email":"a@example.org"},"events":[{"type":"access","name":"view"}]}`, "drive:view", ""},
+		{`{"id":{"applicationName":"drive"},"actor":{"email":"a@example.org"},"events":[{"type":"access","name":"not_in_the_reference"}]}`, "", `no entry for "drive:not_in_the_reference"`},
 	}
 	for _, c := range cases {
 		evs, err := ParseWorkspace([]byte(c.body), testNow)

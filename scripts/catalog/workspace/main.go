@@ -18,9 +18,9 @@
 // Each event becomes one exact entry keyed "<applicationName>:<event name>" with the
 // event's type as its class. What an event means comes from the rules table (rules.go):
 // the first rule that matches the application, type and name decides. The generator
-// refuses to write a catalogue when an event of a page in scope matches no rule, or when
-// a rule matches no event, so a new vendor event is classified on purpose, never by
-// accident.
+// refuses to write a catalogue when the directory holds a page outside its scope, when an
+// event matches no rule, or when a rule matches no event, so a new vendor application or
+// event is classified on purpose, never by accident.
 package main
 
 import (
@@ -112,8 +112,12 @@ func parsePage(name, text string) (page, error) {
 	return p, nil
 }
 
-// readPages reads the pages in scope from dir.
+// readPages reads the pages in scope from dir. A page of dir that is neither in scope nor
+// an index is an error: a new application of the reference is classified on purpose.
 func readPages(dir string) ([]page, error) {
+	if err := unscopedPages(dir); err != nil {
+		return nil, err
+	}
 	var out []page
 	for _, name := range pagesInScope {
 		b, err := os.ReadFile(filepath.Join(dir, name+".md"))
@@ -127,6 +131,29 @@ func readPages(dir string) ([]page, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// unscopedPages fails on a page of dir that pagesInScope and indexPages do not name.
+func unscopedPages(dir string) error {
+	names, err := filepath.Glob(filepath.Join(dir, "*.md"))
+	if err != nil {
+		return err
+	}
+	known := map[string]bool{}
+	for _, n := range append(append([]string{}, pagesInScope...), indexPages...) {
+		known[n] = true
+	}
+	var extra []string
+	for _, n := range names {
+		if base := strings.TrimSuffix(filepath.Base(n), ".md"); !known[base] {
+			extra = append(extra, base)
+		}
+	}
+	if len(extra) > 0 {
+		sort.Strings(extra)
+		return fmt.Errorf("pages not in scope (add them to pagesInScope and the rules): %s", strings.Join(extra, ", "))
+	}
+	return nil
 }
 
 // events is every event of the pages plus the supplements, deduplicated by key (the login

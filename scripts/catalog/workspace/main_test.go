@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -82,7 +83,9 @@ func TestRulesAgreeWithCatalogue(t *testing.T) {
 			t.Errorf("supplement %s: entry %+v does not say it is not in the reference", s.Key(), e)
 		}
 	}
-	for _, key := range []string{"admin:ASSIGN_ROLE", "login:login_success", "token:authorize", "user_accounts:password_edit", "groups:add_user", "saml:login_failure"} {
+	for _, key := range []string{"admin:ASSIGN_ROLE", "login:login_success", "token:authorize", "user_accounts:password_edit", "groups:add_user", "saml:login_failure",
+		"drive:change_user_access", "drive:view", "calendar:change_calendar_acls", "chat:add_room_member", "classroom:user_added_to_course",
+		"keep:modified_acl", "vault:add_collaborator_end", "data_studio:CHANGE_USER_ACCESS", "data_migration:START_MIGRATION"} {
 		if _, ok := c.Lookup(key); !ok {
 			t.Errorf("%s is missing", key)
 		}
@@ -98,5 +101,25 @@ func TestSupplementsAreNotInTheReference(t *testing.T) {
 	p.Events = []event{{App: "admin", Type: "A", Name: "X"}, {App: "admin", Type: "B", Name: "X"}}
 	if _, err := events([]page{p}); err == nil {
 		t.Error("one key under two types was accepted")
+	}
+}
+
+// TestUnscopedPagesAreRefused: a page of the input directory that is neither in scope nor
+// an index stops the generator, so a new application is never left out by accident.
+func TestUnscopedPagesAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"drive", "admin-event-names"} {
+		if err := os.WriteFile(filepath.Join(dir, n+".md"), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := unscopedPages(dir); err != nil {
+		t.Errorf("pages in scope refused: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "new-app.md"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := unscopedPages(dir); err == nil || !strings.Contains(err.Error(), "new-app") {
+		t.Errorf("an unscoped page was accepted: %v", err)
 	}
 }

@@ -7,14 +7,13 @@ import (
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
-// pagesInScope are the appendix pages the catalogue covers: every admin event type; the
-// applications whose events are about identities, their credentials, sign-ins and
-// memberships; and the activity applications whose every event is plainly no access
-// change (meetings, devices, searches, data-protection signals). The applications whose
-// events share documents or change memberships of their own (drive, calendar, chat,
-// classroom, assignments, keep, vault, data_studio, data_migration) are left out on
-// purpose until their sharing events have a governed meaning; their events record a
-// catalogue miss.
+// pagesInScope are the appendix pages the catalogue covers: every page of the appendix
+// that lists events. (admin-event-names is an index of the admin pages and lists none.)
+// The admin event types; the applications whose events are about identities, their
+// credentials, sign-ins and memberships; the activity applications whose every event is
+// plainly no access change (meetings, devices, searches, data-protection signals); and the
+// content applications, whose sharing events grant and revoke access to documents,
+// calendars, spaces, courses, notes, matters and reports.
 var pagesInScope = []string{
 	"admin-application-settings", "admin-calendar-settings", "admin-chat-settings", "admin-chrome-os-settings",
 	"admin-contacts-settings", "admin-delegated-admin-settings", "admin-docs-settings", "admin-domain-settings",
@@ -25,7 +24,11 @@ var pagesInScope = []string{
 	"user-accounts",
 	"chrome", "cloud-search", "contacts", "gemini-in-workspace-apps", "gmail", "gplus", "meet", "meet-hardware",
 	"mobile", "rules", "tasks",
+	"drive", "calendar", "chat", "classroom", "assignments", "keep", "vault", "data-studio", "data-migration",
 }
+
+// indexPages are pages of the appendix that list no events.
+var indexPages = []string{"admin-event-names"}
 
 // supplements are events real feeds carry that the published reference does not list.
 // Each says where it was seen; the generator drops nothing silently and refuses a
@@ -88,6 +91,8 @@ const (
 	pol   = schemas.EntitlementPolicy
 	perm  = schemas.EntitlementPermission
 	admin = schemas.PrivilegeAdmin
+	write = schemas.PrivilegeWrite
+	view  = schemas.PrivilegeRead
 )
 
 // rules is the classification table, most specific first. Types are the admin event
@@ -344,4 +349,111 @@ var rules = []rule{
 	{App: "mobile", Name: "*", Action: noChange, Why: "a device's state, apps, compliance or risk signal"},
 	{App: "rules", Name: "*", Action: noChange, Why: "a data-protection rule matched or a label changed: a signal"},
 	{App: "tasks", Name: "*", Action: noChange, Why: "the user's tasks changed"},
+
+	// --- Content applications. Sharing is an access change: the entitlement is the
+	// document, calendar, space, course, note, matter or report, the subject whoever the
+	// record names as gaining or losing it. The parser reads the direction (a share or its
+	// removal), the role and the audience (a person, a domain, anyone with the link) from
+	// the parameters; the entry gives the meaning when the parameters say nothing more.
+
+	// drive: sharing (acl_change).
+	{App: "drive", Type: "acl_change", Name: "change_user_access*", Action: grant, Kind: perm, Privilege: view, Why: "a user's, group's or domain's role on an item changed (target_user, old_value → new_value); the parser reads none as a revoke, a lower role as a demotion and the role's privilege"},
+	{App: "drive", Type: "acl_change", Name: "change_document_access_scope*", Action: grant, Kind: perm, Privilege: view, Why: "the role given to the item's link audience changed (target_domain, old_value → new_value); the parser reads all or a public visibility as anyone, none as a revoke"},
+	{App: "drive", Type: "acl_change", Name: "change_document_visibility*", Action: grant, Kind: perm, Privilege: view, Why: "who the item's link reaches changed (private, the domain, anyone with the link, the web); the parser reads a wider audience as a grant, a narrower one as a revoke"},
+	{App: "drive", Type: "acl_change", Name: "shared_drive_membership_change", Action: grant, Kind: perm, Privilege: view, Why: "a member was added to, removed from or re-roled in a shared drive; the parser reads membership_change_type, added_role and removed_role"},
+	{App: "drive", Type: "acl_change", Name: "change_owner*", Action: grant, Kind: perm, Privilege: write, Why: "the item has a new owner (new_owner), who holds every right on it"},
+	{App: "drive", Type: "acl_change", Name: "publish_change", Action: grant, Kind: perm, Privilege: view, Why: "the item was published to the domain or the web, or unpublished; the parser reads new_publish_visibility and new_value"},
+	{App: "drive", Type: "acl_change", Name: "enable_inherited_permissions", Action: policy, Kind: perm, Why: "the item takes its folder's sharing again: everyone the folder is shared with gains access, and the record names no one"},
+	{App: "drive", Type: "acl_change", Name: "disable_inherited_permissions", Action: policy, Kind: perm, Why: "the item no longer takes its folder's sharing: the folder's audience loses access, and the record names no one"},
+	{App: "drive", Type: "acl_change", Name: "change_acl_editors", Action: policy, Kind: perm, Why: "who may share the item changed (its owner only, or its editors too): it decides who can grant access"},
+	{App: "drive", Type: "acl_change", Name: "*security_update", Action: policy, Kind: perm, Why: "the link security update (resource key) was applied or removed: it decides whether old links still open the item"},
+	{App: "drive", Type: "acl_change", Name: "shared_drive_settings_change", Action: policy, Kind: perm, Why: "a shared drive's setting (outside sharing, non-member access, who may download) changed"},
+	{App: "drive", Type: "acl_change", Name: "sheets_import_range_access_change", Action: policy, Kind: perm, Why: "another spreadsheet may import this item's ranges, or no longer: its readers can read them"},
+	{App: "drive", Type: "acl_change", Name: "publish_new_version", Action: noChange, Why: "a new version of an already published item; who can see it is unchanged"},
+	// drive: reads and content changes (access).
+	{App: "drive", Type: "access", Name: "*access_request", Action: noChange, Why: "an access request was denied or expired; nothing was granted"},
+	{App: "drive", Type: "access", Name: "request_access", Action: noChange, Why: "someone asked for access; the grant, if any, is its own acl_change event"},
+	{App: "drive", Type: "access", Name: "view", Action: read, Why: "an item was viewed"},
+	{App: "drive", Type: "access", Name: "preview", Action: read, Why: "an item was previewed"},
+	{App: "drive", Type: "access", Name: "print", Action: read, Why: "an item was printed"},
+	{App: "drive", Type: "access", Name: "download*", Action: read, Why: "an item, its form responses or its captions were downloaded"},
+	{App: "drive", Type: "access", Name: "*_item_content", Action: read, Why: "an application or a sync client read an item's content on the user's behalf"},
+	{App: "drive", Type: "access", Name: "search", Action: read, Why: "the user searched Drive"},
+	{App: "drive", Type: "access", Name: "connected_sheets_query", Action: read, Why: "a Connected Sheets query read a data source"},
+	{App: "drive", Type: "access", Name: "sheets_import_range", Action: read, Why: "another spreadsheet imported a range of this item: a read of it"},
+	{App: "drive", Type: "access", Name: "email_as_attachment", Action: read, Why: "the item was mailed as an attachment: a copy leaves, the item's sharing is unchanged (an exfiltration signal)"},
+	{App: "drive", Type: "access", Name: "*", Action: noChange, Why: "an item was created, edited, copied, moved, renamed, labelled, locked, commented, trashed, restored or deleted; nobody's access to it changed"},
+	{App: "drive", Type: "pooled_quota_metadata", Name: "*", Action: noChange, Why: "storage usage was recorded"},
+
+	// calendar.
+	{App: "calendar", Name: "change_calendar_acls", Action: grant, Kind: perm, Privilege: view, Why: "a calendar was shared with someone (grantee_email) at an access level; the parser reads none as a revoke, the public principal as anyone, and the level's privilege"},
+	{App: "calendar", Name: "transfer_event_completed", Action: grant, Kind: perm, Privilege: write, Why: "the actor accepted ownership of an event and now organizes it"},
+	{App: "calendar", Name: "export_calendar", Action: read, Why: "a calendar was exported"},
+	{App: "calendar", Name: "print_preview_*", Action: read, Why: "a calendar or event was printed"},
+	{App: "calendar", Type: "interop", Name: "*", Action: read, Why: "an Exchange interop lookup read free/busy or a resource list; the parser reads unsuccessful as a failure"},
+	{App: "calendar", Name: "*", Action: noChange, Why: "a calendar's details, an event, its guests or responses, an appointment schedule, a notification or a subscription; the calendar's sharing is unchanged"},
+
+	// chat: spaces and their members.
+	{App: "chat", Name: "add_room_member", Action: grant, Kind: perm, Privilege: write, Why: "people were added to a space (target_users): they read and post in it"},
+	{App: "chat", Name: "invite_accept", Action: grant, Kind: perm, Privilege: write, Why: "the actor accepted an invitation and joined the space"},
+	{App: "chat", Name: "role_updated", Action: grant, Kind: perm, Privilege: write, Why: "a member's role in a space changed (target_user_role); the parser reads a change to MEMBER as a demotion"},
+	{App: "chat", Name: "remove_room_member", Action: revoke, Kind: perm, Privilege: write, Why: "people were removed from a space"},
+	{App: "chat", Name: "room_left", Action: revoke, Kind: perm, Privilege: write, Why: "the actor left the space"},
+	{App: "chat", Name: "app_added", Action: grant, Kind: perm, Privilege: write, Why: "a Chat app was added to a conversation and reads its messages; the record does not name the app"},
+	{App: "chat", Name: "app_removed", Action: revoke, Kind: perm, Privilege: write, Why: "a Chat app was removed from a conversation"},
+	{App: "chat", Name: "conversation_read", Action: read, Why: "a conversation was read"},
+	{App: "chat", Name: "attachment_download", Action: read, Why: "an attachment was downloaded"},
+	{App: "chat", Name: "*", Action: noChange, Why: "a message, reaction, attachment upload, invitation, block, emoji, status or a space's details or history; no membership changed"},
+
+	// classroom and assignments: courses and their rosters.
+	{Type: "course_membership_change", Name: "user_added_to_course", Action: grant, Kind: perm, Privilege: view, Why: "users were added to a course's roster (impacted_users); the parser reads course_role: a teacher manages the course"},
+	{Type: "course_membership_change", Name: "user_joined_course", Action: grant, Kind: perm, Privilege: view, Why: "the actor joined a course; the parser reads course_role"},
+	{Type: "course_membership_change", Name: "user_gained_preview_access_to_course", Action: grant, Kind: perm, Privilege: view, Why: "the actor may preview a course (a guardian or a teacher) until an expiry"},
+	{Type: "course_membership_change", Name: "user_removed_from_course", Action: revoke, Kind: perm, Privilege: view, Why: "users were removed from a course's roster; the parser reads the previous course_role"},
+	{Type: "course_membership_change", Name: "user_invited_to_course", Action: noChange, Why: "users were invited to a course; access begins when one joins"},
+	{App: "classroom", Type: "course_update", Name: "new_user_owns_course", Action: grant, Kind: perm, Privilege: write, Why: "the actor accepted ownership of a course"},
+	{App: "classroom", Type: "course_update", Name: "transferred_ownership_of_course", Action: grant, Kind: perm, Privilege: write, Why: "a course's ownership moved to another teacher (impacted_users, or the actor)"},
+	{App: "classroom", Type: "course_update", Name: "user_invited_to_own_course", Action: noChange, Why: "a teacher was invited to own a course; ownership begins when accepted"},
+	{App: "classroom", Type: "guardian_update", Name: "*", Action: noChange, Why: "guardians were invited, removed or changed, or summaries turned on or off: guardians receive email summaries, not access to a course"},
+	{App: "classroom", Name: "grade_export_*", Action: noChange, Why: "grades were sent to the student information system"},
+	{Name: "*", Type: "course_work_update", Action: noChange, Why: "course work, an announcement, a comment, a grade or a submission's state"},
+	{Type: "course_update", Name: "*", Action: noChange, Why: "a course was created, archived, restored or deleted, or its links, categories or sharing of classwork changed"},
+	{App: "classroom", Name: "*", Action: noChange, Why: "an add-on attachment or an originality report"},
+
+	// keep.
+	{App: "keep", Name: "modified_acl", Action: grant, Kind: perm, Privilege: write, Why: "a note's collaborators changed; the record names neither the collaborator nor the direction, so it is read as a grant and reviewed"},
+	{App: "keep", Name: "*", Action: noChange, Why: "a note or its attachment was created, edited or deleted"},
+
+	// vault: matters, holds, searches and exports.
+	{App: "vault", Name: "add_collaborator_end", Action: grant, Kind: perm, Privilege: write, Why: "a user (target_user) became a collaborator on a matter: they can search and export what it holds"},
+	{App: "vault", Name: "remove_collaborator_end", Action: revoke, Kind: perm, Privilege: write, Why: "a collaborator was removed from a matter"},
+	{App: "vault", Name: "*_collaborator_begin", Action: noChange, Why: "a collaborator change began; its _end event records it"},
+	{App: "vault", Name: "delete_export_*", Action: noChange, Why: "an export was deleted"},
+	{App: "vault", Name: "*export*", Action: read, Why: "data was exported from a matter, or an export listed or downloaded"},
+	{App: "vault", Name: "download_*", Action: read, Why: "a report or count was downloaded"},
+	{App: "vault", Name: "view_*", Action: read, Why: "a document, matter, report, log or retention setting was viewed"},
+	{App: "vault", Name: "*search*", Action: read, Why: "the user searched the organization's data"},
+	{App: "vault", Name: "*count*", Action: read, Why: "the user counted search results"},
+	{App: "vault", Name: "*preview_retention_rule*", Action: read, Why: "the user previewed what a retention rule covers"},
+	{App: "vault", Name: "obsolete_api_*_list", Action: read, Why: "holds, exports or matters were listed through the API"},
+	{App: "vault", Name: "obsolete_api_*_get", Action: read, Why: "a matter was read through the API"},
+	{App: "vault", Name: "*", Action: noChange, Why: "a matter, hold, preservation or retention rule, saved query or deletion request changed: what data is kept, not who may access it"},
+
+	// data_studio (Looker Studio): assets and their sharing.
+	{App: "data_studio", Type: "ACL_CHANGE", Name: "CHANGE_USER_ACCESS*", Action: grant, Kind: perm, Privilege: view, Why: "a user's permission on an asset changed (TARGET_USER_EMAIL, OLD_VALUE → NEW_VALUE, or through a workspace); the parser reads NONE as a revoke and the permission's privilege"},
+	{App: "data_studio", Type: "ACL_CHANGE", Name: "CHANGE_ASSET_LINK_SHARING_*", Action: grant, Kind: perm, Privilege: view, Why: "an asset's link sharing (its audience or the role it gives) changed; the parser reads a wider audience as a grant, PRIVATE or NONE as a revoke"},
+	{App: "data_studio", Type: "ACL_CHANGE", Name: "CHANGE_DATA_SOURCE_ACCESS_TYPE", Action: policy, Kind: perm, Why: "a data source reads with its owner's or its viewer's credentials: with the owner's, every viewer reads the data as the owner"},
+	{App: "data_studio", Name: "VIEW", Action: read, Why: "an asset was viewed"},
+	{App: "data_studio", Name: "DOWNLOAD_REPORT", Action: read, Why: "a report was downloaded"},
+	{App: "data_studio", Name: "DATA_EXPORT", Action: read, Why: "an asset's data was exported"},
+	{App: "data_studio", Name: "*", Action: noChange, Why: "an asset was created, edited, moved to another workspace, trashed, restored or deleted, or its email delivery changed; its sharing is unchanged"},
+
+	// data_migration.
+	{App: "data_migration", Name: "CREATE_CONNECTION", Action: credNew, Why: "a connection to the source system holds the credentials the migration reads it with"},
+	{App: "data_migration", Name: "DELETE_CONNECTION", Action: credDel, Why: "a connection to the source system and its credentials were deleted"},
+	{App: "data_migration", Name: "GRANT_CONSENT", Action: grant, Kind: app, Why: "an administrator consented that the migration service may read the source system's data"},
+	{App: "data_migration", Name: "CREATE_CALENDAR_ACL", Action: grant, Kind: perm, Why: "the migration recreated a calendar sharing entry of the source system: access in Google begins"},
+	{App: "data_migration", Name: "CREATE_SPACE_MEMBERSHIP", Action: grant, Kind: perm, Why: "the migration recreated a space membership of the source system: access in Google begins"},
+	{App: "data_migration", Name: "*REPORT_DOWNLOAD", Action: read, Why: "a migration report was downloaded"},
+	{App: "data_migration", Name: "*", Action: noChange, Why: "a migration was set up, started, stopped, or moved content (mail, files, events, contacts, messages); no one's access changed"},
 }
