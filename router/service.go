@@ -233,6 +233,10 @@ func (s *Service) registerLanes(ctx context.Context) error {
 	topics := s.cfg.Topics.LaneTopics()
 	for i := 0; i < len(topics); {
 		if _, err := s.codec.Register(ctx, topics[i], &schemas.RoutedEvent{}); err != nil {
+			if !schemas.Retryable(err) {
+				// Refused credentials or an incompatible subject: no retry mends that.
+				return fmt.Errorf("router: register RoutedEvent for %s: %w", topics[i], err)
+			}
 			s.setErr(err)
 			s.log.Warn("registering the RoutedEvent schema; retrying", "topic", topics[i], "error", err)
 			s.metrics.Retries.WithLabelValues("registry").Inc()
@@ -439,18 +443,29 @@ func (s *Service) observeLag(r *kafkago.Reader) {
 }
 
 // route decodes one IdentityEvent, decides it and encodes the RoutedEvent
-// for its lane.
+// for its lane. A value written with the IdentityEvent schema RoutedEvent
+// embeds is spliced: the routed value is the input's Avro body followed by
+// the encoded decision, and the event is decoded only for the policy (its raw
+// payload skipped unless the policy reads it). Any other value is decoded in
+// full and the RoutedEvent encoded; both give the same RoutedEvent.
 func (s *Service) route(ctx context.Context, m *kafkago.Message, now time.Time) (kafkago.Message, error) {
+	pol := s.policy.running()
 	var rv schemas.RoutedEvent
-	if err := s.codec.Decode(ctx, m.Value, &rv.Event); err != nil {
-		return kafkago.Message{}, err
-	}
-	d, err := s.policy.Decide(&rv.Event, now)
+	body, err := s.codec.DecodeForRouting(ctx, m.Value, &rv.Event, pol.policy.readsRaw)
 	if err != nil {
 		return kafkago.Message{}, err
 	}
-	rv.Decision = d
-	value, err := s.codec.Encode(&rv)
+	d, err := s.policy.decideWith(pol, &rv.Event, now)
+	if err != nil {
+		return kafkago.Message{}, err
+	}
+	var value []byte
+	if body != nil {
+		value, err = s.codec.SpliceRoutedEvent(body, &d)
+	} else {
+		rv.Decision = d
+		value, err = s.codec.Encode(&rv)
+	}
 	if err != nil {
 		return kafkago.Message{}, &encodeError{err}
 	}

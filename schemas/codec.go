@@ -27,6 +27,9 @@ var (
 	ErrMalformed = errors.New("malformed Avro body")
 	// ErrRegistryUnavailable: the registry could not be asked (network, 5xx); retryable.
 	ErrRegistryUnavailable = errors.New("schema registry unavailable")
+	// ErrRegistryRefused: the registry refused the request (401/403: the credentials, other
+	// 4xx: the request); retrying will not help, the operator must.
+	ErrRegistryRefused = errors.New("schema registry refused the request")
 )
 
 // DecodeError reports why a record value could not be decoded.
@@ -119,7 +122,7 @@ func (c *Codec) Register(ctx context.Context, topic string, v any) (int, error) 
 		if errors.As(err, &re) && re.StatusCode == http.StatusConflict {
 			return 0, fmt.Errorf("schemas: registry subject %s holds a latest version incompatible with this build's %s schema (refusing to run): %s", subject, name, re.Message)
 		}
-		return 0, fmt.Errorf("schemas: register %s for %s: %w", name, subject, err)
+		return 0, fmt.Errorf("schemas: register %s for %s: %w", name, subject, registryError(err))
 	}
 	c.registerID(ss.ID, reflect.TypeOf(v), c.set.Schema(name), c.set.Schema(name), true)
 	return ss.ID, nil
@@ -225,7 +228,7 @@ func (c *Codec) discover(ctx context.Context, id int, v any) error {
 		if errors.As(err, &re) && (re.StatusCode == http.StatusNotFound || re.ErrorCode == 40403) {
 			return &DecodeError{SchemaID: id, Err: ErrUnknownSchemaID}
 		}
-		return &DecodeError{SchemaID: id, Err: fmt.Errorf("%w: %v", ErrRegistryUnavailable, err)}
+		return &DecodeError{SchemaID: id, Err: registryError(err)}
 	}
 	writer, err := avro.Parse(s.Schema)
 	if err != nil {
@@ -237,6 +240,17 @@ func (c *Codec) discover(ctx context.Context, id int, v any) error {
 	}
 	c.registerID(id, reflect.TypeOf(v), reader, writer, false)
 	return nil
+}
+
+// registryError classifies a failed registry call: refused credentials or a request the
+// registry will never accept (401, 403, other 4xx) are ErrRegistryRefused, which no retry
+// mends; anything else (network, 5xx, 429) is ErrRegistryUnavailable.
+func registryError(err error) error {
+	var re *sr.ResponseError
+	if errors.As(err, &re) && re.StatusCode >= 400 && re.StatusCode < 500 && re.StatusCode != http.StatusTooManyRequests && re.StatusCode != http.StatusRequestTimeout {
+		return fmt.Errorf("%w (HTTP %d): %v", ErrRegistryRefused, re.StatusCode, err)
+	}
+	return fmt.Errorf("%w: %v", ErrRegistryUnavailable, err)
 }
 
 // Retryable reports whether a decode error may succeed when tried again (the registry was
