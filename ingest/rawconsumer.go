@@ -7,12 +7,12 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 
 	tkafka "github.com/tollgate-io/tollgate/internal/kafka"
+	"github.com/tollgate-io/tollgate/internal/stage"
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
@@ -27,20 +27,18 @@ import (
 // Within a record that is a batch, each item has the same choice on its own: one unreadable
 // or invalid item is dead-lettered (its bytes, its index) while the others are produced.
 type RawConsumer struct {
-	reader  *kafka.Reader
 	out     *KafkaProducer
-	prod    *tkafka.Producer
 	dlq     string
 	parsers map[string]Parser
 	sources map[string]string // topic -> source name
 	log     *slog.Logger
-	batch   int
-	lastErr atomic.Value // string
+	runner  *stage.Runner
 }
 
 // NewRawConsumer builds a consumer of the raw topics of every source. It needs the same
-// ParserOptions as the HTTP receivers so both paths normalize alike.
-func NewRawConsumer(cfg tkafka.Config, group string, topics tkafka.Topics, out *KafkaProducer, prod *tkafka.Producer, opts ParserOptions, log *slog.Logger) (*RawConsumer, error) {
+// ParserOptions as the HTTP receivers so both paths normalize alike. drain bounds finishing
+// the batch in hand at shutdown (the process's shutdown_timeout).
+func NewRawConsumer(cfg tkafka.Config, group string, topics tkafka.Topics, out *KafkaProducer, prod *tkafka.Producer, opts ParserOptions, drain time.Duration, log *slog.Logger) (*RawConsumer, error) {
 	sources := map[string]string{}
 	var names []string
 	for _, s := range tkafka.Sources {
@@ -54,77 +52,35 @@ func NewRawConsumer(cfg tkafka.Config, group string, topics tkafka.Topics, out *
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &RawConsumer{reader: r, out: out, prod: prod, dlq: topics.DLQ, parsers: Parsers(opts),
-		sources: sources, log: log, batch: 500}, nil
+	c := &RawConsumer{out: out, dlq: topics.DLQ, parsers: Parsers(opts), sources: sources, log: log}
+	c.runner = stage.New(stage.Config{Name: DeadLetterStage, DLQ: topics.DLQ, BatchSize: 500, DrainTimeout: drain, Log: log}, r, prod, c.process)
+	return c, nil
 }
 
 // Ready reports the last failure, if the consumer is currently failing.
-func (c *RawConsumer) Ready(context.Context) error {
-	if s, _ := c.lastErr.Load().(string); s != "" {
-		return errors.New(s)
-	}
-	return nil
-}
+func (c *RawConsumer) Ready(ctx context.Context) error { return c.runner.Ready(ctx) }
 
-// Run consumes until ctx is cancelled, then finishes the batch in hand and closes the reader.
-func (c *RawConsumer) Run(ctx context.Context) error {
-	defer c.reader.Close()
-	for {
-		msgs, err := c.fetch(ctx)
-		if len(msgs) > 0 {
-			// The batch in hand is finished even when shutdown began, with its own budget.
-			if perr := c.process(context.WithoutCancel(ctx), msgs); perr != nil {
-				return perr
-			}
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("raw consumer: %w", err)
-		}
-	}
-}
+// Run consumes until ctx is cancelled, then finishes the batch in hand (within the drain
+// budget) and closes the reader; see package stage for the loop's contract.
+func (c *RawConsumer) Run(ctx context.Context) error { return c.runner.Run(ctx) }
 
-// fetch returns up to c.batch records, waiting briefly for more after the first.
-func (c *RawConsumer) fetch(ctx context.Context) ([]kafka.Message, error) {
-	first, err := c.reader.FetchMessage(ctx)
-	if err != nil {
-		return nil, err
-	}
-	msgs := []kafka.Message{first}
-	linger, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
-	defer cancel()
-	for len(msgs) < c.batch {
-		m, err := c.reader.FetchMessage(linger)
-		if err != nil {
-			if ctx.Err() != nil {
-				return msgs, ctx.Err()
-			}
-			break
-		}
-		msgs = append(msgs, m)
-	}
-	return msgs, nil
-}
-
-// process parses, produces and commits one batch, retrying retryable failures until they
-// pass or the shutdown budget (the caller's process lifetime) ends. Items are judged one
-// by one, as in the HTTP path: a record whose body is unusable as a whole is dead-lettered
-// whole; otherwise its good events are produced and each unreadable or invalid item is
-// dead-lettered on its own, its bytes as the value and its index in a header.
-func (c *RawConsumer) process(ctx context.Context, msgs []kafka.Message) error {
+// process parses one batch into the events to produce and the dead letters. Items are
+// judged one by one, as in the HTTP path: a record whose body is unusable as a whole is
+// dead-lettered whole; otherwise its good events are produced and each unreadable or
+// invalid item is dead-lettered on its own, its bytes as the value and its index in a
+// header. A registry that cannot be reached makes the batch's error transient.
+func (c *RawConsumer) process(_ context.Context, msgs []kafka.Message) (stage.Output, error) {
 	type origin struct{ msg, item int }
 	var events []schemas.IdentityEvent
 	var origins []origin
-	var dead []kafka.Message
+	var out stage.Output
 	batches := make([]Batch, len(msgs))
 	now := time.Now()
 	for i, m := range msgs {
 		src := c.sources[m.Topic]
 		b, err := c.parsers[src].ParseBatch(m.Value, now)
 		if err != nil {
-			dead = append(dead, tkafka.DeadLetter(c.dlq, DeadLetterStage, m, fmt.Errorf("parse %s payload: %w", src, err), now))
+			out.Add(i, tkafka.DeadLetter(c.dlq, DeadLetterStage, m, fmt.Errorf("parse %s payload: %w", src, err), now))
 			continue
 		}
 		for k := range b.Events {
@@ -145,10 +101,10 @@ func (c *RawConsumer) process(ctx context.Context, msgs []kafka.Message) error {
 	}
 	for i := range batches {
 		for _, f := range batches[i].Failed {
-			dead = append(dead, itemDead(i, f))
+			out.Add(i, itemDead(i, f))
 		}
 	}
-	out, err := c.out.Messages(events)
+	encoded, err := c.out.Messages(events)
 	for {
 		// An event too large for a record even with raw truncated: its item goes to the
 		// DLQ instead, and the rest is encoded again.
@@ -161,7 +117,7 @@ func (c *RawConsumer) process(ctx context.Context, msgs []kafka.Message) error {
 		b.reject(o.item, tooLarge)
 		for _, f := range b.Failed {
 			if f.Index == o.item {
-				dead = append(dead, itemDead(o.msg, f))
+				out.Add(o.msg, itemDead(o.msg, f))
 			}
 		}
 		keepEv, keepOr := events[:0], origins[:0]
@@ -171,32 +127,21 @@ func (c *RawConsumer) process(ctx context.Context, msgs []kafka.Message) error {
 			}
 		}
 		events, origins = keepEv, keepOr
-		out, err = c.out.Messages(events)
+		encoded, err = c.out.Messages(events)
 	}
 	if err != nil {
-		return err
-	}
-	out = append(out, dead...)
-	for backoff := 100 * time.Millisecond; ; backoff = min(backoff*2, 10*time.Second) {
-		err := c.prod.Produce(ctx, out...)
-		if err == nil {
-			break
+		if schemas.Retryable(err) {
+			return stage.Output{}, stage.Transient(err)
 		}
-		if !tkafka.Retryable(err) {
-			return err
-		}
-		c.lastErr.Store(err.Error())
-		c.log.Warn("raw consumer: produce failed, retrying", "err", err, "backoff", backoff.String())
-		time.Sleep(backoff)
+		return stage.Output{}, err
 	}
-	if err := c.reader.CommitMessages(ctx, msgs...); err != nil {
-		return fmt.Errorf("raw consumer: commit: %w", err)
+	for k, m := range encoded {
+		out.Add(origins[k].msg, m)
 	}
-	c.lastErr.Store("")
-	if len(dead) > 0 {
-		c.log.Warn("raw consumer: dead-lettered unparseable records or items", "count", len(dead), "topic", strings.Join(uniqueTopics(msgs), ","))
+	if n := len(out.Messages) - len(encoded); n > 0 {
+		c.log.Warn("raw consumer: dead-lettered unparseable records or items", "count", n, "topic", strings.Join(uniqueTopics(msgs), ","))
 	}
-	return nil
+	return out, nil
 }
 
 func uniqueTopics(msgs []kafka.Message) []string {

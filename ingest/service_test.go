@@ -207,7 +207,7 @@ func TestRawTopicConsumer(t *testing.T) {
 	p := newPipeline(t, broker.StartForTest(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	rc, err := ingest.NewRawConsumer(p.cfg, "raw-test", p.topics, ingest.NewKafkaProducer(p.codec, p.prod, p.topics.Events), p.prod, ingest.ParserOptions{}, nil)
+	rc, err := ingest.NewRawConsumer(p.cfg, "raw-test", p.topics, ingest.NewKafkaProducer(p.codec, p.prod, p.topics.Events), p.prod, ingest.ParserOptions{}, 10*time.Second, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

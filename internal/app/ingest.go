@@ -77,7 +77,7 @@ func AddRawConsumer(ctx context.Context, g *Group, d *Deps) error {
 	}
 	rc, err := ingest.NewRawConsumer(d.Config.Kafka, d.Config.Ingest.RawGroup, d.Topics,
 		ingest.NewKafkaProducer(d.Codec, d.Producer, d.Topics.Events), d.Producer,
-		d.Config.Ingest.Config.ParserOptions(), d.Log.With("component", "ingest-raw"))
+		d.Config.Ingest.Config.ParserOptions(), d.Config.ShutdownTimeout.D(), d.Log.With("component", "ingest-raw"))
 	if err != nil {
 		return err
 	}
