@@ -43,8 +43,9 @@ type Producer interface {
 
 // Output is what a stage made of a batch: the records to produce, and for each the index
 // of the batch record it came from, so that a record Kafka rejects can be dead-lettered in
-// place of what its input made. A batch record may make no output (a record the stage
-// filters out); it is committed all the same.
+// place of what its input made; -1 for a record of the batch as a whole (the auditor's
+// findings), whose rejection stops the stage. A batch record may make no output (a record
+// the stage filters out); it is committed all the same.
 type Output struct {
 	Messages []kafka.Message
 	From     []int
@@ -106,6 +107,14 @@ type Config struct {
 	// BeforeCommit, if set, runs after the produce and before the commit; an error stops
 	// the batch as a Process error would. Tests use it to crash between the two.
 	BeforeCommit func() error
+	// OnFailing is called with the failure being retried, and with nil once a batch passed.
+	OnFailing func(err error)
+	// RetryMin and RetryMax bound the exponential backoff of retries (default 100ms to 5s).
+	RetryMin, RetryMax time.Duration
+	// Tick, if set, runs every TickEvery between batches (the auditor's sweep); a fetch
+	// waiting for a batch's first record stops waiting when the tick is due.
+	Tick      func(ctx context.Context)
+	TickEvery time.Duration
 }
 
 func (c *Config) defaults() {
@@ -120,6 +129,15 @@ func (c *Config) defaults() {
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.RetryMin <= 0 {
+		c.RetryMin = 100 * time.Millisecond
+	}
+	if c.RetryMax < c.RetryMin {
+		c.RetryMax = max(5*time.Second, c.RetryMin)
+	}
+	if c.OnFailing == nil {
+		c.OnFailing = func(error) {}
 	}
 	if c.OnRetry == nil {
 		c.OnRetry = func(string) {}
@@ -158,6 +176,16 @@ func (r *Runner) failing(err error) {
 		s = err.Error()
 	}
 	r.lastErr.Store(&s)
+	r.cfg.OnFailing(err)
+}
+
+// backoff is the wait before retry attempt n: RetryMin doubling to RetryMax.
+func (r *Runner) backoff(n int) time.Duration {
+	d := r.cfg.RetryMin
+	for ; n > 0 && d < r.cfg.RetryMax; n-- {
+		d *= 2
+	}
+	return min(d, r.cfg.RetryMax)
 }
 
 // errStopped means the drain budget ended with the batch undecided.
@@ -184,17 +212,30 @@ func (r *Runner) Run(ctx context.Context) error {
 		}
 	}()
 	batch := make([]kafka.Message, 0, r.cfg.BatchSize)
+	nextTick := time.Now().Add(r.cfg.TickEvery)
 	for attempt := 0; ; {
+		if r.cfg.Tick != nil && !time.Now().Before(nextTick) {
+			r.cfg.Tick(work)
+			nextTick = time.Now().Add(r.cfg.TickEvery)
+		}
+		fctx, cancel := ctx, context.CancelFunc(func() {})
+		if r.cfg.Tick != nil {
+			fctx, cancel = context.WithDeadline(ctx, nextTick)
+		}
 		var err error
-		batch, err = r.fetch(ctx, batch[:0])
+		batch, err = r.fetch(fctx, batch[:0])
+		cancel()
 		if len(batch) == 0 {
 			if ctx.Err() != nil {
 				return nil // nothing in flight
 			}
+			if r.cfg.Tick != nil && errors.Is(err, context.DeadlineExceeded) {
+				continue // the tick is due
+			}
 			r.failing(err)
 			r.cfg.OnRetry("fetch")
 			r.cfg.Log.Warn(r.cfg.Name+": fetch failed; retrying", "error", err)
-			if !Sleep(ctx, Backoff(attempt)) {
+			if !Sleep(ctx, r.backoff(attempt)) {
 				return nil
 			}
 			attempt++
@@ -253,7 +294,7 @@ func (r *Runner) batch(ctx context.Context, batch []kafka.Message) error {
 		r.failing(err)
 		r.cfg.OnRetry("process")
 		r.cfg.Log.Warn(r.cfg.Name+": a dependency is unavailable; retrying the batch", "records", len(batch), "error", err)
-		if !Sleep(ctx, Backoff(attempt)) {
+		if !Sleep(ctx, r.backoff(attempt)) {
 			return errStopped
 		}
 	}
@@ -295,7 +336,7 @@ func (r *Runner) produce(ctx context.Context, batch []kafka.Message, out Output)
 		r.failing(err)
 		r.cfg.OnRetry("produce")
 		r.cfg.Log.Warn(r.cfg.Name+": Kafka unavailable; retrying the batch", "records", len(out.Messages), "error", err)
-		if !Sleep(ctx, Backoff(attempt)) {
+		if !Sleep(ctx, r.backoff(attempt)) {
 			return errStopped
 		}
 	}
@@ -305,7 +346,7 @@ func (r *Runner) produceOneByOne(ctx context.Context, batch []kafka.Message, out
 	dead := map[int]bool{} // inputs already dead-lettered for a rejected output
 	for i, m := range out.Messages {
 		from := out.From[i]
-		if dead[from] {
+		if from >= 0 && dead[from] {
 			continue
 		}
 		for attempt := 0; ; attempt++ {
@@ -315,10 +356,13 @@ func (r *Runner) produceOneByOne(ctx context.Context, batch []kafka.Message, out
 			}
 			if tkafka.Retryable(err) {
 				r.cfg.OnRetry("produce")
-				if !Sleep(ctx, Backoff(attempt)) {
+				if !Sleep(ctx, r.backoff(attempt)) {
 					return errStopped
 				}
 				continue
+			}
+			if from < 0 || from >= len(batch) {
+				return fmt.Errorf("%s: Kafka rejected a record of the batch (%s): %w", r.cfg.Name, m.Topic, err)
 			}
 			in := batch[from]
 			if m.Topic == r.cfg.DLQ {
@@ -350,7 +394,7 @@ func (r *Runner) commit(ctx context.Context, batch []kafka.Message) error {
 			return nil
 		}
 		r.cfg.OnRetry("commit")
-		if !Sleep(ctx, Backoff(attempt)) {
+		if !Sleep(ctx, r.backoff(attempt)) {
 			return errStopped
 		}
 	}

@@ -330,3 +330,42 @@ func TestLastPerPartition(t *testing.T) {
 		t.Fatalf("%+v", got)
 	}
 }
+
+func TestTickRunsBetweenBatchesWhileIdle(t *testing.T) {
+	rd := &memReader{}
+	ticks := make(chan struct{}, 10)
+	r := New(Config{Name: "test", DLQ: "dlq", TickEvery: 20 * time.Millisecond, Tick: func(context.Context) { ticks <- struct{}{} }}, rd, &memProducer{}, echo)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	for range 3 {
+		select {
+		case <-ticks:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the tick did not run while no record came")
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestARejectedRecordOfTheWholeBatchStopsTheStage(t *testing.T) {
+	rd := &memReader{pending: records(1)}
+	prod := &memProducer{reject: func(m kafka.Message) error {
+		if m.Topic == "findings" {
+			return fmt.Errorf("%w: not authorized", tkafka.ErrRejected)
+		}
+		return nil
+	}}
+	process := func(ctx context.Context, b []kafka.Message) (Output, error) {
+		o, _ := echo(ctx, b)
+		o.Add(-1, kafka.Message{Topic: "findings", Value: []byte("f")})
+		return o, nil
+	}
+	err := New(Config{Name: "test", DLQ: "dlq"}, rd, prod, process).Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "findings") || rd.lastCommitted() != -1 {
+		t.Fatalf("Run = %v, committed %d", err, rd.lastCommitted())
+	}
+}
