@@ -739,8 +739,13 @@ func workspaceGrantees(name string, sh workspaceShare, params map[string]string,
 		return nil
 	}
 	if k := firstKey(params, workspaceGranteeParams...); k != "" {
+		values := []string{params[k]}
+		if k == "TARGET_USERS" || k == "IMPACTED_USERS" {
+			// Lists of emails: a multiValue (joined by spaces) or a comma-separated value.
+			values = strings.FieldsFunc(params[k], func(r rune) bool { return r == ',' || r == ' ' })
+		}
 		var out []*schemas.Principal
-		for _, v := range strings.FieldsFunc(params[k], func(r rune) bool { return r == ',' || r == ' ' }) {
+		for _, v := range values {
 			if p := workspaceGrantee(k, v, params); p != nil {
 				out = append(out, p)
 			}

@@ -24,6 +24,9 @@ type workspaceCase struct {
 	entName                    string
 	privilege                  schemas.Privilege
 	entry, class, catalogClass string
+	entID                      string // the shared item, for content applications
+	wildcard                   bool   // checked for every PERMISSION entitlement
+	noSubject                  bool   // the record names no grantee
 }
 
 var workspaceCases = []workspaceCase{
@@ -80,6 +83,48 @@ var workspaceCases = []workspaceCase{
 	{file: "workspace_user_accounts.json", event: "recovery_phone_edit", action: "MFA_ENROLL", subject: "j.doe@example.org"},
 	{file: "workspace_user_accounts.json", event: "2sv_enroll", action: "MFA_ENROLL", subject: "j.doe@example.org"},
 	{file: "workspace_user_accounts.json", event: "2sv_disable", action: "MFA_RESET", subject: "m.keller@example.org"},
+	// Drive sharing: a named user as editor and as commenter, anyone with the link, removal,
+	// demotion, ownership transfer, shared drive membership, a narrower link, who may share.
+	{file: "workspace_drive.json", event: "change_user_access", action: "ACCESS_GRANT", subject: "r.osei@example.org", subjectType: "HUMAN", entKind: "PERMISSION", entName: "FY25 budget", entID: "google_workspace:drive:1qT8x2mR4vLbZ9cNwE5yHj0KdPfA3sGu7", privilege: "WRITE", entry: "drive:change_user_access", class: "acl_change"},
+	{file: "workspace_drive.json", event: "change_user_access", n: 1, action: "ACCESS_GRANT", subject: "auditor@partner.example", entKind: "PERMISSION", privilege: "READ"},
+	{file: "workspace_drive.json", event: "change_document_visibility", action: "ACCESS_GRANT", subject: "google_workspace:public", subjectType: "UNKNOWN", entKind: "PERMISSION", entName: "Roadmap 2026 (internal)", privilege: "READ", wildcard: true, entry: "drive:change_document_visibility"},
+	{file: "workspace_drive.json", event: "change_document_access_scope", action: "ACCESS_GRANT", subject: "google_workspace:public", entKind: "PERMISSION", privilege: "READ", wildcard: true},
+	{file: "workspace_drive.json", event: "change_user_access", n: 2, action: "ACCESS_REVOKE", subject: "auditor@partner.example", entKind: "PERMISSION", privilege: "READ"}, // can_comment → none
+	{file: "workspace_drive.json", event: "change_user_access", n: 3, action: "ACCESS_REVOKE", subject: "r.osei@example.org", entKind: "PERMISSION", privilege: "WRITE"},     // can_edit → can_view
+	{file: "workspace_drive.json", event: "change_owner", action: "ACCESS_GRANT", subject: "team.lead@example.org", entKind: "PERMISSION", entName: "Vendor contracts", privilege: "WRITE", entry: "drive:change_owner"},
+	{file: "workspace_drive.json", event: "change_user_access", n: 5, action: "ACCESS_REVOKE", subject: "leaver@example.org", entKind: "PERMISSION", privilege: "WRITE"}, // owner → can_edit
+	{file: "workspace_drive.json", event: "view", action: "READ", subject: "r.osei@example.org", entry: "drive:view", class: "access"},
+	{file: "workspace_drive.json", event: "edit", action: "OTHER", catalogClass: catalog.ClassNoAccessChange, entry: "drive:edit"},
+	{file: "workspace_drive.json", event: "download", action: "READ"},
+	{file: "workspace_drive.json", event: "move", action: "OTHER", catalogClass: catalog.ClassNoAccessChange},
+	{file: "workspace_drive.json", event: "trash", action: "OTHER", catalogClass: catalog.ClassNoAccessChange},
+	{file: "workspace_drive.json", event: "shared_drive_membership_change", action: "ACCESS_GRANT", subject: "n.ahmed@example.org", entKind: "PERMISSION", entName: "Finance shared drive", entID: "google_workspace:drive:0AFa7kR2mPq4xUk9PVA", privilege: "WRITE"},
+	{file: "workspace_drive.json", event: "shared_drive_membership_change", n: 1, action: "ACCESS_REVOKE", subject: "leaver@example.org", entKind: "PERMISSION", privilege: "WRITE"},
+	{file: "workspace_drive.json", event: "change_document_visibility", n: 1, action: "ACCESS_REVOKE", subject: "google_workspace:public", entKind: "PERMISSION", wildcard: true}, // anyone with the link → the domain
+	{file: "workspace_drive.json", event: "change_acl_editors", action: "POLICY_CHANGE", noSubject: true, entKind: "PERMISSION", entName: "Roadmap 2026 (internal)"},
+	// Calendar ACLs and Chat space members.
+	{file: "workspace_calendar_chat.json", event: "change_calendar_acls", action: "ACCESS_GRANT", subject: "assistant@example.org", entKind: "PERMISSION", entID: "google_workspace:calendar:ceo@example.org", privilege: "WRITE", entry: "calendar:change_calendar_acls", class: "calendar_change"},
+	{file: "workspace_calendar_chat.json", event: "change_calendar_acls", n: 1, action: "ACCESS_GRANT", subject: "google_workspace:public", entKind: "PERMISSION", privilege: "READ", wildcard: true},
+	{file: "workspace_calendar_chat.json", event: "change_calendar_acls", n: 2, action: "ACCESS_REVOKE", subject: "former.assistant@example.org", entKind: "PERMISSION"},
+	{file: "workspace_calendar_chat.json", event: "create_event", action: "OTHER", catalogClass: catalog.ClassNoAccessChange},
+	{file: "workspace_calendar_chat.json", event: "export_calendar", action: "READ"},
+	{file: "workspace_calendar_chat.json", event: "add_room_member", action: "ACCESS_GRANT", subject: "contractor@partner.example", entKind: "PERMISSION", entID: "google_workspace:chat:AAAAq1w2e3r4", privilege: "WRITE", entry: "chat:add_room_member", class: "user_action"},
+	{file: "workspace_calendar_chat.json", event: "add_room_member", n: 1, action: "ACCESS_GRANT", subject: "n.ahmed@example.org", entKind: "PERMISSION"},
+	{file: "workspace_calendar_chat.json", event: "role_updated", action: "ACCESS_GRANT", subject: "n.ahmed@example.org", entKind: "PERMISSION", privilege: "WRITE"},
+	{file: "workspace_calendar_chat.json", event: "remove_room_member", action: "ACCESS_REVOKE", subject: "old.member@example.org", entKind: "PERMISSION"},
+	{file: "workspace_calendar_chat.json", event: "message_posted", action: "OTHER", catalogClass: catalog.ClassNoAccessChange},
+	{file: "workspace_calendar_chat.json", event: "attachment_download", action: "READ"},
+	// Classroom rosters, Keep collaborators, Vault matters, Looker Studio sharing, migration.
+	{file: "workspace_content.json", event: "user_added_to_course", action: "ACCESS_GRANT", subject: "s.lin@school.example.org", entKind: "PERMISSION", entName: "Chemistry 10B", privilege: "WRITE", class: "course_membership_change"}, // a teacher
+	{file: "workspace_content.json", event: "user_removed_from_course", action: "ACCESS_REVOKE", subject: "pupil.17@school.example.org", entKind: "PERMISSION", privilege: "READ"},                                                       // a student
+	{file: "workspace_content.json", event: "modified_acl", action: "ACCESS_GRANT", noSubject: true, entKind: "PERMISSION", entID: "google_workspace:keep:notes/1a2b3c4d5e6f7g8h9i0j", entry: "keep:modified_acl"},
+	{file: "workspace_content.json", event: "add_collaborator_end", action: "ACCESS_GRANT", subject: "outside.counsel@example.org", entKind: "PERMISSION", entName: "Matter: Contoso dispute", privilege: "WRITE"},
+	{file: "workspace_content.json", event: "create_export_end", action: "READ", entry: "vault:create_export_end"},
+	{file: "workspace_content.json", event: "add_litigation_hold_end", action: "OTHER", catalogClass: catalog.ClassNoAccessChange},
+	{file: "workspace_content.json", event: "CHANGE_USER_ACCESS", action: "ACCESS_GRANT", subject: "r.osei@example.org", entKind: "PERMISSION", entName: "Sales pipeline", privilege: "READ", entry: "data_studio:CHANGE_USER_ACCESS", class: "ACL_CHANGE"},
+	{file: "workspace_content.json", event: "CHANGE_ASSET_LINK_SHARING_VISIBILITY", action: "ACCESS_GRANT", subject: "google_workspace:public", entKind: "PERMISSION", wildcard: true},
+	{file: "workspace_content.json", event: "VIEW", action: "READ"},
+	{file: "workspace_content.json", event: "START_MIGRATION", action: "OTHER", catalogClass: catalog.ClassNoAccessChange},
 }
 
 // workspaceEvent parses a payload and returns the n-th event called name.
@@ -142,6 +187,15 @@ func TestWorkspaceCatalogue(t *testing.T) {
 		if c.catalogClass != "" && ev.Attributes[catalog.AttrClass] != c.catalogClass {
 			t.Errorf("%s: class %q, want %q", where, ev.Attributes[catalog.AttrClass], c.catalogClass)
 		}
+		if c.entID != "" && (ev.Entitlement == nil || ev.Entitlement.ID != c.entID) {
+			t.Errorf("%s: entitlement %+v, want id %s", where, ev.Entitlement, c.entID)
+		}
+		if c.entKind == schemas.EntitlementPermission && ev.Entitlement != nil && ev.Entitlement.Wildcard != c.wildcard {
+			t.Errorf("%s: entitlement wildcard %v, want %v", where, ev.Entitlement.Wildcard, c.wildcard)
+		}
+		if c.noSubject && ev.Subject != nil {
+			t.Errorf("%s: subject %+v, want none", where, ev.Subject)
+		}
 	}
 }
 
@@ -195,5 +249,110 @@ func TestWorkspaceKeys(t *testing.T) {
 		if c.miss != "" && ev.Action != schemas.ActionOther {
 			t.Errorf("%s: a miss gave action %s", c.body, ev.Action)
 		}
+	}
+}
+
+// TestWorkspaceSharingParameters: how a sharing event's parameters decide its direction,
+// grantee and privilege, one parameter shape at a time (Activity events appendix).
+func TestWorkspaceSharingParameters(t *testing.T) {
+	activity := func(app, typ, name, params string) string {
+		return `{"kind":"admin#reports#activity","id":{"time":"2025-05-12T09:00:00Z","uniqueQualifier":"42","applicationName":"` + app +
+			`"},"actor":{"callerType":"USER","email":"owner@example.org","profileId":"1"},"events":[{"type":"` + typ + `","name":"` + name + `","parameters":[` + params + `]}]}`
+	}
+	doc := `{"name":"doc_id","value":"D1"},{"name":"doc_title","value":"Plan"},`
+	cases := []struct {
+		what, body string
+		action     schemas.Action
+		subject    string
+		privilege  schemas.Privilege
+		wildcard   bool
+	}{
+		{"a domain named as target_domain", activity("drive", "acl_change", "change_document_access_scope", doc+`{"name":"target_domain","value":"partner.example"},{"name":"old_value","multiValue":["none"]},{"name":"new_value","multiValue":["can_edit"]},{"name":"visibility","value":"people_within_domain_with_link"}`),
+			"ACCESS_GRANT", "google_workspace:domain:partner.example", "WRITE", false},
+		{"the link opened to the actor's domain", activity("drive", "acl_change", "change_document_visibility", doc+`{"name":"target_domain","value":"all"},{"name":"old_value","multiValue":["private"]},{"name":"new_value","multiValue":["public_in_the_domain"]}`),
+			"ACCESS_GRANT", "google_workspace:domain:example.org", "READ", false},
+		{"the link made private", activity("drive", "acl_change", "change_document_visibility", doc+`{"name":"target_domain","value":"all"},{"name":"old_value","multiValue":["public_on_the_web"]},{"name":"new_value","multiValue":["private"]}`),
+			"ACCESS_REVOKE", "google_workspace:public", "READ", true},
+		{"the link's role removed for anyone", activity("drive", "acl_change", "change_document_access_scope", doc+`{"name":"target_domain","value":"all"},{"name":"old_value","multiValue":["can_view"]},{"name":"new_value","multiValue":["none"]},{"name":"old_visibility","value":"people_with_link"},{"name":"visibility","value":"private"}`),
+			"ACCESS_REVOKE", "google_workspace:public", "READ", true},
+		{"published to the web", activity("drive", "acl_change", "publish_change", doc+`{"name":"old_value","multiValue":["none"]},{"name":"new_value","multiValue":["auto"]},{"name":"old_publish_visibility","value":"nobody"},{"name":"new_publish_visibility","value":"public_on_the_web"}`),
+			"ACCESS_GRANT", "google_workspace:public", "READ", true},
+		{"unpublished", activity("drive", "acl_change", "publish_change", doc+`{"name":"old_value","multiValue":["auto"]},{"name":"new_value","multiValue":["none"]},{"name":"old_publish_visibility","value":"public_on_the_web"},{"name":"new_publish_visibility","value":"unchanged"}`),
+			"ACCESS_REVOKE", "google_workspace:public", "READ", true},
+		{"a group shared by its email", activity("drive", "acl_change", "change_user_access_hierarchy_reconciled", doc+`{"name":"target_user","value":"Finance-Team@example.org"},{"name":"old_value","multiValue":["none"]},{"name":"new_value","multiValue":["can_view"]}`),
+			"ACCESS_GRANT", "finance-team@example.org", "READ", false},
+		{"a shared drive member promoted", activity("drive", "acl_change", "shared_drive_membership_change", doc+`{"name":"membership_change_type","value":"change_roles"},{"name":"removed_role","value":"viewer"},{"name":"added_role","value":"content_manager"},{"name":"target_user","value":"m.keller@example.org"}`),
+			"ACCESS_GRANT", "m.keller@example.org", "WRITE", false},
+		{"a shared drive member demoted", activity("drive", "acl_change", "shared_drive_membership_change", doc+`{"name":"membership_change_type","value":"change_roles"},{"name":"removed_role","value":"organizer"},{"name":"added_role","value":"viewer"},{"name":"target_user","value":"m.keller@example.org"}`),
+			"ACCESS_REVOKE", "m.keller@example.org", "WRITE", false},
+		{"an item moved into a shared drive", activity("drive", "acl_change", "change_owner", doc+`{"name":"new_owner","value":"Finance shared drive"},{"name":"new_owner_is_shared_drive","boolValue":true},{"name":"new_owner_shared_drive_id","value":"0AFa7kR2mPq4xUk9PVA"}`),
+			"ACCESS_GRANT", "google_workspace:shared_drive:0AFa7kR2mPq4xUk9PVA", "WRITE", false},
+		{"a calendar's root access", activity("calendar", "calendar_change", "change_calendar_acls", `{"name":"calendar_id","value":"room@example.org"},{"name":"grantee_email","value":"it.lead@example.org"},{"name":"access_level","value":"root"}`),
+			"ACCESS_GRANT", "it.lead@example.org", "ADMIN", false},
+		{"a calendar's free/busy for a domain", activity("calendar", "calendar_change", "change_calendar_acls", `{"name":"calendar_id","value":"room@example.org"},{"name":"grantee_email","value":"partner.example"},{"name":"access_level","value":"freebusy"}`),
+			"ACCESS_GRANT", "google_workspace:domain:partner.example", "READ", false},
+		{"a space manager made a member again", activity("chat", "user_action", "role_updated", `{"name":"room_id","value":"AAAA1"},{"name":"target_user_role","value":"MEMBER"},{"name":"target_users","value":"n.ahmed@example.org"}`),
+			"ACCESS_REVOKE", "n.ahmed@example.org", "WRITE", false},
+		{"the actor joined a space", activity("chat", "user_action", "invite_accept", `{"name":"room_id","value":"AAAA1"}`),
+			"ACCESS_GRANT", "owner@example.org", "WRITE", false},
+		{"a student joined a course", activity("classroom", "course_membership_change", "user_joined_course", `{"name":"course_id","value":"61"},{"name":"course_role","value":"student"}`),
+			"ACCESS_GRANT", "owner@example.org", "READ", false},
+		{"a Looker Studio permission removed", activity("data_studio", "ACL_CHANGE", "CHANGE_USER_ACCESS", `{"name":"ASSET_ID","value":"A1"},{"name":"TARGET_USER_EMAIL","value":"r.osei@example.org"},{"name":"OLD_VALUE","value":"CAN_EDIT"},{"name":"NEW_VALUE","value":"NONE"}`),
+			"ACCESS_REVOKE", "r.osei@example.org", "WRITE", false},
+		{"a Looker Studio link opened to anyone", activity("data_studio", "ACL_CHANGE", "CHANGE_ASSET_LINK_SHARING_ACCESS_TYPE", `{"name":"ASSET_ID","value":"A1"},{"name":"TARGET_DOMAIN","value":"all"},{"name":"OLD_VALUE","value":"NONE"},{"name":"NEW_VALUE","value":"CAN_VIEW"},{"name":"VISIBILITY","value":"PEOPLE_WITH_LINK"}`),
+			"ACCESS_GRANT", "google_workspace:public", "READ", true},
+	}
+	for _, c := range cases {
+		evs, err := ParseWorkspace([]byte(c.body), testNow)
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("%s: %d events, %v", c.what, len(evs), err)
+		}
+		ev := evs[0]
+		if ev.Action != c.action || ev.Subject == nil || ev.Subject.ID != c.subject || ev.Entitlement == nil ||
+			ev.Entitlement.Privilege != c.privilege || ev.Entitlement.Wildcard != c.wildcard || ev.Entitlement.Kind != schemas.EntitlementPermission {
+			t.Errorf("%s: %s subject %+v entitlement %+v, want %s %s %s wildcard=%v", c.what, ev.Action, ev.Subject, ev.Entitlement, c.action, c.subject, c.privilege, c.wildcard)
+		}
+	}
+}
+
+// TestWorkspaceDriveEventIDs: every event of the content payloads has its own id — the
+// events of one Drive activity by their index, each person a space is shared with by
+// their id — and the events made for several grantees do not share attributes.
+func TestWorkspaceDriveEventIDs(t *testing.T) {
+	ids := map[string]string{}
+	for _, f := range []string{"workspace_drive.json", "workspace_calendar_chat.json", "workspace_content.json"} {
+		body, err := os.ReadFile(filepath.Join("testdata", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs, err := ParseWorkspace(body, testNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range evs {
+			if prev, dup := ids[ev.EventID]; dup {
+				t.Errorf("%s: id %s also names %s", f, ev.EventID, prev)
+			}
+			ids[ev.EventID] = ev.SourceEventType
+		}
+		if f != "workspace_calendar_chat.json" {
+			continue
+		}
+		var added []schemas.IdentityEvent
+		for _, ev := range evs {
+			if ev.SourceEventType == "add_room_member" {
+				added = append(added, ev)
+			}
+		}
+		if len(added) != 2 || !strings.HasSuffix(added[0].EventID, "#contractor@partner.example") || !strings.HasSuffix(added[1].EventID, "#n.ahmed@example.org") {
+			t.Fatalf("add_room_member events %+v", added)
+		}
+		added[0].Attributes["x"] = "y"
+		if added[1].Attributes["x"] != "" {
+			t.Error("the events of one share hold one attribute map")
+		}
+	}
+	if ids["google_workspace:-2208831645120044104:2:change_user_access"] == "" {
+		t.Errorf("the third event of the ownership transfer is not numbered by its index: %v", ids)
 	}
 }

@@ -64,6 +64,33 @@ func TestWorkspaceCatalogueLanes(t *testing.T) {
 		{"workspace_user_accounts.json", "recovery_email_edit", 0, schemas.LaneHelpDesk, "recovery-mfa-self-service"},
 		{"workspace_user_accounts.json", "2sv_enroll", 0, schemas.LaneHelpDesk, "recovery-mfa-self-service"},
 		{"workspace_user_accounts.json", "2sv_disable", 0, schemas.LaneHelpDesk, "recovery-mfa-self-service"},
+		// Content sharing: a named user, anyone with the link (wildcard: CRITICAL), removal,
+		// ownership transfer, shared drive membership; views and edits are context.
+		{"workspace_drive.json", "change_user_access", 0, schemas.LaneServiceDesk, "grant"},
+		{"workspace_drive.json", "change_document_visibility", 0, schemas.LaneServiceDesk, "grant-admin"},
+		{"workspace_drive.json", "change_document_access_scope", 0, schemas.LaneServiceDesk, "grant-admin"},
+		{"workspace_drive.json", "change_user_access", 2, schemas.LaneServiceDesk, "revoke"},
+		{"workspace_drive.json", "change_owner", 0, schemas.LaneServiceDesk, "grant"},
+		{"workspace_drive.json", "shared_drive_membership_change", 0, schemas.LaneServiceDesk, "grant"},
+		{"workspace_drive.json", "shared_drive_membership_change", 1, schemas.LaneServiceDesk, "revoke"},
+		{"workspace_drive.json", "change_acl_editors", 0, schemas.LaneServiceDesk, "policy-change"},
+		{"workspace_drive.json", "view", 0, schemas.LaneObserve, "sign-in-or-read"},
+		{"workspace_drive.json", "download", 0, schemas.LaneObserve, "sign-in-or-read"},
+		{"workspace_drive.json", "edit", 0, schemas.LaneObserve, "catalogued-no-access-change"},
+		{"workspace_drive.json", "trash", 0, schemas.LaneObserve, "catalogued-no-access-change"},
+		{"workspace_calendar_chat.json", "change_calendar_acls", 0, schemas.LaneServiceDesk, "grant"},
+		{"workspace_calendar_chat.json", "change_calendar_acls", 1, schemas.LaneServiceDesk, "grant-admin"}, // made public
+		{"workspace_calendar_chat.json", "change_calendar_acls", 2, schemas.LaneServiceDesk, "revoke"},
+		{"workspace_calendar_chat.json", "add_room_member", 0, schemas.LaneServiceDesk, "grant"},
+		{"workspace_calendar_chat.json", "add_room_member", 1, schemas.LaneServiceDesk, "grant"},
+		{"workspace_calendar_chat.json", "remove_room_member", 0, schemas.LaneServiceDesk, "revoke"},
+		{"workspace_calendar_chat.json", "message_posted", 0, schemas.LaneObserve, "catalogued-no-access-change"},
+		{"workspace_content.json", "user_added_to_course", 0, schemas.LaneServiceDesk, "grant"},
+		{"workspace_content.json", "modified_acl", 0, schemas.LaneServiceDesk, "grant"},
+		{"workspace_content.json", "add_collaborator_end", 0, schemas.LaneServiceDesk, "grant"},
+		{"workspace_content.json", "create_export_end", 0, schemas.LaneObserve, "sign-in-or-read"},
+		{"workspace_content.json", "CHANGE_ASSET_LINK_SHARING_VISIBILITY", 0, schemas.LaneServiceDesk, "grant-admin"},
+		{"workspace_content.json", "START_MIGRATION", 0, schemas.LaneObserve, "catalogued-no-access-change"},
 	}
 	parsed := map[string][]schemas.IdentityEvent{}
 	for _, c := range cases {
