@@ -544,7 +544,7 @@ type workspaceRole struct {
 
 // workspaceRoles are the roles of the content applications, lower-cased: Drive
 // (can_view … owner, shared drive viewer … organizer), Calendar access levels, Chat space
-// roles, Classroom course roles, Looker Studio permissions. Reading, commenting and
+// roles, Classroom course roles, Looker Studio permissions and workspace roles. Reading, commenting and
 // free/busy are READ; editing, organizing, managing and owning are WRITE; a calendar's root
 // (domain administrators) is ADMIN.
 var workspaceRoles = map[string]workspaceRole{
@@ -554,7 +554,7 @@ var workspaceRoles = map[string]workspaceRole{
 	"can_respond": {2, schemas.PrivilegeRead}, "student": {2, schemas.PrivilegeRead},
 	"can_comment": {3, schemas.PrivilegeRead}, "commenter": {3, schemas.PrivilegeRead},
 	"can_edit": {4, schemas.PrivilegeWrite}, "editor": {4, schemas.PrivilegeWrite}, "writer": {4, schemas.PrivilegeWrite},
-	"member": {4, schemas.PrivilegeWrite}, "teacher": {4, schemas.PrivilegeWrite},
+	"member": {4, schemas.PrivilegeWrite}, "teacher": {4, schemas.PrivilegeWrite}, "contributor": {4, schemas.PrivilegeWrite},
 	"content_manager": {5, schemas.PrivilegeWrite},
 	"organizer":       {6, schemas.PrivilegeWrite}, "manager": {6, schemas.PrivilegeWrite}, "space_manager": {6, schemas.PrivilegeWrite},
 	"owner": {7, schemas.PrivilegeWrite},

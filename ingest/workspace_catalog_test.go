@@ -299,6 +299,8 @@ func TestWorkspaceSharingParameters(t *testing.T) {
 			"ACCESS_GRANT", "owner@example.org", "READ", false},
 		{"a Looker Studio permission removed", activity("data_studio", "ACL_CHANGE", "CHANGE_USER_ACCESS", `{"name":"ASSET_ID","value":"A1"},{"name":"TARGET_USER_EMAIL","value":"r.osei@example.org"},{"name":"OLD_VALUE","value":"CAN_EDIT"},{"name":"NEW_VALUE","value":"NONE"}`),
 			"ACCESS_REVOKE", "r.osei@example.org", "WRITE", false},
+		{"a Looker Studio workspace role", activity("data_studio", "ACL_CHANGE", "CHANGE_USER_ACCESS_TO_ASSET_VIA_WORKSPACE", `{"name":"ASSET_ID","value":"A1"},{"name":"TARGET_USER_EMAIL","value":"r.osei@example.org"},{"name":"PREVIOUS_VALUE","value":"VIEWER"},{"name":"CURRENT_VALUE","value":"CONTRIBUTOR"}`),
+			"ACCESS_GRANT", "r.osei@example.org", "WRITE", false},
 		{"a Looker Studio link opened to anyone", activity("data_studio", "ACL_CHANGE", "CHANGE_ASSET_LINK_SHARING_ACCESS_TYPE", `{"name":"ASSET_ID","value":"A1"},{"name":"TARGET_DOMAIN","value":"all"},{"name":"OLD_VALUE","value":"NONE"},{"name":"NEW_VALUE","value":"CAN_VIEW"},{"name":"VISIBILITY","value":"PEOPLE_WITH_LINK"}`),
 			"ACCESS_GRANT", "google_workspace:public", "READ", true},
 	}
