@@ -2,6 +2,7 @@ package schemas
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"maps"
@@ -66,12 +67,21 @@ type Codec struct {
 	// schema that decodes them. It is copied on write (registrations are a
 	// handful per process) so Decode reads it without a lock.
 	known atomic.Pointer[map[int]knownID]
+
+	// splice is the pinned RoutedEvent schema's symbol tables, nil when this
+	// build's schema is not the one the fast path was written for (see
+	// splice.go); routedID is the id Encode writes RoutedEvents with.
+	splice   *spliceSchema
+	routedID atomic.Int32
 }
 
 // knownID is how the Codec decodes one schema id.
 type knownID struct {
 	typ    reflect.Type
 	schema avro.Schema // the reader schema, or the reader resolved against the writer
+	// splice: the id's writer schema is the IdentityEvent schema RoutedEvent
+	// embeds, so its bodies can be spliced into RoutedEvents.
+	splice bool
 }
 
 // decodeOnly marks Serde registrations that exist only to decode older writer schemas.
@@ -87,6 +97,7 @@ func NewCodec(client *sr.Client) (*Codec, error) {
 		client:  client,
 		set:     set,
 		readers: map[reflect.Type]avro.Schema{},
+		splice:  newSpliceSchema(set.Schema(NameRoutedEvent)),
 	}
 	c.known.Store(&map[int]knownID{})
 	return c, nil
@@ -141,10 +152,15 @@ func (c *Codec) registerID(id int, typ reflect.Type, reader, writer avro.Schema,
 			decodeWith = resolved
 		}
 	}
+	splice := c.splice != nil && typ == identityEventType &&
+		writer.Fingerprint() == c.splice.eventFingerprint && reader.Fingerprint() == c.splice.eventFingerprint
 	known := maps.Clone(*c.known.Load())
-	known[id] = knownID{typ: typ, schema: decodeWith}
+	known[id] = knownID{typ: typ, schema: decodeWith, splice: splice}
 	c.known.Store(&known)
-	decode := sr.DecodeFn(func(b []byte, v any) error { return avro.Unmarshal(decodeWith, b, v) })
+	if encode && typ == routedEventType {
+		c.routedID.Store(int32(id))
+	}
+	decode := sr.DecodeFn(func(b []byte, v any) error { return decoding.Unmarshal(decodeWith, b, v) })
 	if encode {
 		c.serde.Register(id, reflect.New(typ).Interface(),
 			sr.EncodeFn(func(v any) ([]byte, error) { return avro.Marshal(reader, v) }),
@@ -154,6 +170,23 @@ func (c *Codec) registerID(id int, typ reflect.Type, reader, writer avro.Schema,
 	}
 	c.serde.Register(id, decodeOnly{}, decode)
 }
+
+// maxItems bounds the items of one decoded array. hamba/avro allocates an
+// array block's items from its count before reading them, so without a bound
+// one record claiming 2^40 ticket refs in a few bytes makes the decoder
+// allocate (and zero) until memory runs out; a malformed record must cost a
+// dead letter, not the process. Every item of tollgate's arrays takes at
+// least one byte, so no record under 1 MiB (Kafka's default
+// max.message.bytes) can hold more.
+const maxItems = 1 << 20
+
+// decoding is hamba/avro's default configuration with arrays bounded.
+var decoding = avro.Config{MaxSliceAllocSize: maxItems}.Freeze()
+
+var (
+	identityEventType = reflect.TypeFor[IdentityEvent]()
+	routedEventType   = reflect.TypeFor[RoutedEvent]()
+)
 
 // writers are Avro writers kept between encodes, so encoding a value grows no
 // buffer and the encoded bytes are copied once, into the returned value.
@@ -210,7 +243,7 @@ func (c *Codec) Decode(ctx context.Context, b []byte, v any) error {
 	}
 	// The body is decoded here rather than through serde.Decode, which would
 	// parse the header and look the id up a second time.
-	if err := avro.Unmarshal(known.schema, body, v); err != nil {
+	if err := decoding.Unmarshal(known.schema, body, v); err != nil {
 		return &DecodeError{SchemaID: id, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
 	}
 	return nil
@@ -256,3 +289,57 @@ func registryError(err error) error {
 // Retryable reports whether a decode error may succeed when tried again (the registry was
 // unreachable) rather than being a property of the record.
 func Retryable(err error) bool { return errors.Is(err, ErrRegistryUnavailable) }
+
+// spliceSlack is the room a Splice leaves after the body for the decision,
+// which is usually smaller; a larger one costs one more copy of the value.
+const spliceSlack = 384
+
+// Splice is a RoutedEvent value begun by DecodeForRouting: the RoutedEvent
+// wire header followed by the input event's Avro body. Value appends the
+// decision. The zero Splice is not usable (Ok reports false).
+type Splice struct {
+	codec *Codec
+	value []byte
+}
+
+// Ok reports whether DecodeForRouting spliced the value.
+func (s Splice) Ok() bool { return s.value != nil }
+
+// DecodeForRouting decodes a tollgate.events value into ev as Decode does. When
+// the value's writer schema is the IdentityEvent schema RoutedEvent embeds and
+// the splice reader takes its body, it returns a Splice that holds the routed
+// value's header and body: Splice.Value(decision) is then byte for byte the
+// Encode of the RoutedEvent (but for the attributes map, which keeps the input's
+// order), without re-encoding the event. ev.Raw is decoded only when withRaw is
+// set, and ev's strings point into the Splice's buffer, which is never modified,
+// so they cost no allocation. Otherwise the Splice is not Ok and ev was decoded
+// by Decode, every field included: encode the RoutedEvent with Encode.
+func (c *Codec) DecodeForRouting(ctx context.Context, b []byte, ev *IdentityEvent, withRaw bool) (Splice, error) {
+	if id := c.routedID.Load(); len(b) > 5 && b[0] == 0 && id != 0 {
+		if known, ok := (*c.known.Load())[int(binary.BigEndian.Uint32(b[1:5]))]; ok && known.splice {
+			value := make([]byte, 5, len(b)+spliceSlack)
+			binary.BigEndian.PutUint32(value[1:5], uint32(id))
+			value = append(value, b[5:]...)
+			// From here on the body's bytes are only read: ev's strings are
+			// those bytes. Value appends after them, or copies them away.
+			if n, err := readEventBody(c.splice, value[5:], ev, withRaw); err == nil {
+				return Splice{codec: c, value: value[:5+n]}, nil
+			}
+		}
+	}
+	return Splice{}, c.Decode(ctx, b, ev)
+}
+
+// Value returns the wire-format RoutedEvent {event: the decoded event, decision:
+// d}. Call it once per Splice: a second call would write its decision over
+// the first's.
+func (s Splice) Value(d *Decision) ([]byte, error) {
+	if s.value == nil {
+		return nil, errors.New("schemas: encode *schemas.RoutedEvent: not a spliced value")
+	}
+	out, err := appendDecision(s.codec.splice, s.value, d)
+	if err != nil {
+		return nil, fmt.Errorf("schemas: encode *schemas.RoutedEvent: %w", err)
+	}
+	return out, nil
+}

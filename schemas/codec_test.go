@@ -1,6 +1,7 @@
 package schemas_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -265,4 +266,40 @@ func BenchmarkIdentityEvent(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestDecodeRefusesHugeArrayCount: a record whose ticket_refs block claims
+// 2^40 items in a few bytes is malformed. hamba/avro allocates a block's
+// items from its count, so without the Codec's bound this one record made
+// the decoder ask for 16 TiB and the process die.
+func TestDecodeRefusesHugeArrayCount(t *testing.T) {
+	ctx := context.Background()
+	c, _ := newCodec(t)
+	if _, err := c.Register(ctx, "tollgate.events", &schemas.IdentityEvent{}); err != nil {
+		t.Fatal(err)
+	}
+	ev := bareEvent()
+	ev.TicketRefs = []string{"INC1"}
+	v, err := c.Encode(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The block header of ticket_refs: -1 (one item) then its size (5);
+	// replace it with a count of 2^40.
+	hdr := []byte{1, 10, 8, 'I', 'N', 'C', '1', 0}
+	i := bytes.Index(v, hdr)
+	if i < 0 {
+		t.Fatalf("ticket_refs block not found in % x", v)
+	}
+	huge := binary.AppendUvarint(nil, uint64(1)<<41) // zig-zag of 2^40
+	bad := append(append(append([]byte{}, v[:i]...), huge...), v[i+2:]...)
+	var got schemas.IdentityEvent
+	err = c.Decode(ctx, bad, &got)
+	if !errors.Is(err, schemas.ErrMalformed) {
+		t.Fatalf("decode of a 2^40-item array: %v, want ErrMalformed", err)
+	}
+	splice, err := c.DecodeForRouting(ctx, bad, &got, false)
+	if splice.Ok() || !errors.Is(err, schemas.ErrMalformed) {
+		t.Fatalf("DecodeForRouting: spliced %v, err %v", splice.Ok(), err)
+	}
 }
