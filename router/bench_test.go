@@ -74,7 +74,15 @@ func (m cpuMeter) report() {
 // benchCodec is a codec on the embedded registry with the IdentityEvent
 // schema registered for tollgate.events and the RoutedEvent schema for the
 // lanes, and the labelled fixtures encoded as tollgate.events values.
-func benchCodec(b *testing.B) (*schemas.Codec, kafka.Topics, []kafkago.Message) {
+func benchCodec(b testing.TB) (*schemas.Codec, kafka.Topics, []kafkago.Message) {
+	b.Helper()
+	codec, topics, msgs, _ := routeCodec(b)
+	return codec, topics, msgs
+}
+
+// routeCodec is benchCodec with the registry client, for tests that
+// register other writer schemas.
+func routeCodec(b testing.TB) (*schemas.Codec, kafka.Topics, []kafkago.Message, *sr.Client) {
 	b.Helper()
 	reg := registry.StartForTest(b)
 	cl, err := sr.NewClient(sr.URLs(reg.URL()))
@@ -104,7 +112,7 @@ func benchCodec(b *testing.B) (*schemas.Codec, kafka.Topics, []kafkago.Message) 
 		}
 		msgs[i] = kafkago.Message{Topic: topics.Events, Key: []byte(evs[i].Key()), Value: v}
 	}
-	return codec, topics, msgs
+	return codec, topics, msgs, cl
 }
 
 // BenchmarkCodec measures the router's Avro work per event through the

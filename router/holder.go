@@ -67,8 +67,16 @@ func (h *PolicyHolder) Current() *Policy { return h.current.Load().policy }
 
 // Decide evaluates ev with the running policy and records metrics.
 func (h *PolicyHolder) Decide(ev *schemas.IdentityEvent, now time.Time) (schemas.Decision, error) {
+	return h.decideWith(h.current.Load(), ev, now)
+}
+
+// running returns the running policy with its counters, for a caller that
+// must know the policy (what it reads) before deciding with decideWith.
+func (h *PolicyHolder) running() *running { return h.current.Load() }
+
+// decideWith is Decide with r, which running returned.
+func (h *PolicyHolder) decideWith(r *running, ev *schemas.IdentityEvent, now time.Time) (schemas.Decision, error) {
 	start := time.Now()
-	r := h.current.Load()
 	d, i, err := r.policy.decide(ev, now)
 	if err != nil {
 		h.metrics.ObserveEvaluationError(time.Since(start))

@@ -43,6 +43,8 @@ type Policy struct {
 	deflt   outcome
 	adapter types.Adapter
 	lists   map[string]listValue
+	// readsRaw: some rule may read event.raw, so the router decodes it.
+	readsRaw bool
 }
 
 // rule is one compiled policy rule.
@@ -53,6 +55,7 @@ type rule struct {
 	line        int
 	outcome
 	program   cel.Program
+	readsRaw  bool
 	conjuncts []conjunct
 	// guards are necessary conditions checked in Go before the program runs
 	// (see guard); when guarded is true they are the whole condition and the
@@ -151,6 +154,7 @@ func LoadPolicy(text []byte) (*Policy, error) {
 		}
 		seen[r.id] = r.line
 		p.rules = append(p.rules, r)
+		p.readsRaw = p.readsRaw || r.readsRaw
 	}
 	if f.Default.Lane == "" {
 		f.Default.Lane = string(schemas.LaneTriage)
@@ -216,7 +220,7 @@ func compileRule(env *cel.Env, estimator *costEstimator, node *yaml.Node, i int)
 	guards, guarded := extractGuards(checked)
 	return &rule{
 		id: spec.ID, description: spec.Description, when: spec.When, line: node.Line,
-		outcome: out, program: prg, conjuncts: conj, guards: guards, guarded: guarded,
+		outcome: out, program: prg, readsRaw: readsRaw(checked), conjuncts: conj, guards: guards, guarded: guarded,
 	}, nil
 }
 
@@ -388,6 +392,10 @@ func nonNil(s []string) []string {
 	}
 	return s
 }
+
+// ReadsRaw reports whether the policy may read event.raw. The router skips
+// decoding the raw payload for a policy that does not.
+func (p *Policy) ReadsRaw() bool { return p.readsRaw }
 
 // Version is the policy version recorded on every decision: the first 16 hex
 // characters of the SHA-256 of the policy text.

@@ -443,18 +443,29 @@ func (s *Service) observeLag(r *kafkago.Reader) {
 }
 
 // route decodes one IdentityEvent, decides it and encodes the RoutedEvent
-// for its lane.
+// for its lane. A value written with the IdentityEvent schema RoutedEvent
+// embeds is spliced: the routed value is the input's Avro body followed by
+// the encoded decision, and the event is decoded only for the policy (its raw
+// payload skipped unless the policy reads it). Any other value is decoded in
+// full and the RoutedEvent encoded; both give the same RoutedEvent.
 func (s *Service) route(ctx context.Context, m *kafkago.Message, now time.Time) (kafkago.Message, error) {
+	pol := s.policy.running()
 	var rv schemas.RoutedEvent
-	if err := s.codec.Decode(ctx, m.Value, &rv.Event); err != nil {
-		return kafkago.Message{}, err
-	}
-	d, err := s.policy.Decide(&rv.Event, now)
+	splice, err := s.codec.DecodeForRouting(ctx, m.Value, &rv.Event, pol.policy.readsRaw)
 	if err != nil {
 		return kafkago.Message{}, err
 	}
-	rv.Decision = d
-	value, err := s.codec.Encode(&rv)
+	d, err := s.policy.decideWith(pol, &rv.Event, now)
+	if err != nil {
+		return kafkago.Message{}, err
+	}
+	var value []byte
+	if splice.Ok() {
+		value, err = splice.Value(&d)
+	} else {
+		rv.Decision = d
+		value, err = s.codec.Encode(&rv)
+	}
 	if err != nil {
 		return kafkago.Message{}, &encodeError{err}
 	}
