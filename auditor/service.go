@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/tollgate-io/tollgate/internal/kafka"
+	"github.com/tollgate-io/tollgate/internal/stage"
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
@@ -129,6 +131,7 @@ type Service struct {
 	mu      sync.Mutex
 	running bool
 	failing error
+	op      atomic.Value // string: the batch operation last retried, the retries label
 }
 
 // NewService returns a Service; Run starts it. Metrics are registered on reg
@@ -140,6 +143,7 @@ func NewService(cfg ServiceConfig, a *Auditor, codec *schemas.Codec, producer *k
 	}
 	s := &Service{cfg: cfg, a: a, codec: codec, producer: producer, log: log.With("component", "auditor")}
 	s.m = newServiceMetrics(reg, s.log)
+	s.op.Store("writing batch")
 	return s
 }
 
@@ -208,157 +212,88 @@ func (s *Service) Run(ctx context.Context) error {
 	s.setRunning(true)
 	s.log.Info("auditor consuming", "group", s.cfg.Group, "topics", lanes, "partitions", counts[lanes[0]],
 		"batch_size", s.cfg.BatchSize, "flush_interval", s.cfg.FlushInterval)
-	defer func() {
-		s.setRunning(false)
-		if err := r.Close(); err != nil {
-			s.log.Warn("closing lane reader", "err", err)
-		}
-	}()
+	defer s.setRunning(false)
 	s.republish(ctx)
-	nextSweep := time.Now().Add(s.cfg.SweepInterval)
-	for {
-		batch, more := s.collect(ctx, r, nextSweep)
-		// The batch in hand is finished even when ctx ends meanwhile, for
-		// at most DrainTimeout after that.
-		work, cancel := withGrace(ctx, s.cfg.DrainTimeout)
-		if len(batch) > 0 {
-			s.process(work, r, batch)
-		}
-		if more && !time.Now().Before(nextSweep) {
-			s.sweep(work)
-			nextSweep = time.Now().Add(s.cfg.SweepInterval)
-		}
-		cancel()
-		if !more {
-			s.log.Info("auditor drained", "last_batch", len(batch))
-			return nil
-		}
+	runner := stage.New(stage.Config{
+		Name: DLQStage, DLQ: s.cfg.Topics.DLQ, BatchSize: s.cfg.BatchSize, Linger: s.cfg.FlushInterval,
+		DrainTimeout: s.cfg.DrainTimeout, RetryMin: s.cfg.RetryMin, RetryMax: s.cfg.RetryMax, Log: s.log,
+		OnRetry: func(what string) {
+			// The retry counter keeps its labels: the operation that failed.
+			label := map[string]string{"process": s.op.Load().(string), "produce": "publishing findings",
+				"commit": "committing offsets", "fetch": "fetching"}[what]
+			s.m.retries.WithLabelValues(label).Inc()
+		},
+		OnDeadLetter: func(n int) { s.m.deadLetters.Add(float64(n)) },
+		OnFailing:    s.setFailing,
+		Tick:         s.sweep, TickEvery: s.cfg.SweepInterval,
+		AfterCommit: func(batch []kafkago.Message) {
+			s.m.batches.Inc()
+		},
+	}, r, s.producer, s.process)
+	if err := runner.Run(ctx); err != nil {
+		return fmt.Errorf("auditor: %w", err)
 	}
+	s.log.Info("auditor drained")
+	return nil
 }
 
-// collect fetches one batch. It returns early when the sweep is due and the
-// batch is empty; more is false once ctx is cancelled.
-func (s *Service) collect(ctx context.Context, r *kafkago.Reader, nextSweep time.Time) (batch []kafkago.Message, more bool) {
-	var deadline time.Time
-	for len(batch) < s.cfg.BatchSize {
-		if len(batch) == 0 {
-			deadline = nextSweep
-		}
-		fctx, cancel := context.WithDeadline(ctx, deadline)
-		m, err := r.FetchMessage(fctx)
-		cancel()
-		if err != nil {
-			if ctx.Err() != nil {
-				return batch, false
-			}
-			if errors.Is(err, context.DeadlineExceeded) {
-				return batch, true
-			}
-			// The reader closes only through Run; anything else is a
-			// transient group or broker error kafka-go recovers from.
-			s.log.Warn("fetching lane records", "err", err)
-			if !sleep(ctx, s.cfg.RetryMin) {
-				return batch, false
-			}
-			continue
-		}
-		if len(batch) == 0 {
-			deadline = time.Now().Add(s.cfg.FlushInterval)
-		}
-		batch = append(batch, m)
-	}
-	return batch, true
-}
-
-// process writes, publishes and commits one batch, retrying transient
-// failures until it succeeds or ctx ends (then nothing is committed).
-func (s *Service) process(ctx context.Context, r *kafkago.Reader, msgs []kafkago.Message) {
+// process decodes a batch, writes it through the Auditor and returns the findings to
+// publish and the dead letters (see package stage for the loop that produces them and
+// then commits). A record that does not decode, or that WriteBatch refuses with
+// *InvalidEventError, is dead-lettered and the rest written without it; an unreachable
+// registry or any other WriteBatch error (ClickHouse unavailable) retries the batch.
+func (s *Service) process(ctx context.Context, msgs []kafkago.Message) (stage.Output, error) {
 	start := time.Now()
+	var out stage.Output
 	events := make([]schemas.RoutedEvent, 0, len(msgs))
 	origin := make([]int, 0, len(msgs)) // events[i] came from msgs[origin[i]]
+	now := time.Now()
 	for i := range msgs {
 		var ev schemas.RoutedEvent
-		err := retry(ctx, s, "decoding", func() error {
-			err := s.codec.Decode(ctx, msgs[i].Value, &ev)
-			if err != nil && schemas.Retryable(err) {
-				return err
+		if err := s.codec.Decode(ctx, msgs[i].Value, &ev); err != nil {
+			if schemas.Retryable(err) {
+				s.op.Store("decoding")
+				return stage.Output{}, stage.Transient(fmt.Errorf("decoding: %w", err))
 			}
-			if err != nil {
-				return permanent{err}
-			}
-			return nil
-		})
-		var p permanent
-		switch {
-		case errors.As(err, &p):
-			if !s.deadLetter(ctx, msgs[i], p.err) {
-				return
-			}
+			s.log.Warn("dead-lettering lane record", "topic", msgs[i].Topic, "partition", msgs[i].Partition, "offset", msgs[i].Offset, "err", err)
+			out.Add(i, kafka.DeadLetter(s.cfg.Topics.DLQ, DLQStage, msgs[i], err, now))
+			s.m.deadLetters.Inc()
 			continue
-		case err != nil:
-			return
 		}
 		events = append(events, ev)
 		origin = append(origin, i)
 	}
 	var findings []schemas.Finding
-	err := retry(ctx, s, "writing batch", func() error {
-		for {
-			fs, err := s.a.WriteBatch(ctx, events)
-			var inv *InvalidEventError
-			if errors.As(err, &inv) && inv.Index >= 0 && inv.Index < len(events) {
-				if !s.deadLetter(ctx, msgs[origin[inv.Index]], err) {
-					return permanent{ctx.Err()}
-				}
-				events = append(events[:inv.Index], events[inv.Index+1:]...)
-				origin = append(origin[:inv.Index], origin[inv.Index+1:]...)
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			findings = fs
-			return nil
+	for {
+		fs, err := s.a.WriteBatch(ctx, events)
+		var inv *InvalidEventError
+		if errors.As(err, &inv) && inv.Index >= 0 && inv.Index < len(events) {
+			m := msgs[origin[inv.Index]]
+			s.log.Warn("dead-lettering lane record", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", err)
+			out.Add(origin[inv.Index], kafka.DeadLetter(s.cfg.Topics.DLQ, DLQStage, m, err, now))
+			s.m.deadLetters.Inc()
+			events = append(events[:inv.Index], events[inv.Index+1:]...)
+			origin = append(origin[:inv.Index], origin[inv.Index+1:]...)
+			continue
 		}
-	})
+		if err != nil {
+			s.op.Store("writing batch")
+			return stage.Output{}, stage.Transient(fmt.Errorf("writing batch: %w", err))
+		}
+		findings = fs
+		break
+	}
+	msgs2, err := s.findingMessages(findings)
 	if err != nil {
-		return
+		return stage.Output{}, err
 	}
-	s.setFailing(nil)
-	if len(findings) > 0 && s.publish(ctx, findings) != nil {
-		return
+	for _, m := range msgs2 {
+		out.Add(-1, m)
 	}
-	if !s.commit(ctx, r, msgs) {
-		return
-	}
-	s.setFailing(nil)
+	s.m.findings.Add(float64(len(msgs2)))
 	s.m.records.Add(float64(len(events)))
-	s.m.batches.Inc()
 	s.m.batchSeconds.Observe(time.Since(start).Seconds())
-}
-
-// commitAttempts bounds retrying a commit: after a rebalance the group
-// refuses commits of the old generation, and the records are then simply
-// redelivered to their new owner, which is harmless.
-const commitAttempts = 5
-
-// commit commits msgs; false means ctx ended first.
-func (s *Service) commit(ctx context.Context, r *kafkago.Reader, msgs []kafkago.Message) bool {
-	n := 0
-	err := retry(ctx, s, "committing offsets", func() error {
-		n++
-		err := r.CommitMessages(ctx, msgs...)
-		if err != nil && n >= commitAttempts {
-			return permanent{err}
-		}
-		return err
-	})
-	var p permanent
-	if errors.As(err, &p) {
-		s.log.Warn("giving up commit; records will be redelivered", "records", len(msgs), "err", p.err)
-		return true
-	}
-	return err == nil
+	return out, nil
 }
 
 // permanent marks an error retry must not retry.
@@ -368,7 +303,8 @@ func (p permanent) Error() string { return fmt.Sprint(p.err) }
 
 // retry runs op until it succeeds, returns a permanent error, or ctx ends,
 // backing off exponentially between attempts and reporting the failure to
-// Ready meanwhile.
+// Ready meanwhile. The sweep and the republish at start use it; batches retry on the
+// stage loop.
 func retry(ctx context.Context, s *Service, what string, op func() error) error {
 	wait := s.cfg.RetryMin
 	for attempt := 1; ; attempt++ {
@@ -387,23 +323,8 @@ func retry(ctx context.Context, s *Service, what string, op func() error) error 
 	}
 }
 
-// deadLetter produces msg to the DLQ, retrying while Kafka is unavailable;
-// false means ctx ended first.
-func (s *Service) deadLetter(ctx context.Context, msg kafkago.Message, cause error) bool {
-	s.log.Warn("dead-lettering lane record", "topic", msg.Topic, "partition", msg.Partition, "offset", msg.Offset, "err", cause)
-	err := retry(ctx, s, "dead-lettering", func() error {
-		return s.producer.SendDeadLetter(ctx, s.cfg.Topics.DLQ, DLQStage, msg, cause)
-	})
-	if err != nil {
-		return false
-	}
-	s.m.deadLetters.Inc()
-	return true
-}
-
-// publish produces findings to the findings topic, retrying while Kafka is
-// unavailable.
-func (s *Service) publish(ctx context.Context, findings []schemas.Finding) error {
+// findingMessages encodes findings as findings-topic records.
+func (s *Service) findingMessages(findings []schemas.Finding) ([]kafkago.Message, error) {
 	msgs := make([]kafkago.Message, 0, len(findings))
 	typ := schemas.TypeName(schemas.NameFinding)
 	for i := range findings {
@@ -412,7 +333,7 @@ func (s *Service) publish(ctx context.Context, findings []schemas.Finding) error
 		if err != nil {
 			// A finding this build made always encodes: the codec was
 			// not registered for the findings topic.
-			return fmt.Errorf("auditor: encode finding %s: %w", f.FindingID, err)
+			return nil, fmt.Errorf("auditor: encode finding %s: %w", f.FindingID, err)
 		}
 		at := f.DetectedAt
 		if f.ResolvedAt != nil {
@@ -426,7 +347,18 @@ func (s *Service) publish(ctx context.Context, findings []schemas.Finding) error
 				Time: at, Subject: f.Principal}.Headers(),
 		})
 	}
-	err := retry(ctx, s, "publishing findings", func() error { return s.producer.Produce(ctx, msgs...) })
+	return msgs, nil
+}
+
+// publish produces findings to the findings topic, retrying while Kafka is
+// unavailable (the sweep's and the republish's findings; a batch's are produced by the
+// stage loop with the batch).
+func (s *Service) publish(ctx context.Context, findings []schemas.Finding) error {
+	msgs, err := s.findingMessages(findings)
+	if err != nil {
+		return err
+	}
+	err = retry(ctx, s, "publishing findings", func() error { return s.producer.Produce(ctx, msgs...) })
 	if err == nil {
 		s.m.findings.Add(float64(len(msgs)))
 	}
@@ -466,13 +398,6 @@ func (s *Service) sweep(ctx context.Context) {
 			s.log.Warn("publishing sweep findings", "err", err)
 		}
 	}
-}
-
-// withGrace returns a context that ends grace after ctx ends.
-func withGrace(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
-	work, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	stop := context.AfterFunc(ctx, func() { time.AfterFunc(grace, cancel) })
-	return work, func() { stop(); cancel() }
 }
 
 // sleep waits d or until ctx ends; false means ctx ended.
