@@ -28,6 +28,7 @@ var ctServiceAliases = map[string]string{
 	"monitoring": "cloudwatch", "email": "ses", "api.sagemaker": "sagemaker", "runtime.sagemaker": "sagemaker",
 	"streams.dynamodb": "dynamodb", "portal.sso": "sso", "oidc": "sso-oauth", "api.ecr": "ecr",
 	"elasticloadbalancingv2": "elasticloadbalancing", "tagging": "tag", "bedrock-runtime": "bedrock",
+	"macie": "macie2", // Macie Classic's calls, retired into Macie's reference entries
 }
 
 // wildcardManagedPolicies are AWS managed policies whose documents are wildcards.
@@ -98,8 +99,8 @@ func cloudTrailMeaning(ev *schemas.IdentityEvent, eventSource, eventName string,
 	var e catalog.Entry
 	found := false
 	for _, svc := range services {
-		if e, found = awsCatalog.Lookup(svc + ":" + name); found {
-			awsCatalog.Apply(ev, svc+":"+name)
+		if e, found = awsCatalog.LookupFold(svc + ":" + name); found {
+			awsCatalog.Apply(ev, e.Key)
 			r := cloudTrailRule{Action: e.CanonicalAction(), Kind: e.Kind, Service: svc, Name: name, Class: e.Class}
 			if e.Action == catalog.NoAccessChange && md.ReadOnly != nil && *md.ReadOnly {
 				r.Action = schemas.ActionRead
@@ -355,7 +356,13 @@ func cloudTrailEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEven
 	setAttr(&ev, "event_category", md.EventCategory)
 	setAttr(&ev, "event_type", md.EventType)
 	if rule.Class == classResourceSharing && ev.Outcome != schemas.OutcomeFailure {
-		if shared := shareEvents(ev, rule.Service, rule.Name, r.RequestParameters, account); len(shared) > 0 {
+		if !sharesAnything(rule.Service, rule.Name, r.RequestParameters) {
+			// An attribute call that changes no permission attribute (an AMI's
+			// description, a snapshot's other attributes) shares nothing.
+			ev.Action, ev.Entitlement = schemas.ActionOther, nil
+			ev.Attributes[catalog.AttrClass] = catalog.ClassNoAccessChange
+			setAttr(&ev, "catalog_basis", "requestParameters: no permission attribute")
+		} else if shared := shareEvents(ev, rule.Service, rule.Name, r.RequestParameters, account); len(shared) > 0 {
 			for i := range shared {
 				finish(&shared[i], texts...)
 			}

@@ -90,6 +90,8 @@ type sharingParams struct {
 	Action                      string          `json:"action"`
 	Principal                   string          `json:"principal"`
 	AuthType                    string          `json:"authType"`
+	ProjectArn                  string          `json:"projectArn"`
+	ProjectVisibility           string          `json:"projectVisibility"`
 	QueueURL                    string          `json:"queueUrl"`
 	TopicArn                    string          `json:"topicArn"`
 	AWSAccountIDs               json.RawMessage `json:"aWSAccountIds"`
@@ -222,6 +224,30 @@ func aclGrantees(p sharingParams) []string {
 	return out
 }
 
+// sharesAnything reports whether an attribute-editing sharing call touches its permission
+// attribute at all: EC2's Modify*Attribute and RDS's Modify*SnapshotAttribute edit other
+// attributes too (a description, a kernel, a boot mode), and a CodeBuild visibility
+// change may make a project private. Other sharing calls always share or unshare.
+func sharesAnything(service, name string, raw json.RawMessage) bool {
+	var p sharingParams
+	if firstByte(raw) != '{' || json.Unmarshal(raw, &p) != nil {
+		return true // unreadable: leave the catalogue's meaning
+	}
+	switch service + ":" + name {
+	case "ec2:ModifySnapshotAttribute":
+		return p.CreateVolumePermission != nil
+	case "ec2:ModifyImageAttribute":
+		return p.LaunchPermission != nil
+	case "ec2:ModifyFpgaImageAttribute":
+		return p.LoadPermission != nil
+	case "rds:ModifyDBSnapshotAttribute", "rds:ModifyDBClusterSnapshotAttribute":
+		return strings.EqualFold(p.AttributeName, "restore")
+	case "codebuild:UpdateProjectVisibility":
+		return strings.EqualFold(p.ProjectVisibility, "PUBLIC_READ")
+	}
+	return true
+}
+
 // readSharing reads what a resource-sharing call shares; ok is false when the record names
 // nobody (a policy with only service principals, a share to the organization).
 func readSharing(service, name string, raw json.RawMessage) (share, bool) {
@@ -262,6 +288,8 @@ func readSharing(service, name string, raw json.RawMessage) (share, bool) {
 			return share{}, false // AWS_IAM: callers still need IAM permission
 		}
 		s.resource, s.permission, s.added = p.FunctionName, "lambda:InvokeFunctionUrl", []string{"*"}
+	case "codebuild:UpdateProjectVisibility":
+		s.resource, s.permission, s.added, s.read = p.ProjectArn, "projectVisibility", []string{"*"}, true
 	case "sqs:AddPermission", "sns:AddPermission":
 		s.resource = p.QueueURL + p.TopicArn
 		s.added = append(stringsOf(p.AWSAccountIDs), stringsOf(p.AWSAccountID)...)

@@ -92,8 +92,9 @@ type Catalogue struct {
 	Name, Source, Version, Provenance, GeneratedBy string
 
 	exact    map[string]Entry
-	prefixes []Entry // longest key first
-	entries  []Entry // file order
+	folded   map[string]string // lower-cased key -> key, for LookupFold
+	prefixes []Entry           // longest key first
+	entries  []Entry           // file order
 }
 
 // ID is "<name>@<version>", the value of AttrCatalog.
@@ -108,6 +109,19 @@ func (c *Catalogue) Lookup(key string) (Entry, bool) {
 		if strings.HasPrefix(key, strings.TrimSuffix(e.Key, "*")) {
 			return e, true
 		}
+	}
+	return Entry{}, false
+}
+
+// LookupFold is Lookup, then an exact entry whose key equals key but for case: some
+// vendors' records spell a name differently from their own reference (CloudTrail's
+// PutBucketCors for the reference's s3:PutBucketCORS).
+func (c *Catalogue) LookupFold(key string) (Entry, bool) {
+	if e, ok := c.Lookup(key); ok {
+		return e, true
+	}
+	if k, ok := c.folded[strings.ToLower(key)]; ok {
+		return c.exact[k], true
 	}
 	return Entry{}, false
 }
@@ -218,7 +232,7 @@ var validActions = func() map[string]bool {
 
 // Parse reads one catalogue file; file names it in errors. Every error names the line.
 func Parse(file, text string) (*Catalogue, error) {
-	c := &Catalogue{exact: map[string]Entry{}}
+	c := &Catalogue{exact: map[string]Entry{}, folded: map[string]string{}}
 	sc := bufio.NewScanner(strings.NewReader(text))
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	n := 0
@@ -275,6 +289,9 @@ func Parse(file, text string) (*Catalogue, error) {
 				return nil, fmt.Errorf("%s:%d: key %q appears twice", file, n, e.Key)
 			}
 			c.exact[e.Key] = e
+			if _, dup := c.folded[strings.ToLower(e.Key)]; !dup {
+				c.folded[strings.ToLower(e.Key)] = e.Key
+			}
 		}
 		c.entries = append(c.entries, e)
 	}

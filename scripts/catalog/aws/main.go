@@ -186,6 +186,8 @@ var overrides = []rule{
 	{Key: "identitystore:DeleteUser", Action: string(schemas.ActionAccountDelete), Why: "removes an identity store user"},
 	{Key: "ssm:StartSession", Action: signIn, Why: "an interactive session on an instance"},
 	{Key: "ec2-instance-connect:Send*SSHPublicKey", Action: signIn, Why: "a one-minute key to sign in to an instance"},
+	{Key: "rds:AuthorizeDBSecurityGroupIngress", Action: noChange, Why: "opens network reachability to a DB security group, not anyone's identity access (like ec2:AuthorizeSecurityGroupIngress, a Write action)"},
+	{Key: "codebuild:UpdateProjectVisibility", Action: policy, Kind: schemas.EntitlementPermission, Class: ClassResourceSharing, Why: "PUBLIC_READ makes a build project's results readable by anyone"},
 	// IAM Roles Anywhere: workloads outside AWS get role credentials from X.509 certificates.
 	{Key: "rolesanywhere:*TrustAnchor", Action: policy, Class: ClassWorkloadFederation, Why: "which certificate authorities' workloads may get role credentials"},
 	{Key: "rolesanywhere:*Profile", Action: policy, Class: ClassWorkloadFederation, Why: "which roles certificate holders get"},
@@ -255,6 +257,10 @@ var supplements = []rule{
 	{Key: "sso:Authenticate", Action: signIn, Class: "Sign-in event", Why: "a portal authentication"},
 	{Key: "sso:Logout", Action: signIn, Class: "Sign-in event", Why: "a portal sign-out"},
 	{Key: "sso:GetRoleCredentials", Action: signIn, Class: "Sign-in event", Why: "role credentials from the access portal"},
+	{Key: "sso-oauth:CreateToken", Action: signIn, Class: "Sign-in event", Why: "IAM Identity Center OIDC: a token for a registered client (aws sso login)"},
+	{Key: "sso-oauth:RegisterClient", Action: noChange, Class: "Sign-in event", Why: "IAM Identity Center OIDC: a client registers itself to start a sign-in"},
+	{Key: "sso-oauth:StartDeviceAuthorization", Action: signIn, Class: "Sign-in event", Why: "IAM Identity Center OIDC: the device-code step of a sign-in"},
+	{Key: "sso:CreateToken", Action: signIn, Class: "Sign-in event", Why: "IAM Identity Center OIDC CreateToken, as trails record it under sso.amazonaws.com"},
 	{Key: "s3:HeadObject", Action: read, Class: levelRead, Why: "authorized by s3:GetObject"},
 	{Key: "s3:HeadBucket", Action: read, Class: levelList, Why: "authorized by s3:ListBucket"},
 	{Key: "s3:ListObjects", Action: read, Class: levelList, Why: "authorized by s3:ListBucket"},
@@ -267,6 +273,47 @@ var supplements = []rule{
 	{Key: "s3:CopyObject", Action: noChange, Class: levelWrite, Why: "authorized by s3:PutObject"},
 	{Key: "s3:DeleteObjects", Action: noChange, Class: levelWrite, Why: "authorized by s3:DeleteObject"},
 	{Key: "lambda:Invoke", Action: read, Class: levelWrite, Why: "authorized by lambda:InvokeFunction; runs code, changes no access"},
+}
+
+// eventAliases are CloudTrail event names that differ from the IAM action authorizing them
+// (CloudTrail User Guide, "Amazon S3 CloudTrail events": a bucket's lifecycle, encryption,
+// replication, CORS and other configurations are logged under the REST API's names, and
+// their Delete calls are authorized by the Put action). Each becomes an entry with the
+// meaning of the action it names.
+var eventAliases = map[string]string{
+	"s3:PutBucketLifecycle":                          "s3:PutLifecycleConfiguration",
+	"s3:PutBucketLifecycleConfiguration":             "s3:PutLifecycleConfiguration",
+	"s3:GetBucketLifecycle":                          "s3:GetLifecycleConfiguration",
+	"s3:GetBucketLifecycleConfiguration":             "s3:GetLifecycleConfiguration",
+	"s3:DeleteBucketLifecycle":                       "s3:PutLifecycleConfiguration",
+	"s3:PutBucketEncryption":                         "s3:PutEncryptionConfiguration",
+	"s3:GetBucketEncryption":                         "s3:GetEncryptionConfiguration",
+	"s3:DeleteBucketEncryption":                      "s3:PutEncryptionConfiguration",
+	"s3:PutBucketReplication":                        "s3:PutReplicationConfiguration",
+	"s3:GetBucketReplication":                        "s3:GetReplicationConfiguration",
+	"s3:DeleteBucketReplication":                     "s3:PutReplicationConfiguration",
+	"s3:DeleteBucketPublicAccessBlock":               "s3:PutBucketPublicAccessBlock",
+	"s3:DeleteBucketCors":                            "s3:PutBucketCORS",
+	"s3:DeleteBucketOwnershipControls":               "s3:PutBucketOwnershipControls",
+	"s3:DeleteBucketTagging":                         "s3:PutBucketTagging",
+	"s3:PutBucketInventoryConfiguration":             "s3:PutInventoryConfiguration",
+	"s3:GetBucketInventoryConfiguration":             "s3:GetInventoryConfiguration",
+	"s3:DeleteBucketInventoryConfiguration":          "s3:PutInventoryConfiguration",
+	"s3:ListBucketInventoryConfigurations":           "s3:GetInventoryConfiguration",
+	"s3:PutBucketAnalyticsConfiguration":             "s3:PutAnalyticsConfiguration",
+	"s3:GetBucketAnalyticsConfiguration":             "s3:GetAnalyticsConfiguration",
+	"s3:DeleteBucketAnalyticsConfiguration":          "s3:PutAnalyticsConfiguration",
+	"s3:ListBucketAnalyticsConfigurations":           "s3:GetAnalyticsConfiguration",
+	"s3:PutBucketMetricsConfiguration":               "s3:PutMetricsConfiguration",
+	"s3:GetBucketMetricsConfiguration":               "s3:GetMetricsConfiguration",
+	"s3:DeleteBucketMetricsConfiguration":            "s3:PutMetricsConfiguration",
+	"s3:ListBucketMetricsConfigurations":             "s3:GetMetricsConfiguration",
+	"s3:PutBucketIntelligentTieringConfiguration":    "s3:PutIntelligentTieringConfiguration",
+	"s3:GetBucketIntelligentTieringConfiguration":    "s3:GetIntelligentTieringConfiguration",
+	"s3:DeleteBucketIntelligentTieringConfiguration": "s3:PutIntelligentTieringConfiguration",
+	"s3:ListBucketIntelligentTieringConfigurations":  "s3:GetIntelligentTieringConfiguration",
+	"s3:PutBucketNotificationConfiguration":          "s3:PutBucketNotification",
+	"s3:GetBucketNotificationConfiguration":          "s3:GetBucketNotification",
 }
 
 // byLevel is the default meaning of an access level.
@@ -430,6 +477,21 @@ func build(acts []action) ([]catalog.Entry, error) {
 			return nil, fmt.Errorf("supplement %s is in the reference now: drop it from the table", r.Key)
 		}
 		out = append(out, catalog.Entry{Key: r.Key, Action: r.Action, Kind: r.Kind, Privilege: r.Privilege, Class: r.Class})
+	}
+	byKey := make(map[string]catalog.Entry, len(out))
+	for _, e := range out {
+		byKey[e.Key] = e
+	}
+	for alias, target := range eventAliases {
+		if seen[alias] {
+			return nil, fmt.Errorf("event alias %s is an action of the reference now: drop it from the table", alias)
+		}
+		e, ok := byKey[target]
+		if !ok {
+			return nil, fmt.Errorf("event alias %s names %s, which the reference does not list", alias, target)
+		}
+		e.Key = alias
+		out = append(out, e)
 	}
 	var unused []string
 	for _, r := range overrides {

@@ -43,14 +43,27 @@ func TestBothReferenceShapes(t *testing.T) {
 // an error, and patterns never turn a read into a change.
 func TestBuildRefusesDeadRules(t *testing.T) {
 	_, err := build([]action{{Service: "iam", Name: "GetRole", Level: levelRead}})
-	if err == nil || !strings.Contains(err.Error(), "match no action") {
-		t.Fatalf("build on a one-action reference: %v, want the unused overrides named", err)
+	if err == nil || !strings.Contains(err.Error(), "which the reference does not list") {
+		t.Fatalf("build on a one-action reference: %v, want the dangling event alias named", err)
 	}
 	if r, ok := match("iam:GetOpenIDConnectProvider", false); ok {
 		t.Errorf("a pattern matched a read: %+v", r)
 	}
 	if r, ok := match("iam:CreateOpenIDConnectProvider", true); !ok || r.Class != ClassWorkloadFederation {
 		t.Errorf("iam:CreateOpenIDConnectProvider: %+v %v", r, ok)
+	}
+}
+
+// TestEventAliasesMeanTheirAction: each CloudTrail-only event name means what the IAM
+// action authorizing it means.
+func TestEventAliasesMeanTheirAction(t *testing.T) {
+	c := catalog.Get("aws-actions")
+	for alias, target := range eventAliases {
+		a, ok1 := c.Lookup(alias)
+		b, ok2 := c.Lookup(target)
+		if !ok1 || !ok2 || a.Action != b.Action || a.Class != b.Class {
+			t.Errorf("%s = %+v (%v), %s = %+v (%v)", alias, a, ok1, target, b, ok2)
+		}
 	}
 }
 
