@@ -100,7 +100,7 @@ type entraRecord struct {
 	Time          string          `json:"time"`
 	Category      string          `json:"category"`
 	Result        string          `json:"result"`
-	ResultType    string          `json:"resultType"`
+	ResultType    looseString     `json:"resultType"` // "0", 0, "Success" and "Failure" all occur
 	OperationName string          `json:"operationName"`
 	Properties    json.RawMessage `json:"properties"`
 }
@@ -176,7 +176,7 @@ func entraEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, er
 		ev.Outcome = outcomeOf(rec.Result)
 	}
 	if ev.Outcome == schemas.OutcomeUnknown {
-		ev.Outcome = outcomeOf(rec.ResultType)
+		ev.Outcome = outcomeOf(string(rec.ResultType))
 	}
 	setAttr(&ev, "category", a.Category)
 	setAttr(&ev, "logged_by_service", a.LoggedByService)
@@ -335,10 +335,12 @@ func entraSignInEvent(raw json.RawMessage, props []byte, rec entraRecord, now ti
 	case s.Status != nil && s.Status.ErrorCode != nil:
 		ev.Outcome = schemas.OutcomeFailure
 		setAttr(&ev, "failure_reason", s.Status.FailureReason)
-	case strings.TrimSpace(rec.ResultType) == "0":
+	case strings.TrimSpace(string(rec.ResultType)) == "0":
 		ev.Outcome = schemas.OutcomeSuccess
-	case strings.TrimSpace(rec.ResultType) != "":
-		ev.Outcome = schemas.OutcomeFailure
+	case outcomeOf(string(rec.ResultType)) != schemas.OutcomeUnknown:
+		ev.Outcome = outcomeOf(string(rec.ResultType)) // "Success", "Failure"
+	case strings.TrimSpace(string(rec.ResultType)) != "":
+		ev.Outcome = schemas.OutcomeFailure // a sign-in error code
 	}
 	if s.UserPrincipalName != "" || s.UserID != "" {
 		ev.Subject = newPrincipal(schemas.SourceEntra, s.UserID, s.UserPrincipalName, s.UserDisplayName, schemas.PrincipalHuman)

@@ -238,3 +238,23 @@ func TestEntraGraphSignIn(t *testing.T) {
 		t.Errorf("attributes %v", evs[0].Attributes)
 	}
 }
+
+// TestEntraSignInResultType: Event Hubs sign-in records carry resultType as a string or a
+// number, an error code or a word; the outcome follows it when the properties have no
+// status.
+func TestEntraSignInResultType(t *testing.T) {
+	for result, want := range map[string]schemas.Outcome{
+		`0`: schemas.OutcomeSuccess, `"0"`: schemas.OutcomeSuccess, `50126`: schemas.OutcomeFailure,
+		`"50126"`: schemas.OutcomeFailure, `"Success"`: schemas.OutcomeSuccess, `"Failure"`: schemas.OutcomeFailure,
+	} {
+		body := `{"records":[{"time":"2026-11-30T10:05:00Z","operationName":"Sign-in activity","category":"SignInLogs","resultType":` + result +
+			`,"properties":{"id":"s1","createdDateTime":"2026-11-30T10:05:00Z","userPrincipalName":"jane.doe@contoso.example","userId":"u1","appDisplayName":"Azure Portal"}}]}`
+		evs, err := ParseEntra([]byte(body), testNow)
+		if err != nil {
+			t.Fatalf("resultType %s: %v", result, err)
+		}
+		if len(evs) != 1 || evs[0].Action != schemas.ActionSignIn || evs[0].Outcome != want {
+			t.Errorf("resultType %s: %+v, want a SIGN_IN with outcome %s", result, evs, want)
+		}
+	}
+}
