@@ -186,6 +186,14 @@ func workspaceEvents(raw json.RawMessage, now time.Time) ([]schemas.IdentityEven
 			}
 			ev.Actor = newPrincipal(schemas.SourceGoogleWorkspace, id, string(a.Actor.Email), "", typ)
 		}
+		if ok && entry.Class == "account_warning" && ev.Action == schemas.ActionAccountDisable {
+			// Google itself disabled the account (a leaked password, spam, a hijack): the
+			// record's actor is whoever it was filed under, not someone who decided it.
+			if ev.Actor != nil {
+				setAttr(&ev, "reported_actor", ev.Actor.ID)
+			}
+			ev.Actor = newPrincipal(schemas.SourceGoogleWorkspace, "google", "", "Google", schemas.PrincipalSystem)
+		}
 		ev.Action = workspaceRefine(name, ev.Action, params)
 		ev.Subject = workspaceSubject(key, ev.Action, params, ev.Actor)
 		ev.Entitlement = workspaceEntitlement(name, entry, params)

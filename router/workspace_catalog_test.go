@@ -139,3 +139,27 @@ func TestWorkspaceCatalogueLanes(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkspaceGoogleDisablesAnAccount: an account Google disabled on its own is provider
+// enforcement (OBSERVE) whatever actor the record was filed under.
+func TestWorkspaceGoogleDisablesAnAccount(t *testing.T) {
+	p, err := DefaultPolicy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"kind":"admin#reports#activity","id":{"time":"2026-11-30T10:00:00Z","uniqueQualifier":"-42","applicationName":"login","customerId":"C01"},
+	 "actor":{"email":"foo@example.org","profileId":"1234"},
+	 "events":[{"type":"account_warning","name":"account_disabled_password_leak","parameters":[{"name":"affected_email_address","value":"bar@example.org"}]}]}`
+	evs, err := ingest.ParseWorkspace([]byte(body), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("%v %v", evs, err)
+	}
+	ev := evs[0]
+	d, err := p.Decide(&ev, ev.OccurredAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Lane != schemas.LaneObserve || d.RuleID != "provider-enforcement" || ev.Subject == nil || ev.Subject.ID != "bar@example.org" || ev.Attributes["reported_actor"] == "" {
+		t.Fatalf("lane %s by %s, subject %+v, attributes %v", d.Lane, d.RuleID, ev.Subject, ev.Attributes)
+	}
+}

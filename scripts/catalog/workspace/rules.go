@@ -36,6 +36,11 @@ var indexPages = []string{"admin-event-names"}
 var supplements = []event{
 	{App: "admin", Type: "CUSTOMER_TAKEOUT", Name: "CUSTOMER_TAKEOUT_CREATED", Supplement: "type CUSTOMER_TAKEOUT, seen in admin feeds (Panther's gsuite rules, tollgate's labelled fixtures)"},
 	{App: "admin", Type: "CUSTOMER_TAKEOUT", Name: "CUSTOMER_TAKEOUT_SUCCEEDED", Supplement: "type CUSTOMER_TAKEOUT, seen in admin feeds (Panther's gsuite rules, tollgate's labelled fixtures)"},
+	{App: "admin", Type: "ALERT_CENTER", Name: "ALERT_CENTER_LIST_RELATED_ALERTS", Supplement: "type ALERT_CENTER, seen in admin feeds (Elastic's google_workspace admin pipeline tests); the mirrored appendix has no page for it"},
+	{App: "admin", Type: "ALERT_CENTER", Name: "ALERT_CENTER_VIEW", Supplement: "type ALERT_CENTER, seen in admin feeds; the mirrored appendix has no page for it"},
+	{App: "admin", Type: "SECURITY_CHARTS", Name: "SECURITY_CHART_DRILLDOWN", Supplement: "type SECURITY_CHARTS, seen in admin feeds (Elastic's google_workspace admin pipeline tests); the mirrored appendix has no page for it"},
+	{App: "admin", Type: "SECURITY_INVESTIGATION", Name: "SECURITY_INVESTIGATION_ACTION", Supplement: "type SECURITY_INVESTIGATION, seen in admin feeds (Elastic's google_workspace admin pipeline tests); the mirrored appendix has no page for it"},
+	{App: "admin", Type: "SECURITY_INVESTIGATION", Name: "SECURITY_INVESTIGATION_QUERY", Supplement: "type SECURITY_INVESTIGATION, seen in admin feeds; the mirrored appendix has no page for it"},
 	{App: "groups_enterprise", Type: "moderator_action", Name: "ban_user_with_moderation", Supplement: "the groups application's name for the ban, seen under groups_enterprise in real feeds (tollgate's labelled fixtures)"},
 }
 
@@ -253,6 +258,11 @@ var rules = []rule{
 	// --- admin CHROME_OS_SETTINGS.
 	{App: "admin", Type: "CHROME_OS_SETTINGS", Name: "*CHROME_OS_*SETTING*", Action: policy, Kind: pol, Why: "a ChromeOS user, device, app or session policy changed"},
 	{App: "admin", Type: "CHROME_OS_SETTINGS", Name: "*", Action: noChange, Why: "device inventory, state, annotations, printers or commands"},
+
+	// --- admin ALERT_CENTER, SECURITY_CHARTS, SECURITY_INVESTIGATION (supplements).
+	{App: "admin", Type: "ALERT_CENTER", Name: "*", Action: read, Why: "an administrator looked at security alerts"},
+	{App: "admin", Type: "SECURITY_CHARTS", Name: "*", Action: read, Why: "an administrator looked at a security dashboard chart"},
+	{App: "admin", Type: "SECURITY_INVESTIGATION", Name: "*", Action: noChange, Why: "an investigation-tool query or action; an action that changes an account is logged again as that account's own event"},
 
 	// --- admin CUSTOMER_TAKEOUT (supplement).
 	{App: "admin", Type: "CUSTOMER_TAKEOUT", Name: "*", Action: read, Why: "an organization-wide data export: a read of everyone's data, an exfiltration signal"},
