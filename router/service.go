@@ -187,43 +187,106 @@ func (s *Service) Run(ctx context.Context) error {
 	s.setErr(nil)
 	s.log.Info("router consuming", "topic", s.cfg.Topics.Events, "group", s.cfg.Group, "policy_version", s.policy.Current().Version())
 
-	batch := make([]kafkago.Message, 0, s.cfg.BatchSize)
-	out := make([]kafkago.Message, 0, s.cfg.BatchSize)
+	// Two batches are in flight: while one is produced and committed
+	// (deliver), the next is fetched and routed. Batches are delivered one
+	// at a time in fetch order, each committed only after it was produced,
+	// so per-key order and at-least-once hold as with one batch at a time.
+	flights := make(chan *flight, 2)
+	for range 2 {
+		flights <- &flight{batch: make([]kafkago.Message, 0, s.cfg.BatchSize), out: make([]kafkago.Message, 0, s.cfg.BatchSize)}
+	}
+	handoff := make(chan *flight)
+	// fetching ends when ctx does or when deliver stops, so a consume loop
+	// waiting for records does not outlive a failed delivery.
+	fetching, stopFetching := context.WithCancel(ctx)
+	defer stopFetching()
+	delivered := make(chan error, 1)
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		defer stopFetching()
+		delivered <- s.deliver(work, reader, handoff, flights)
+	}()
+	s.consume(fetching, work, reader, handoff, flights, stopped)
+	close(handoff)
+	if err := <-delivered; err != nil {
+		if errors.Is(err, errStopped) || work.Err() != nil {
+			s.log.Warn("router stopped with a batch not committed; it will be delivered again", "error", err)
+			return nil
+		}
+		s.setErr(err)
+		return err
+	}
+	return nil
+}
+
+// flight is one batch of input records and the records routed from them.
+type flight struct {
+	batch, out []kafkago.Message
+}
+
+// consume fetches and routes batches and hands each to deliver, until ctx
+// ends (it ends too when deliver stopped) or a batch cannot be routed before
+// work ends. A routed batch is handed over even when ctx ended meanwhile:
+// deliver finishes it within the drain budget. A batch it does not hand over
+// is not committed.
+func (s *Service) consume(ctx, work context.Context, reader *kafkago.Reader, handoff chan<- *flight, flights chan *flight, stopped <-chan struct{}) {
 	for {
-		batch, err = s.fetch(ctx, reader, batch[:0])
-		if len(batch) == 0 {
+		var f *flight
+		select {
+		case f = <-flights:
+		case <-ctx.Done():
+			return
+		}
+		var err error
+		f.batch, err = s.fetch(ctx, reader, f.batch[:0])
+		if len(f.batch) == 0 {
+			flights <- f
 			if ctx.Err() != nil {
-				return nil // nothing in flight
+				return // nothing in flight
 			}
 			s.setErr(err)
 			s.log.Warn("router fetch failed; retrying", "error", err)
 			if !sleep(ctx, time.Second) {
-				return nil
+				return
 			}
 			continue
 		}
-		out, err = s.process(work, batch, out[:0])
+		if f.out, err = s.routeBatch(work, f.batch, f.out[:0]); err != nil {
+			s.log.Warn("router stopped with a batch not committed; it will be delivered again",
+				"records", len(f.batch), "error", err)
+			return
+		}
+		select {
+		case handoff <- f:
+		case <-stopped:
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+// deliver produces and commits the batches consume hands over, in order,
+// until handoff is closed or one fails; it returns that failure.
+func (s *Service) deliver(work context.Context, reader *kafkago.Reader, handoff <-chan *flight, flights chan<- *flight) error {
+	for f := range handoff {
+		err := s.produce(work, f.batch, f.out)
 		if err == nil && s.beforeCommit != nil {
 			err = s.beforeCommit()
 		}
 		if err == nil {
-			err = s.commit(work, reader, batch)
+			err = s.commit(work, reader, f.batch)
 		}
 		if err != nil {
-			if errors.Is(err, errStopped) || work.Err() != nil {
-				s.log.Warn("router stopped with a batch not committed; it will be delivered again",
-					"records", len(batch), "error", err)
-				return nil
-			}
-			s.setErr(err)
 			return err
 		}
 		s.setErr(nil)
 		s.observeLag(reader)
-		if ctx.Err() != nil {
-			return nil
-		}
+		flights <- f
 	}
+	return nil
 }
 
 // registerLanes makes sure the codec can encode RoutedEvents for the lane
@@ -277,11 +340,10 @@ func (s *Service) fetch(ctx context.Context, r *kafkago.Reader, batch []kafkago.
 // hand-off costs more than the work.
 const minRecordsPerWorker = 64
 
-// process routes every record of batch (or dead-letters it), the records
+// routeBatch routes every record of batch (or dead-letters it), the records
 // spread over Workers goroutines in contiguous runs with each result at its
-// record's index, and produces the results in batch order with one Produce
-// call, retrying while Kafka is unavailable.
-func (s *Service) process(ctx context.Context, batch, out []kafkago.Message) ([]kafkago.Message, error) {
+// record's index, so the results keep the batch's order.
+func (s *Service) routeBatch(ctx context.Context, batch, out []kafkago.Message) ([]kafkago.Message, error) {
 	now := time.Now().UTC()
 	out = slices.Grow(out[:0], len(batch))[:len(batch)]
 	workers := min(s.cfg.Workers, (len(batch)+minRecordsPerWorker-1)/minRecordsPerWorker)
@@ -291,7 +353,7 @@ func (s *Service) process(ctx context.Context, batch, out []kafkago.Message) ([]
 				return out, errStopped
 			}
 		}
-		return out, s.produce(ctx, batch, out)
+		return out, nil
 	}
 	var stopped atomic.Bool
 	var wg sync.WaitGroup
@@ -311,7 +373,7 @@ func (s *Service) process(ctx context.Context, batch, out []kafkago.Message) ([]
 	if stopped.Load() {
 		return out, errStopped
 	}
-	return out, s.produce(ctx, batch, out)
+	return out, nil
 }
 
 // routeOne transforms m into *res, or into a dead letter when it cannot be
