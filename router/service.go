@@ -196,18 +196,22 @@ func (s *Service) Run(ctx context.Context) error {
 		flights <- &flight{batch: make([]kafkago.Message, 0, s.cfg.BatchSize), out: make([]kafkago.Message, 0, s.cfg.BatchSize)}
 	}
 	handoff := make(chan *flight)
-	// fetching ends when ctx does or when deliver stops, so a consume loop
-	// waiting for records does not outlive a failed delivery.
+	// fetching ends when ctx does, routing when work does, and both when
+	// deliver stops, so consume, waiting for records or for the registry,
+	// does not outlive a failed delivery.
 	fetching, stopFetching := context.WithCancel(ctx)
 	defer stopFetching()
+	routing, stopRouting := context.WithCancel(work)
+	defer stopRouting()
 	delivered := make(chan error, 1)
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
+		defer stopRouting()
 		defer stopFetching()
 		delivered <- s.deliver(work, reader, handoff, flights)
 	}()
-	s.consume(fetching, work, reader, handoff, flights, stopped)
+	s.consume(fetching, routing, reader, handoff, flights, stopped)
 	close(handoff)
 	if err := <-delivered; err != nil {
 		if errors.Is(err, errStopped) || work.Err() != nil {
