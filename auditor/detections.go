@@ -3,7 +3,6 @@ package auditor
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -157,6 +156,39 @@ func isPrivileged(f *fact, cfg *Config) bool {
 
 func ts(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
+// eventContext is what an event rule sees of one IAM event of a principal's history, in
+// the order the history happened.
+type eventContext struct {
+	ps  *principalState
+	cfg *Config
+	nhi bool // the principal is a non-human identity
+	f   *fact
+	// lastReset is the latest successful MFA or password reset at or before f.
+	lastReset *fact
+	// breakGlass: f is in the BREAK_GLASS lane, or the principal is a break-glass account.
+	breakGlass bool
+	// governed is the approved governed ticket behind f; incident the break-fix incident
+	// it was linked to instead.
+	governed, incident *ticket
+	// held is the ledger row f granted, while it is still active (nil once revoked or
+	// granted again since).
+	held *grant
+}
+
+// The rules of the finding kinds, one file each (detect_<kind>.go). An event rule judges
+// one event of a principal's history; a principal rule the principal's tickets and held
+// entitlements; a grant or credential rule one ledger row at a clock time. The order of
+// each list is the order findings are reported in.
+var (
+	eventRules = []func(*eventContext) (schemas.Finding, bool){
+		recoveryWithoutProofing, missingLifecycle, helpdeskPathAccessChange, unticketedAccessChange,
+		overBroadGrant, mfaResetThenPrivilege,
+	}
+	principalRules  = []func(*principalState, *Config, bool) []schemas.Finding{selfApproved, sodConflict}
+	grantRules      = []func(*grant, time.Time, *Config) (schemas.Finding, bool){breakglassNoReview, breakglassNotRevoked, reviewOverdue, expiredNotRevoked, orphanedGrant}
+	credentialRules = []func(*credential, time.Time, *Config) (schemas.Finding, bool){nhiNoOwner, nhiLongLivedSecret}
+)
+
 // eventFindings are the findings proved by a principal's history and tickets
 // (everything but the ledger kinds).
 func (ps *principalState) eventFindings(cfg *Config) []schemas.Finding {
@@ -172,86 +204,23 @@ func (ps *principalState) eventFindings(cfg *Config) []schemas.Finding {
 	if ps.Base != nil {
 		lastReset = ps.Base.LastReset
 	}
+	breakGlassAccount := slices.ContainsFunc(cfg.BreakGlassAccounts, func(a string) bool { return strings.EqualFold(a, ps.ID) })
 	for i := range ps.Events {
 		f := &ps.Events[i]
 		if f.success() && (f.Action == schemas.ActionMFAReset || f.Action == schemas.ActionPasswordReset) {
 			lastReset = f
 		}
-		if f.success() && (f.Action == schemas.ActionMFAReset || f.Action == schemas.ActionPasswordReset || f.Action == schemas.ActionAccountUnlock) &&
-			f.ActorID != "" && !strings.EqualFold(f.ActorID, f.SubjectID) && !ps.proofed(f, cfg) {
-			out = append(out, newFinding(KindRecoveryWithoutProofing, ps.ID, "", "", nhi, []string{f.EventID},
-				fmt.Sprintf("%s of %s by %s at %s has no incident with an identity-proofing record", f.Action, ps.ID, f.ActorID, ts(f.OccurredAt))))
-		}
-		if !f.accessChange() {
-			continue
-		}
-		bg := f.Lane == schemas.LaneBreakGlass || slices.ContainsFunc(cfg.BreakGlassAccounts, func(a string) bool { return strings.EqualFold(a, ps.ID) })
-		gov := ps.Match[f.EventID]
-		switch inc := ps.Incident[f.EventID]; {
-		case gov != nil:
-			var missing []string
-			if gov.Approver == "" {
-				missing = append(missing, "approver")
+		c := eventContext{ps: ps, cfg: cfg, nhi: nhi, f: f, lastReset: lastReset,
+			breakGlass: f.Lane == schemas.LaneBreakGlass || breakGlassAccount,
+			governed:   ps.Match[f.EventID], incident: ps.Incident[f.EventID], held: activeGrant[f.EventID]}
+		for _, rule := range eventRules {
+			if fd, ok := rule(&c); ok {
+				out = append(out, fd)
 			}
-			if gov.Justification == "" {
-				missing = append(missing, "justification")
-			}
-			if gov.ReviewDue == nil && gov.AccessExpires == nil {
-				missing = append(missing, "review or expiry date")
-			}
-			if len(missing) > 0 {
-				out = append(out, newFinding(KindMissingLifecycle, ps.ID, f.label(), gov.ID, nhi, []string{f.EventID, gov.ApprovalEvent},
-					fmt.Sprintf("grant of %s to %s under %s lacks %s", f.label(), ps.ID, gov.ID, strings.Join(missing, ", "))))
-			}
-		case inc != nil && !bg:
-			out = append(out, newFinding(KindHelpdeskPathAccess, ps.ID, f.label(), inc.ID, nhi, []string{f.EventID},
-				fmt.Sprintf("access change %s for %s was linked to break-fix incident %s instead of a governed request", f.label(), ps.ID, inc.ID)))
-		case !bg:
-			out = append(out, newFinding(KindUnticketedAccessChange, ps.ID, f.label(), "", nhi, []string{f.EventID},
-				fmt.Sprintf("%s of %s to %s at %s has no approved service request or change", f.Action, f.label(), ps.ID, ts(f.OccurredAt))))
-		}
-		g := activeGrant[f.EventID]
-		if g == nil {
-			continue // revoked or re-granted since: the remaining kinds are about held access
-		}
-		admin := isAdmin(f.EntName, f.EntID, f.EntPriv, f.EntWildcard, cfg)
-		nhiWrite := nhi && (f.EntPriv == schemas.PrivilegeAdmin || f.EntPriv == schemas.PrivilegeWrite)
-		if (admin && !bg) || nhiWrite {
-			why := "administrator or wildcard privilege outside break-glass"
-			if nhiWrite {
-				why = string(f.EntPriv) + " privilege held by a non-human identity"
-			}
-			out = append(out, newFinding(KindOverBroadGrant, ps.ID, f.label(), "", nhi, []string{f.EventID},
-				fmt.Sprintf("%s holds %s: %s", ps.ID, f.label(), why)))
-		}
-		if lastReset != nil && isPrivileged(f, cfg) && !f.OccurredAt.Before(lastReset.OccurredAt) && f.OccurredAt.Sub(lastReset.OccurredAt) <= cfg.MFAResetWindow {
-			out = append(out, newFinding(KindMFAResetThenPrivilege, ps.ID, f.label(), "", nhi, []string{lastReset.EventID, f.EventID},
-				fmt.Sprintf("%s of %s at %s was followed by privileged grant %s at %s", lastReset.Action, ps.ID, ts(lastReset.OccurredAt), f.label(), ts(f.OccurredAt))))
 		}
 	}
-	for i := range ps.Tickets {
-		if ps.Base != nil {
-			break // tickets are unchanged since the stored findings were reconciled
-		}
-		t := &ps.Tickets[i]
-		if !t.approved() || t.Approver == "" {
-			continue
-		}
-		if !(t.RequestedFor == "" && strings.EqualFold(t.Requester, ps.ID)) && !t.forPrincipal(append([]string{ps.ID}, ps.Emails...)...) {
-			continue
-		}
-		if strings.EqualFold(t.Approver, t.Requester) || strings.EqualFold(t.Approver, t.RequestedFor) || strings.EqualFold(t.Approver, t.RequestedForEmail) {
-			out = append(out, newFinding(KindSelfApproved, ps.ID, t.RequestedEntitlement, t.ID, nhi, []string{t.ApprovalEvent},
-				fmt.Sprintf("ticket %s was approved by %s, who requested it or benefits from it", t.ID, t.Approver), t.Approver))
-		}
-	}
-	// Separation of duties over the entitlements held now.
-	for _, pair := range cfg.SoDPairs {
-		a, b := ps.heldGrant(pair[0]), ps.heldGrant(pair[1])
-		if a != nil && b != nil {
-			out = append(out, newFinding(KindSoDConflict, ps.ID, a.label()+" + "+b.label(), "", nhi, []string{a.GrantEvent, b.GrantEvent},
-				fmt.Sprintf("%s holds both %s and %s, which policy lists as conflicting", ps.ID, a.label(), b.label())))
-		}
+	for _, rule := range principalRules {
+		out = append(out, rule(ps, cfg, nhi)...)
 	}
 	return out
 }
@@ -288,58 +257,20 @@ func (ps *principalState) proofed(f *fact, cfg *Config) bool {
 }
 
 // ledgerFindings are the findings that follow from ledger rows and the clock.
-//
-// Break-glass review evidence: a grant in the BREAK_GLASS lane (or to a
-// configured break-glass account) counts as reviewed when a successful
-// ACCESS_REVIEWED event for the principal (naming that entitlement or none)
-// or an approved or closed ACCESS_REVIEW ticket for the principal (requesting
-// that entitlement or none) is recorded at or after the grant; that is the
-// grant's last_reviewed_at. A review that arrives late still resolves the
-// finding.
 func ledgerFindings(grants []grant, creds []credential, now time.Time, cfg *Config) []schemas.Finding {
 	var out []schemas.Finding
 	for i := range grants {
-		g := &grants[i]
-		nhi := g.PrincipalType == string(schemas.PrincipalNHI)
-		if g.Lane == string(schemas.LaneBreakGlass) {
-			reviewed := g.LastReviewedAt != nil && !g.LastReviewedAt.Before(g.GrantedAt)
-			if !reviewed && now.Sub(g.GrantedAt) > cfg.BreakGlassReviewWindow {
-				out = append(out, newFinding(KindBreakglassNoReview, g.Principal, g.label(), g.TicketID, nhi, []string{g.GrantEvent},
-					fmt.Sprintf("break-glass access %s of %s granted %s has no post-event review after %s", g.label(), g.Principal, ts(g.GrantedAt), cfg.BreakGlassReviewWindow)))
+		for _, rule := range grantRules {
+			if fd, ok := rule(&grants[i], now, cfg); ok {
+				out = append(out, fd)
 			}
-			if g.active() && now.Sub(g.GrantedAt) > cfg.BreakGlassWindow {
-				out = append(out, newFinding(KindBreakglassNotRevoked, g.Principal, g.label(), g.TicketID, nhi, []string{g.GrantEvent},
-					fmt.Sprintf("break-glass access %s of %s granted %s is still active after %s", g.label(), g.Principal, ts(g.GrantedAt), cfg.BreakGlassWindow)))
-			}
-		}
-		if !g.active() {
-			continue
-		}
-		if g.ReviewDue != nil && now.After(*g.ReviewDue) {
-			out = append(out, newFinding(KindReviewOverdue, g.Principal, g.label(), g.TicketID, nhi, []string{g.GrantEvent, g.ReviewEvent},
-				fmt.Sprintf("grant %s of %s was due for review at %s", g.label(), g.Principal, ts(*g.ReviewDue)), ts(*g.ReviewDue)))
-		}
-		if g.ExpiresAt != nil && now.After(*g.ExpiresAt) {
-			out = append(out, newFinding(KindExpiredNotRevoked, g.Principal, g.label(), g.TicketID, nhi, []string{g.GrantEvent},
-				fmt.Sprintf("grant %s of %s expired at %s and is still active", g.label(), g.Principal, ts(*g.ExpiresAt)), ts(*g.ExpiresAt)))
-		}
-		if g.DisabledAt != nil {
-			out = append(out, newFinding(KindOrphanedGrant, g.Principal, g.label(), "", nhi, []string{g.GrantEvent, g.DisableEvent},
-				fmt.Sprintf("%s was disabled or deleted at %s but still holds %s", g.Principal, ts(*g.DisabledAt), g.label())))
 		}
 	}
 	for i := range creds {
-		c := &creds[i]
-		if c.DeletedAt != nil {
-			continue
-		}
-		if c.CreateEvent != "" && c.Owner == "" {
-			out = append(out, newFinding(KindNHINoOwner, c.Principal, "credential:"+c.ID, "", true, []string{c.CreateEvent},
-				fmt.Sprintf("credential %s of %s was created with no recorded owner", c.ID, c.Principal)))
-		}
-		if since, ev := c.secretSince(); !since.IsZero() && now.Sub(since) > cfg.NHIRotationAge {
-			out = append(out, newFinding(KindNHILongLivedSecret, c.Principal, "credential:"+c.ID, "", true, []string{ev},
-				fmt.Sprintf("secret of credential %s of %s is %d days old (rotation age %s)", c.ID, c.Principal, int(now.Sub(since).Hours()/24), cfg.NHIRotationAge)))
+		for _, rule := range credentialRules {
+			if fd, ok := rule(&creds[i], now, cfg); ok {
+				out = append(out, fd)
+			}
 		}
 	}
 	return out

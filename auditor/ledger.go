@@ -160,6 +160,9 @@ const (
 
 func (g *grant) active() bool { return g.State == stateActive }
 
+// nhi reports whether the grant's holder is a non-human identity.
+func (g *grant) nhi() bool { return g.PrincipalType == string(schemas.PrincipalNHI) }
+
 var grantColumns = []string{
 	"principal", "principal_type", "entitlement_key", "entitlement_id", "entitlement_name", "entitlement_system",
 	"entitlement_privilege", "entitlement_wildcard", "state", "lane", "granted_at", "revoked_at", "grant_event_id",
