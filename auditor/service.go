@@ -316,7 +316,7 @@ func retry(ctx context.Context, s *Service, what string, op func() error) error 
 		s.setFailing(fmt.Errorf("%s: %w", what, err))
 		s.m.retries.WithLabelValues(what).Inc()
 		s.log.Warn("auditor retrying", "op", what, "attempt", attempt, "backoff", wait, "err", err)
-		if !sleep(ctx, wait) {
+		if !stage.Sleep(ctx, wait) {
 			return ctx.Err()
 		}
 		wait = min(2*wait, s.cfg.RetryMax)
@@ -397,18 +397,6 @@ func (s *Service) sweep(ctx context.Context) {
 		if err := s.publish(ctx, fs); err != nil {
 			s.log.Warn("publishing sweep findings", "err", err)
 		}
-	}
-}
-
-// sleep waits d or until ctx ends; false means ctx ended.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }
 

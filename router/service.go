@@ -14,6 +14,7 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/tollgate-io/tollgate/internal/kafka"
+	"github.com/tollgate-io/tollgate/internal/stage"
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
@@ -251,7 +252,7 @@ func (s *Service) consume(ctx, work context.Context, reader *kafkago.Reader, han
 			}
 			s.setErr(err)
 			s.log.Warn("router fetch failed; retrying", "error", err)
-			if !sleep(ctx, time.Second) {
+			if !stage.Sleep(ctx, time.Second) {
 				return
 			}
 			continue
@@ -307,7 +308,7 @@ func (s *Service) registerLanes(ctx context.Context) error {
 			s.setErr(err)
 			s.log.Warn("registering the RoutedEvent schema; retrying", "topic", topics[i], "error", err)
 			s.metrics.Retries.WithLabelValues("registry").Inc()
-			if !sleep(ctx, time.Second) {
+			if !stage.Sleep(ctx, time.Second) {
 				return fmt.Errorf("router: register RoutedEvent for %s: %w", topics[i], err)
 			}
 			continue
@@ -394,7 +395,7 @@ func (s *Service) routeOne(ctx context.Context, m *kafkago.Message, res *kafkago
 			s.setErr(err)
 			s.metrics.Retries.WithLabelValues("registry").Inc()
 			s.log.Warn("schema registry unavailable; retrying", "partition", m.Partition, "offset", m.Offset, "error", err)
-			if !sleep(ctx, backoff(attempt)) {
+			if !stage.Sleep(ctx, stage.Backoff(attempt)) {
 				return false
 			}
 			continue
@@ -421,7 +422,7 @@ func (s *Service) produce(ctx context.Context, batch, out []kafkago.Message) err
 		s.setErr(err)
 		s.metrics.Retries.WithLabelValues("produce").Inc()
 		s.log.Warn("kafka unavailable; retrying the batch", "records", len(out), "error", err)
-		if !sleep(ctx, backoff(attempt)) {
+		if !stage.Sleep(ctx, stage.Backoff(attempt)) {
 			return errStopped
 		}
 	}
@@ -436,7 +437,7 @@ func (s *Service) produceOneByOne(ctx context.Context, batch, out []kafkago.Mess
 			}
 			if errors.Is(err, kafka.ErrUnavailable) {
 				s.metrics.Retries.WithLabelValues("produce").Inc()
-				if !sleep(ctx, backoff(attempt)) {
+				if !stage.Sleep(ctx, stage.Backoff(attempt)) {
 					return errStopped
 				}
 				continue
@@ -456,7 +457,7 @@ func (s *Service) produceOneByOne(ctx context.Context, batch, out []kafkago.Mess
 // fails because the group rebalanced is not an error: the new owner reads
 // those records again.
 func (s *Service) commit(ctx context.Context, r *kafkago.Reader, batch []kafkago.Message) error {
-	last := lastPerPartition(batch)
+	last := stage.LastPerPartition(batch)
 	for attempt := 0; ; attempt++ {
 		err := r.CommitMessages(ctx, last...)
 		if err == nil {
@@ -470,31 +471,10 @@ func (s *Service) commit(ctx context.Context, r *kafkago.Reader, batch []kafkago
 			return nil
 		}
 		s.metrics.Retries.WithLabelValues("commit").Inc()
-		if !sleep(ctx, backoff(attempt)) {
+		if !stage.Sleep(ctx, stage.Backoff(attempt)) {
 			return errStopped
 		}
 	}
-}
-
-func lastPerPartition(batch []kafkago.Message) []kafkago.Message {
-	var last []kafkago.Message
-	for i := range batch {
-		m := batch[i]
-		found := false
-		for j := range last {
-			if last[j].Topic == m.Topic && last[j].Partition == m.Partition {
-				if m.Offset > last[j].Offset {
-					last[j] = m
-				}
-				found = true
-				break
-			}
-		}
-		if !found {
-			last = append(last, m)
-		}
-	}
-	return last
 }
 
 // observeLag publishes the reader's lag at most once a second: kafka-go
@@ -570,25 +550,4 @@ func dlqStage(err error) string {
 		return "evaluate"
 	}
 	return "route"
-}
-
-// backoff is the wait before retry attempt n: 100ms doubling to 5s.
-func backoff(n int) time.Duration {
-	d := 100 * time.Millisecond
-	for ; n > 0 && d < 5*time.Second; n-- {
-		d *= 2
-	}
-	return min(d, 5*time.Second)
-}
-
-// sleep waits d or until ctx is done; it reports whether ctx is still live.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
