@@ -61,6 +61,39 @@ var kindSpec = map[string]struct {
 	KindSoDConflict:             {schemas.SeverityHigh, []string{ctlAccess}},
 }
 
+// kindAdvice is what a finding of each kind means and what to do about it, for the CLI and
+// the console (docs/soc.md has the long form).
+var kindAdvice = map[string]string{
+	KindUnticketedAccessChange:  "Access changed with no approved request behind it. Find or file the request and have it approved, or revoke the access.",
+	KindHelpdeskPathAccess:      "Access was granted through a break-fix incident. Revoke it, or move it onto a governed request with an approver and a review date.",
+	KindSelfApproved:            "The approver requested or benefits from the ticket. Have someone independent re-approve it, or revoke what it granted.",
+	KindMissingLifecycle:        "The request behind this grant lacks an approver, a justification or a review/expiry date. Complete the ticket.",
+	KindReviewOverdue:           "The grant's review date has passed. Have its owner review it (keep, change or revoke) and record the decision.",
+	KindExpiredNotRevoked:       "The grant expired but is still active. Revoke it, or extend it through a new approved request.",
+	KindOverBroadGrant:          "Administrator, wildcard or public access, or write access held by a non-human identity. Reduce it to what is needed.",
+	KindBreakglassNoReview:      "Emergency access has no post-event review. Review what was done with it and record the review.",
+	KindBreakglassNotRevoked:    "Emergency access is still active past its window. Revoke it and rotate the emergency credentials.",
+	KindMFAResetThenPrivilege:   "A privileged grant soon after an MFA or password reset: the account-takeover pattern. Verify the person and the grant now.",
+	KindRecoveryWithoutProofing: "Someone reset this identity's MFA or password with no identity-proofing record. Confirm with the person it was them.",
+	KindNHILongLivedSecret:      "The credential's secret is older than the rotation age. Rotate it.",
+	KindNHINoOwner:              "The credential has no recorded owner. Record an accountable owner, or revoke it.",
+	KindOrphanedGrant:           "The identity was disabled or deleted but still holds this access. Revoke it.",
+	KindSoDConflict:             "The identity holds two entitlements policy lists as conflicting. Revoke one, or record an approved exception.",
+}
+
+// Kinds returns every finding kind, sorted.
+func Kinds() []string {
+	out := make([]string, 0, len(kindSpec))
+	for k := range kindSpec {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Advice is what a finding of kind means and what to do about it ("" for an unknown kind).
+func Advice(kind string) string { return kindAdvice[kind] }
+
 // ledgerKinds are the kinds derived from ledger rows and the clock alone;
 // Sweep owns them between batches.
 var ledgerKinds = []string{KindReviewOverdue, KindExpiredNotRevoked, KindBreakglassNoReview,

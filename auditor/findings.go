@@ -89,6 +89,8 @@ func reconcile(desired []schemas.Finding, stored map[string]storedFinding, now t
 
 // FindingFilter selects findings for Findings. Zero fields match everything.
 type FindingFilter struct {
+	// ID is a finding id, or a prefix of one (the CLI's table shows the first 10 characters).
+	ID        string
 	Status    schemas.FindingStatus
 	Kind      string
 	Principal string
@@ -102,6 +104,9 @@ type FindingFilter struct {
 // first; it backs `tollgate findings`.
 func (a *Auditor) Findings(ctx context.Context, filter FindingFilter) ([]schemas.Finding, error) {
 	var where []string
+	if filter.ID != "" {
+		where = append(where, "startsWith(finding_id, "+quote(filter.ID)+")")
+	}
 	if filter.Status != "" {
 		where = append(where, "status = "+quote(string(filter.Status)))
 	}

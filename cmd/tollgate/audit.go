@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -80,6 +82,9 @@ func newFindingsCmd(g *globals) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			filter := auditor.FindingFilter{Kind: strings.ToUpper(kind), Principal: principal, Limit: limit}
+			if filter.Kind != "" && !slices.Contains(auditor.Kinds(), filter.Kind) {
+				return fmt.Errorf("findings: --kind %q is not a finding kind; the kinds are %s", kind, strings.Join(auditor.Kinds(), ", "))
+			}
 			switch strings.ToUpper(status) {
 			case "", "ALL":
 			case "OPEN":
@@ -103,18 +108,14 @@ func newFindingsCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var fs []schemas.Finding
-			if console := app.FindConsole(cmd.Context(), cfg); console != nil {
-				fs, err = console.Findings(cmd.Context(), filter)
-			} else {
-				fs, err = storeFindings(cmd, cfg, filter)
-			}
+			fs, err := readFindings(cmd, cfg, filter)
 			if err != nil {
 				return err
 			}
 			return writeFindings(cmd.OutOrStdout(), format, fs)
 		},
 	}
+	cmd.AddCommand(newFindingShowCmd(g))
 	f := cmd.Flags()
 	f.StringVar(&status, "status", "all", "open, resolved or all")
 	f.StringVar(&kind, "kind", "", "only this kind, e.g. UNTICKETED_ACCESS_CHANGE")
@@ -123,6 +124,107 @@ func newFindingsCmd(g *globals) *cobra.Command {
 	f.StringVar(&format, "format", "table", "table, json or csv")
 	f.IntVar(&limit, "limit", 1000, "at most this many findings")
 	return cmd
+}
+
+// readFindings reads findings from the running process's console when one answers (the
+// embedded engine is then locked by it), else from the configured store.
+func readFindings(cmd *cobra.Command, cfg *app.Config, filter auditor.FindingFilter) ([]schemas.Finding, error) {
+	if console := app.FindConsole(cmd.Context(), cfg); console != nil {
+		return console.Findings(cmd.Context(), filter)
+	}
+	return storeFindings(cmd, cfg, filter)
+}
+
+// readQuery runs one read-only query the same way.
+func readQuery(cmd *cobra.Command, cfg *app.Config, sql string, log *slog.Logger) (*app.QueryResult, error) {
+	if console := app.FindConsole(cmd.Context(), cfg); console != nil {
+		return console.Query(cmd.Context(), sql)
+	}
+	s, err := app.OpenQueryStore(cmd.Context(), cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return app.ReadOnlyQuery(cmd.Context(), s, sql, log)
+}
+
+func newFindingShowCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show FINDING_ID",
+		Short: "Show one finding: its evidence events, ticket, controls and what to do",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, log, err := g.load()
+			if err != nil {
+				return err
+			}
+			if len(args[0]) < 6 {
+				return fmt.Errorf("findings show: %q is too short; give at least 6 characters of the id", args[0])
+			}
+			fs, err := readFindings(cmd, cfg, auditor.FindingFilter{ID: strings.ToLower(args[0]), Limit: 2})
+			if err != nil {
+				return err
+			}
+			switch len(fs) {
+			case 0:
+				return fmt.Errorf("findings show: no finding %q (tollgate findings lists their ids)", args[0])
+			case 2:
+				return fmt.Errorf("findings show: %q is the start of more than one finding id; give more of it", args[0])
+			}
+			f := fs[0]
+			var evidence *app.QueryResult
+			if len(f.EventIDs) > 0 {
+				quoted := make([]string, len(f.EventIDs))
+				for i, id := range f.EventIDs {
+					quoted[i] = "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(id) + "'"
+				}
+				evidence, err = readQuery(cmd, cfg, "SELECT event_id, occurred_at, source, source_event_type, action, outcome, lane, actor_id, subject_id, entitlement_name, ticket_refs FROM events FINAL WHERE event_id IN ("+
+					strings.Join(quoted, ", ")+") ORDER BY occurred_at", log)
+				if err != nil {
+					return fmt.Errorf("findings show: evidence: %w", err)
+				}
+			}
+			return writeFindingDetail(cmd.OutOrStdout(), f, evidence)
+		},
+	}
+}
+
+// writeFindingDetail prints one finding, its evidence rows (nil: none read) and advice.
+func writeFindingDetail(w io.Writer, f schemas.Finding, evidence *app.QueryResult) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(tw, "%s\t%s\n", k, v)
+		}
+	}
+	row("finding", f.FindingID)
+	row("kind", f.Kind)
+	row("severity", string(f.Severity))
+	row("status", string(f.Status))
+	row("principal", f.Principal)
+	row("entitlement", deref(f.Entitlement))
+	row("ticket", deref(f.TicketID))
+	row("detected", f.DetectedAt.UTC().Format(time.RFC3339))
+	row("resolved", timeOrEmpty(f.ResolvedAt))
+	row("controls", strings.Join(f.Controls, ", "))
+	row("summary", f.Summary)
+	row("what to do", auditor.Advice(f.Kind))
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nevidence (%d events)\n", len(f.EventIDs))
+	if evidence == nil || len(evidence.Rows) == 0 {
+		for _, id := range f.EventIDs {
+			fmt.Fprintf(w, "  %s (not stored)\n", id)
+		}
+		return nil
+	}
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  OCCURRED\tSOURCE\tEVENT\tACTION\tOUTCOME\tLANE\tACTOR\tSUBJECT\tENTITLEMENT")
+	for _, r := range evidence.Rows {
+		fmt.Fprintf(tw, "  %v\t%v\t%v\t%v\t%v\t%v\t%v\t%v\t%v\n", r["occurred_at"], r["source"], r["source_event_type"], r["action"], r["outcome"], r["lane"], r["actor_id"], r["subject_id"], r["entitlement_name"])
+	}
+	return tw.Flush()
 }
 
 // parseSince reads an RFC 3339 time, a date, or a duration ago (Go syntax, or Nd for days).
@@ -165,16 +267,53 @@ func writeFindings(w io.Writer, format string, fs []schemas.Finding) error {
 		cw.Flush()
 		return cw.Error()
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "DETECTED\tSEVERITY\tSTATUS\tKIND\tPRINCIPAL\tSUMMARY")
-	for _, f := range fs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", f.DetectedAt.UTC().Format("2006-01-02 15:04"), f.Severity, f.Status, f.Kind, f.Principal, f.Summary)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
+	sorted := slices.Clone(fs)
+	slices.SortStableFunc(sorted, func(a, b schemas.Finding) int {
+		if c := severityRank(b.Severity) - severityRank(a.Severity); c != 0 {
+			return c
+		}
+		return b.DetectedAt.Compare(a.DetectedAt)
+	})
+	// One line a finding, fitting 120 columns; the id's first 10 characters are enough for
+	// findings show.
+	fmt.Fprintf(w, "%-10s %-4s %-4s %-27s %-28s %-11s %s\n", "ID", "SEV", "ST", "KIND", "PRINCIPAL", "DETECTED", "SUMMARY")
+	for _, f := range sorted {
+		line := fmt.Sprintf("%-10s %-4s %-4s %-27s %-28s %-11s %s", f.FindingID[:min(10, len(f.FindingID))], severityAbbrev(f.Severity), statusAbbrev(f.Status),
+			clip(f.Kind, 27), clip(f.Principal, 28), f.DetectedAt.UTC().Format("01-02 15:04"), f.Summary)
+		fmt.Fprintln(w, clip(line, tableWidth))
 	}
 	fmt.Fprintf(w, "%d findings\n", len(fs))
 	return nil
+}
+
+// tableWidth is the widest line the findings table prints.
+const tableWidth = 120
+
+func severityRank(s schemas.Severity) int {
+	return map[schemas.Severity]int{schemas.SeverityCritical: 4, schemas.SeverityHigh: 3, schemas.SeverityMedium: 2, schemas.SeverityLow: 1}[s]
+}
+
+func severityAbbrev(s schemas.Severity) string {
+	if a, ok := map[schemas.Severity]string{schemas.SeverityCritical: "CRIT", schemas.SeverityMedium: "MED"}[s]; ok {
+		return a
+	}
+	return string(s)
+}
+
+func statusAbbrev(s schemas.FindingStatus) string {
+	if s == schemas.FindingResolved {
+		return "RES"
+	}
+	return string(s)
+}
+
+// clip cuts s to n runes, ending in … when it was longer.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
 func deref(s *string) string {
@@ -209,17 +348,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var res *app.QueryResult
-			if console := app.FindConsole(cmd.Context(), cfg); console != nil {
-				res, err = console.Query(cmd.Context(), sql)
-			} else {
-				var s *app.Store
-				if s, err = app.OpenQueryStore(cmd.Context(), cfg, log); err != nil {
-					return err
-				}
-				defer s.Close()
-				res, err = app.ReadOnlyQuery(cmd.Context(), s, sql, log)
-			}
+			res, err := readQuery(cmd, cfg, sql, log)
 			if err != nil {
 				return err
 			}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tollgate-io/tollgate/internal/app"
 	"github.com/tollgate-io/tollgate/internal/config"
+	"github.com/tollgate-io/tollgate/schemas"
 )
 
 // TestUpPipeline wires the whole of `tollgate up` as the verb does (it runs here, outside
@@ -130,6 +131,25 @@ func TestUpPipeline(t *testing.T) {
 	}
 	if !kinds["UNTICKETED_ACCESS_CHANGE"] || !kinds["OVER_BROAD_GRANT"] {
 		t.Fatalf("open findings %v, want UNTICKETED_ACCESS_CHANGE and OVER_BROAD_GRANT for the unticketed admin grant", kinds)
+	}
+	// findings show: the console finds a finding by the prefix the table prints, and its
+	// evidence events by id.
+	id := fmt.Sprint(findings[0]["finding_id"])
+	resp, err = http.Get(console.URL + "/v1/console/findings?id=" + id[:10])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var one []schemas.Finding
+	_ = json.NewDecoder(resp.Body).Decode(&one)
+	resp.Body.Close()
+	if len(one) != 1 || one[0].FindingID != id || len(one[0].EventIDs) == 0 {
+		t.Fatalf("findings?id=%s gave %+v, want finding %s", id[:10], one, id)
+	}
+	var b strings.Builder
+	ev := consoleQuery(t, console.URL, "SELECT event_id, occurred_at, source, source_event_type, action, outcome, lane, actor_id, subject_id, entitlement_name FROM events FINAL WHERE event_id IN ('"+
+		strings.Join(one[0].EventIDs, "', '")+"') ORDER BY occurred_at")
+	if err := writeFindingDetail(&b, one[0], ev); err != nil || !strings.Contains(b.String(), "user.account.privilege.grant") || !strings.Contains(b.String(), "what to do") {
+		t.Fatalf("finding detail %v:\n%s", err, b.String())
 	}
 	if _, ok := admin.Ready(ctx); !ok {
 		res, _ := admin.Ready(ctx)

@@ -38,7 +38,7 @@ func ConsoleHandler(q *Store, a *auditor.Auditor, log *slog.Logger) http.Handler
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+consoleFindingsPath, func(w http.ResponseWriter, r *http.Request) {
 		v := r.URL.Query()
-		f := auditor.FindingFilter{Status: schemas.FindingStatus(v.Get("status")), Kind: v.Get("kind"), Principal: v.Get("principal")}
+		f := auditor.FindingFilter{ID: v.Get("id"), Status: schemas.FindingStatus(v.Get("status")), Kind: v.Get("kind"), Principal: v.Get("principal")}
 		f.Limit, _ = strconv.Atoi(v.Get("limit"))
 		if s := v.Get("since"); s != "" {
 			t, err := time.Parse(time.RFC3339Nano, s)
@@ -146,6 +146,9 @@ func FindConsole(ctx context.Context, cfg *Config) *Console {
 // Findings asks the running process for findings.
 func (c *Console) Findings(ctx context.Context, f auditor.FindingFilter) ([]schemas.Finding, error) {
 	q := url.Values{}
+	if f.ID != "" {
+		q.Set("id", f.ID)
+	}
 	q.Set("status", string(f.Status))
 	q.Set("kind", f.Kind)
 	q.Set("principal", f.Principal)
