@@ -35,7 +35,7 @@ func TestRequestTypesClassifyTickets(t *testing.T) {
 		kind                schemas.TicketKind
 	}{
 		"ServiceNow hardware item":         {SourceServiceNow, snLaptop, ClassNoAccess, schemas.TicketServiceRequest},
-		"ServiceNow problem by category":   {SourceServiceNow, snProblem, ClassNoAccess, schemas.TicketServiceRequest},
+		"ServiceNow problem by category":   {SourceServiceNow, snProblem, ClassNoAccess, schemas.TicketIncident},
 		"site rule before the defaults":    {SourceServiceNow, snSiteItem, ClassRecovery, schemas.TicketServiceRequest},
 		"JSM out-of-box admin access type": {SourceJiraSM, jsmAdmin, ClassPrivilegedAccess, schemas.TicketServiceRequest},
 	} {

@@ -72,10 +72,29 @@ var snTicketKinds = map[string]schemas.TicketKind{
 	"sc_task":        schemas.TicketServiceRequest,
 	"change_request": schemas.TicketChange,
 	"change_task":    schemas.TicketChange,
+	"problem":        schemas.TicketIncident, // break-fix work, as JSM's problem type
+	"problem_task":   schemas.TicketIncident,
+}
+
+// snTicketTables are the task tables whose records are tickets. A record of another table
+// (a CMDB item, a knowledge article, a user) is not a ticket: the parser reads the two
+// tables that hold access (group membership and role assignment) as grants and every other
+// one as a change of no one's access, instead of inventing a ticket.
+var snTicketTables = map[string]bool{"task": true, "sysapproval_approver": true, "sc_cat_item": false}
+
+// isTicketTable reports whether records of table are tickets; an unnamed table is assumed
+// to be one (a ticket payload without sys_class_name).
+func isTicketTable(table string) bool {
+	if table == "" || snTicketTables[table] {
+		return true
+	}
+	_, ok := snTicketKinds[table]
+	return ok
 }
 
 // snNumberPrefixes infer the table from the number when sys_class_name is absent.
-var snNumberPrefixes = map[string]string{"INC": "incident", "REQ": "sc_request", "RITM": "sc_req_item", "SCTASK": "sc_task", "CHG": "change_request", "CTASK": "change_task"}
+var snNumberPrefixes = map[string]string{"INC": "incident", "REQ": "sc_request", "RITM": "sc_req_item", "SCTASK": "sc_task", "CHG": "change_request", "CTASK": "change_task",
+	"PRB": "problem", "PTASK": "problem_task"}
 
 // snApprovals maps the approval field.
 var snApprovals = map[string]schemas.Approval{
@@ -184,6 +203,10 @@ func serviceNowEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEven
 	ev.Outcome = schemas.OutcomeSuccess
 	setAttr(&ev, "sys_id", sysID)
 
+	if !isTicketTable(table) {
+		return []schemas.IdentityEvent{serviceNowRecord(ev, table, field)}, nil
+	}
+
 	lookup := func(keys []string) snValue {
 		for _, k := range keys {
 			if v, ok := vars[k]; ok && v.text() != "" {
@@ -275,6 +298,36 @@ func serviceNowEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEven
 	}
 	finish(&ev)
 	return []schemas.IdentityEvent{ev}, nil
+}
+
+// serviceNowRecord reads a record of a table that holds no tickets. A group membership
+// (sys_user_grmember) or a role assignment (sys_user_has_role) is ServiceNow's own access:
+// a grant of the group or role to the user. Any other table's record changes no one's access.
+func serviceNowRecord(ev schemas.IdentityEvent, table string, field func(string) snValue) schemas.IdentityEvent {
+	ev.Category = schemas.CategoryIAM
+	ev.Action = schemas.ActionOther
+	user := field("user")
+	ev.Actor = newPrincipal(schemas.SourceServiceNow, field("sys_updated_by").Value, "", "", schemas.PrincipalHuman)
+	switch table {
+	case "sys_user_grmember", "sys_user_has_role":
+		kind, ent := schemas.EntitlementGroup, field("group")
+		if table == "sys_user_has_role" {
+			kind, ent = schemas.EntitlementRole, field("role")
+		}
+		if user.Value != "" && ent.Value != "" {
+			ev.Action = schemas.ActionAccessGrant
+			ev.Subject = newPrincipal(schemas.SourceServiceNow, user.Value, "", user.Display, schemas.PrincipalHuman)
+			name := ent.text()
+			ev.Entitlement = &schemas.Entitlement{ID: ent.Value, Name: name, Kind: kind, Privilege: PrivilegeOf(name), System: "servicenow"}
+			setAttr(&ev, "catalog_basis", "sys_class_name="+table+": a ServiceNow group membership or role assignment")
+			finish(&ev)
+			return ev
+		}
+	}
+	ev.Attributes["catalog_class"] = "no_access_change"
+	setAttr(&ev, "catalog_basis", "sys_class_name="+table+": not a ticket table")
+	finish(&ev)
+	return ev
 }
 
 // serviceNowAction decides what an update of a ticket means: closed, rejected, approved,
