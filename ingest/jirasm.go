@@ -61,11 +61,7 @@ type jiraWebhook struct {
 	Timestamp    json.Number `json:"timestamp"`
 	WebhookEvent string      `json:"webhookEvent"`
 	User         *jiraUser   `json:"user"`
-	Issue        *struct {
-		ID     json.Number                `json:"id"`
-		Key    string                     `json:"key"`
-		Fields map[string]json.RawMessage `json:"fields"`
-	} `json:"issue"`
+	Issue        *jiraIssue  `json:"issue"`
 	Changelog *struct {
 		ID    json.Number `json:"id"`
 		Items []struct {
@@ -76,6 +72,17 @@ type jiraWebhook struct {
 		} `json:"items"`
 	} `json:"changelog"`
 }
+
+type jiraIssue struct {
+	ID     json.Number                `json:"id"`
+	Key    string                     `json:"key"`
+	Fields map[string]json.RawMessage `json:"fields"`
+}
+
+// jiraWorkTypes are Jira Software's issue types: project work, not requests to a service
+// desk. An issue of one of them with no request type changes no one's access.
+var jiraWorkTypes = map[string]bool{"task": true, "sub-task": true, "subtask": true, "story": true, "bug": true, "epic": true,
+	"improvement": true, "new feature": true, "technical task": true, "spike": true}
 
 // Parse parses one webhook or an array of webhooks, all or nothing.
 func (p JiraParser) Parse(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
@@ -104,10 +111,24 @@ func (p JiraParser) event(raw json.RawMessage, now time.Time) ([]schemas.Identit
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrShape, err)
 	}
+	if w.Issue == nil {
+		// Jira Automation's "Send web request" with the issue data in Automation format:
+		// the body is the issue itself.
+		var bare jiraIssue
+		if json.Unmarshal(raw, &bare) == nil && bare.Key != "" && bare.Fields != nil {
+			w.Issue, w.WebhookEvent = &bare, "automation:issue"
+		}
+	}
 	if w.Issue == nil || w.Issue.ID.String() == "" {
 		return nil, missing("issue.id")
 	}
 	version := w.Timestamp.String()
+	if version == "" {
+		var updated string
+		if json.Unmarshal(w.Issue.Fields["updated"], &updated) == nil {
+			version = updated // an automation payload has no timestamp: the issue's last update tells its versions apart
+		}
+	}
 	if w.Changelog != nil && w.Changelog.ID.String() != "" {
 		version = "cl" + w.Changelog.ID.String()
 	}
@@ -157,6 +178,10 @@ func (p JiraParser) event(raw json.RawMessage, now time.Time) ([]schemas.Identit
 		if k, ok := jiraIssueKinds[issueType]; ok {
 			t.Kind = k
 		}
+	}
+	if jiraWorkTypes[issueType] && p.requestType(fields) == "" {
+		setAttr(&ev, AttrITSMClass, ClassNoAccess)
+		setAttr(&ev, AttrITSMRule, "Jira Software issue type "+issueType)
 	}
 	statusCategory := ""
 	if f.Status != nil {
