@@ -76,6 +76,8 @@ var rules = []rule{
 	{nil, "re:^(issue an? (saml assertion|access token|authorization code|id_token) to the application|exchange token|federate with an identity provider|validate (client credentials|local account credentials|user authentication)|evaluate conditional access policies|an api was called as part of a user flow|user authorization for application access)$", result{signIn, "", "", "", "a step of a sign-in or token issuance"}},
 	{nil, "re:^(send sms to verify phone number|make phone call to verify phone number|verify phone number|send verification email|verify email address|generate one time password|verify one time password)$", result{signIn, "", "", "", "a verification step of a sign-in or sign-up"}},
 	{nil, "*sign-in activity", result{signIn, "", "", "", "a sign-in (Azure Monitor sign-in logs)"}},
+	{nil, "microsoft graph activity", result{read, "", "", "", "a Microsoft Graph API request (MicrosoftGraphActivityLogs): an access record, no change"}},
+	{nil, "user risk detection", result{noChange, "", "", "", "Identity Protection flagged a risky sign-in or user: a signal, no access change"}},
 	{nil, "re:^(get|retrieve|read|download|export|check|validate|bulk download) |_get(all)?$|_get[a-z]|^groupsodatav4_|^group_(batch)?validatedynamicmembership$|^features_isfeatureenabledasync$|^exportdatafrom|^recover device local administrator password$", result{read, "", "", "", "a read, download or export"}},
 
 	// --- Role assignments (Core Directory, Azure RBAC, entitlement management).
@@ -131,7 +133,7 @@ var rules = []rule{
 	// --- Credentials of non-human identities.
 	{nil, "re:^(add service principal credentials|add federated identity credential|create application password for user|generate key)$", result{credCreate, "", "", "", "a secret, certificate or federated credential was issued (the parser refines from KeyDescription)"}},
 	{nil, "re:^(remove service principal credentials|remove policy credentials|delete application password for user|delete policy key)$", result{credDelete, "", "", "", "a credential was removed (the parser refines from KeyDescription)"}},
-	{nil, "re:^(update application - certificates and secrets management|update external secrets)$", result{credRotate, "", "", "", "an application's credentials changed; the parser decides create or delete from KeyDescription old and new values"}},
+	{nil, "re:^((update|create) application - certificates and secrets management|update external secrets)$", result{credRotate, "", "", "", "an application's credentials changed; the parser decides create or delete from KeyDescription old and new values"}},
 	{nil, "re:^(create policy key|upload (key|secret|certificate) (to|into) policy key)$", result{credCreate, "", "", "", "B2C policy key (signing or encryption key, client secret) created"}},
 	{nil, "re:^(update policy key|restore policy key|update (certificate|secret) (to|into) policy key)$", result{credRotate, "", "", "", "B2C policy key replaced"}},
 	{nil, "re:^(add application ssl certificate|create certificate|post tenant\\.generatenewactivationcredentials)$", result{credCreate, "", "", "", "a certificate or activation credential was issued"}},

@@ -31,4 +31,10 @@ var supplements = []supplement{
 	{"UserManagement", "Delete FIDO2 security key(s)", "entra-docs reference @092dd5c (04/15/2024), since renamed Delete Passkey (device-bound)"},
 	{"UserManagement", "Add users strong authentication phone app detail", "entra-docs reference @092dd5c (04/15/2024)"},
 	{"UserManagement", "Remove users strong authentication phone app detail", "entra-docs reference @092dd5c (04/15/2024)"},
+	{"ApplicationManagement", "Create application – Certificates and secrets management", "Core Directory records of an application created with a key (SEKOIA-IO intake-formats Entra samples)"},
+
+	// Other log categories that diagnostic settings stream beside the audit and sign-in logs
+	// (concept-diagnostic-settings-logs-options.md), with their records' operationName.
+	{"MicrosoftGraphActivityLogs", "Microsoft Graph Activity", "Entra diagnostic settings log categories; operationName of its records"},
+	{"UserRiskEvents", "User Risk Detection", "Entra diagnostic settings log categories; operationName of its records"},
 }
