@@ -79,10 +79,19 @@ type jiraIssue struct {
 	Fields map[string]json.RawMessage `json:"fields"`
 }
 
-// jiraWorkTypes are Jira Software's issue types: project work, not requests to a service
-// desk. An issue of one of them with no request type changes no one's access.
-var jiraWorkTypes = map[string]bool{"task": true, "sub-task": true, "subtask": true, "story": true, "bug": true, "epic": true,
-	"improvement": true, "new feature": true, "technical task": true, "spike": true}
+// jiraWorkWords name Jira Software's issue types (Task, Sub-task, Story, Bug, Epic, and
+// sites' own like "Technical Task/story"): project work, not requests to a service desk.
+// An issue of such a type with no request type changes no one's access.
+var jiraWorkWords = []string{"task", "story", "bug", "epic", "improvement", "feature", "spike"}
+
+func jiraWorkType(issueType string) bool {
+	for _, w := range jiraWorkWords {
+		if strings.Contains(issueType, w) {
+			return true
+		}
+	}
+	return false
+}
 
 // Parse parses one webhook or an array of webhooks, all or nothing.
 func (p JiraParser) Parse(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
@@ -179,7 +188,7 @@ func (p JiraParser) event(raw json.RawMessage, now time.Time) ([]schemas.Identit
 			t.Kind = k
 		}
 	}
-	if jiraWorkTypes[issueType] && p.requestType(fields) == "" {
+	if t.Kind == schemas.TicketOther && jiraWorkType(issueType) && p.requestType(fields) == "" {
 		setAttr(&ev, AttrITSMClass, ClassNoAccess)
 		setAttr(&ev, AttrITSMRule, "Jira Software issue type "+issueType)
 	}

@@ -203,6 +203,19 @@ func serviceNowEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEven
 	ev.Outcome = schemas.OutcomeSuccess
 	setAttr(&ev, "sys_id", sysID)
 
+	if table == "" && number == "" {
+		// Every task-table record has a number; a record with neither a class nor a number
+		// is of another table. A user and a group (or role) name a membership.
+		switch {
+		case field("user").Value != "" && field("group").Value != "":
+			table = "sys_user_grmember"
+		case field("user").Value != "" && field("role").Value != "":
+			table = "sys_user_has_role"
+		default:
+			table = "unnamed table"
+		}
+		ev.SourceEventType = table
+	}
 	if !isTicketTable(table) {
 		return []schemas.IdentityEvent{serviceNowRecord(ev, table, field)}, nil
 	}

@@ -32,6 +32,10 @@ func TestServiceNowRecordsOfOtherTables(t *testing.T) {
 		{"a user record", rec("sys_user", "", `,"user_name":{"value":"abel.tuter"}`), schemas.LaneObserve, schemas.CategoryIAM, schemas.ActionOther, ""},
 		{"a group membership", rec("sys_user_grmember", "", `,"user":{"value":"abel.tuter@example.com","display_value":"Abel Tuter"},"group":{"value":"g1","display_value":"ITSM App-Dev"}`),
 			schemas.LaneServiceDesk, schemas.CategoryIAM, schemas.ActionAccessGrant, "abel.tuter@example.com"},
+		{"a membership record with no class or number", `{"sys_id":{"value":"m1"},"sys_updated_on":{"value":"2026-11-30 10:00:00"},"user":{"value":"u1","display_value":"Arron Ubhi"},"group":{"value":"g1","display_value":"ITSM App-Dev"}}`,
+			schemas.LaneServiceDesk, schemas.CategoryIAM, schemas.ActionAccessGrant, "servicenow:u1"},
+		{"a department record with no class or number", `{"sys_id":{"value":"d1"},"sys_updated_on":{"value":"2026-11-30 10:00:00"},"name":{"value":"Finance"}}`,
+			schemas.LaneObserve, schemas.CategoryIAM, schemas.ActionOther, ""},
 		{"a problem", rec("problem", "PRB0000050", `,"state":{"value":"101","display_value":"New"},"opened_by":{"value":"beth.anglin@example.com"}`),
 			schemas.LaneHelpDesk, schemas.CategoryTicket, schemas.ActionTicketOpened, ""},
 	} {
