@@ -62,7 +62,7 @@ type jiraWebhook struct {
 	WebhookEvent string      `json:"webhookEvent"`
 	User         *jiraUser   `json:"user"`
 	Issue        *jiraIssue  `json:"issue"`
-	Changelog *struct {
+	Changelog    *struct {
 		ID    json.Number `json:"id"`
 		Items []struct {
 			Field      string `json:"field"`
