@@ -141,3 +141,10 @@ func (a *Auditor) Findings(ctx context.Context, filter FindingFilter) ([]schemas
 	}
 	return out, nil
 }
+
+// EvidenceSQL is the read-only query for a finding's evidence events, oldest first: what
+// `tollgate findings show` prints beside the finding.
+func EvidenceSQL(eventIDs []string) string {
+	return "SELECT event_id, occurred_at, source, source_event_type, action, outcome, lane, actor_id, subject_id, entitlement_name, ticket_refs" +
+		" FROM events FINAL WHERE event_id IN " + quoteList(eventIDs) + " ORDER BY occurred_at"
+}

@@ -100,7 +100,7 @@ func cloudTrailMeaning(ev *schemas.IdentityEvent, eventSource, eventName string,
 	found := false
 	for _, svc := range services {
 		if e, found = awsCatalog.LookupFold(svc + ":" + name); found {
-			awsCatalog.Apply(ev, e.Key)
+			awsCatalog.Record(ev, e)
 			r := cloudTrailRule{Action: e.CanonicalAction(), Kind: e.Kind, Service: svc, Name: name, Class: e.Class}
 			if e.Action == catalog.NoAccessChange && md.ReadOnly != nil && *md.ReadOnly {
 				r.Action = schemas.ActionRead
@@ -110,7 +110,7 @@ func cloudTrailMeaning(ev *schemas.IdentityEvent, eventSource, eventName string,
 			return r
 		}
 	}
-	awsCatalog.Apply(ev, services[0]+":"+name) // records the miss
+	awsCatalog.RecordMiss(ev, services[0]+":"+name)
 	r := cloudTrailRule{Action: schemas.ActionOther, Service: services[0], Name: name}
 	basis := ""
 	switch {
@@ -255,7 +255,8 @@ func cloudTrailEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEven
 		_ = json.Unmarshal(r.RequestParameters, &p) // keys of unexpected type stay empty
 	}
 	ev := newEvent(schemas.SourceCloudTrail, r.EventID, raw, now)
-	rule := cloudTrailMeaning(&ev, r.EventSource, r.EventName, r.metadata())
+	md := r.metadata()
+	rule := cloudTrailMeaning(&ev, r.EventSource, r.EventName, md)
 	ev.SourceEventType = r.EventName
 	ev.Action = rule.Action
 	setOccurredAt(&ev, now, r.EventTime)
@@ -349,20 +350,19 @@ func cloudTrailEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEven
 	case schemas.ActionCredentialCreate, schemas.ActionCredentialRotate, schemas.ActionCredentialDelete:
 		ev.Credential = cloudTrailCredential(r, p, ev.Subject)
 	}
-	md := r.metadata()
 	if md.ReadOnly != nil {
 		setAttr(&ev, "read_only", fmt.Sprint(*md.ReadOnly))
 	}
 	setAttr(&ev, "event_category", md.EventCategory)
 	setAttr(&ev, "event_type", md.EventType)
-	if rule.Class == classResourceSharing && ev.Outcome != schemas.OutcomeFailure {
-		if !sharesAnything(rule.Service, rule.Name, r.RequestParameters) {
+	if sp, ok := shareParams(rule, ev.Outcome, r.RequestParameters); ok {
+		if !sharesAnything(rule.Service, rule.Name, &sp) {
 			// An attribute call that changes no permission attribute (an AMI's
 			// description, a snapshot's other attributes) shares nothing.
 			ev.Action, ev.Entitlement = schemas.ActionOther, nil
 			ev.Attributes[catalog.AttrClass] = catalog.ClassNoAccessChange
 			setAttr(&ev, "catalog_basis", "requestParameters: no permission attribute")
-		} else if shared := shareEvents(ev, rule.Service, rule.Name, r.RequestParameters, account); len(shared) > 0 {
+		} else if shared := shareEvents(ev, rule.Service, rule.Name, &sp, account); len(shared) > 0 {
 			for i := range shared {
 				finish(&shared[i], texts...)
 			}
@@ -373,8 +373,14 @@ func cloudTrailEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEven
 	return []schemas.IdentityEvent{ev}, nil
 }
 
-// classResourceSharing is the catalogue class of the calls shareEvents reads.
-const classResourceSharing = "Resource sharing"
+// shareParams decodes the requestParameters of a successful resource-sharing call; other
+// calls are not decoded again.
+func shareParams(rule cloudTrailRule, outcome schemas.Outcome, raw json.RawMessage) (sharingParams, bool) {
+	if rule.Class != catalog.ClassResourceSharing || outcome == schemas.OutcomeFailure {
+		return sharingParams{}, false
+	}
+	return decodeSharing(raw)
+}
 
 // identityCenterAccess reads the subject and entitlement of the IAM Identity Center,
 // identity store and Organizations calls that grant or revoke access.

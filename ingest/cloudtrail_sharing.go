@@ -224,15 +224,20 @@ func aclGrantees(p sharingParams) []string {
 	return out
 }
 
+// decodeSharing reads a sharing call's requestParameters; ok is false when they are not an
+// object of the expected shape.
+func decodeSharing(raw json.RawMessage) (p sharingParams, ok bool) {
+	if firstByte(raw) != '{' || json.Unmarshal(raw, &p) != nil {
+		return sharingParams{}, false
+	}
+	return p, true
+}
+
 // sharesAnything reports whether an attribute-editing sharing call touches its permission
 // attribute at all: EC2's Modify*Attribute and RDS's Modify*SnapshotAttribute edit other
 // attributes too (a description, a kernel, a boot mode), and a CodeBuild visibility
 // change may make a project private. Other sharing calls always share or unshare.
-func sharesAnything(service, name string, raw json.RawMessage) bool {
-	var p sharingParams
-	if firstByte(raw) != '{' || json.Unmarshal(raw, &p) != nil {
-		return true // unreadable: leave the catalogue's meaning
-	}
+func sharesAnything(service, name string, p *sharingParams) bool {
 	switch service + ":" + name {
 	case "ec2:ModifySnapshotAttribute":
 		return p.CreateVolumePermission != nil
@@ -250,11 +255,7 @@ func sharesAnything(service, name string, raw json.RawMessage) bool {
 
 // readSharing reads what a resource-sharing call shares; ok is false when the record names
 // nobody (a policy with only service principals, a share to the organization).
-func readSharing(service, name string, raw json.RawMessage) (share, bool) {
-	var p sharingParams
-	if firstByte(raw) != '{' || json.Unmarshal(raw, &p) != nil {
-		return share{}, false
-	}
+func readSharing(service, name string, p *sharingParams) (share, bool) {
 	var s share
 	fromPolicy := func(doc string) {
 		if doc == "" {
@@ -312,7 +313,7 @@ func readSharing(service, name string, raw json.RawMessage) (share, bool) {
 		if p.Key != "" {
 			s.resource += "/" + p.Key
 		}
-		s.permission, s.added = "acl", aclGrantees(p)
+		s.permission, s.added = "acl", aclGrantees(*p)
 	case "kms:CreateGrant":
 		s.resource, s.added = p.KeyID, []string{p.GranteePrincipal}
 		s.permission = strings.Join(p.Operations, ",")
@@ -345,8 +346,8 @@ func readSharing(service, name string, raw json.RawMessage) (share, bool) {
 // shareEvents turns one sharing record into an access grant or revocation for each outside
 // principal it names (a KMS grant counts for any grantee: a grant is access by definition).
 // It returns nil when the record shares with nobody outside, leaving the catalogue's meaning.
-func shareEvents(ev schemas.IdentityEvent, service, name string, raw json.RawMessage, account string) []schemas.IdentityEvent {
-	s, ok := readSharing(service, name, raw)
+func shareEvents(ev schemas.IdentityEvent, service, name string, p *sharingParams, account string) []schemas.IdentityEvent {
+	s, ok := readSharing(service, name, p)
 	if !ok {
 		return nil
 	}

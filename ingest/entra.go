@@ -14,14 +14,14 @@ import (
 // entraCatalog is Microsoft's audit activity reference as a catalogue
 // (scripts/catalog/entra). Its keys are "<category>/<activity>" and, for records whose
 // category is missing or not one the reference lists for the activity, the activity alone;
-// both folded as entraCategoryKey and normalizeActivity do.
+// both folded as EntraCategoryKey and EntraActivityKey do.
 var entraCatalog = catalog.Get("entra-audit-activities")
 
 // entraLookup records on ev the catalogue entry of a record's category and activity: the
 // category's own entry when the reference has one, else the activity's.
 func entraLookup(ev *schemas.IdentityEvent, category, activity string) (catalog.Entry, bool) {
-	act := normalizeActivity(activity)
-	if cat := entraCategoryKey(category); cat != "" {
+	act := EntraActivityKey(activity)
+	if cat := EntraCategoryKey(category); cat != "" {
 		if _, ok := entraCatalog.Lookup(cat + "/" + act); ok {
 			return entraCatalog.Apply(ev, cat+"/"+act)
 		}
@@ -29,9 +29,10 @@ func entraLookup(ev *schemas.IdentityEvent, category, activity string) (catalog.
 	return entraCatalog.Apply(ev, act)
 }
 
-// entraCategoryKey folds an audit category ("Application Management" and
-// "ApplicationManagement" are one).
-func entraCategoryKey(s string) string {
+// EntraCategoryKey folds an audit category ("Application Management" and
+// "ApplicationManagement" are one), as the entra-audit-activities catalogue is keyed; its
+// generator (scripts/catalog/entra) folds with it.
+func EntraCategoryKey(s string) string {
 	return strings.ToLower(spaces.ReplaceAllString(strings.TrimSpace(s), ""))
 }
 
@@ -40,9 +41,9 @@ var (
 	dashes = strings.NewReplacer("\u2013", "-", "\u2014", "-", "\u2012", "-", "\u2212", "-")
 )
 
-// normalizeActivity folds the variants real logs use for one activity: en/em dashes and
-// hyphens, case, and runs of spaces.
-func normalizeActivity(s string) string {
+// EntraActivityKey folds the variants real logs use for one activity: en/em dashes and
+// hyphens, case, and runs of spaces. The catalogue and its generator are keyed by it.
+func EntraActivityKey(s string) string {
 	s = dashes.Replace(s)
 	return strings.ToLower(strings.TrimSpace(spaces.ReplaceAllString(s, " ")))
 }
@@ -273,7 +274,7 @@ func entraEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, er
 		ev.Entitlement = entraTargetEntitlement(a.TargetResources, kind, entry.Privilege)
 	}
 	if kind == schemas.EntitlementRole {
-		if role == "" && strings.Contains(normalizeActivity(activity), "user access administrator") {
+		if role == "" && strings.Contains(EntraActivityKey(activity), "user access administrator") {
 			role = "User Access Administrator"
 		}
 		id := roleID
@@ -290,7 +291,7 @@ func entraEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, er
 	if isCredentialAction(ev.Action) {
 		ev.Credential = entraCredential(&ev, props)
 	}
-	if ev.Subject == nil && strings.Contains(normalizeActivity(activity), "elevated") {
+	if ev.Subject == nil && strings.Contains(EntraActivityKey(activity), "elevated") {
 		ev.Subject = ev.Actor
 	}
 	if ev.Category == schemas.CategoryTicket {

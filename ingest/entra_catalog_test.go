@@ -115,7 +115,7 @@ func TestEntraCatalogueClasses(t *testing.T) {
 		for i, c := range cases {
 			ev := evs[i]
 			name := file + "#" + ev.EventID
-			if normalizeActivity(ev.SourceEventType) != normalizeActivity(c.activity) {
+			if EntraActivityKey(ev.SourceEventType) != EntraActivityKey(c.activity) {
 				t.Fatalf("%s: record %d is %q, the table says %q", name, i, ev.SourceEventType, c.activity)
 			}
 			if ev.Action != c.action {
@@ -175,19 +175,19 @@ func TestEntraCatalogueKeysFoldLikeTheParser(t *testing.T) {
 	}
 	for _, e := range c.Entries() {
 		act := e.Key
-		if cat, rest, ok := strings.Cut(e.Key, "/"); ok && !strings.Contains(e.Class, ",") && entraCategoryKey(e.Class) == cat {
+		if cat, rest, ok := strings.Cut(e.Key, "/"); ok && !strings.Contains(e.Class, ",") && EntraCategoryKey(e.Class) == cat {
 			act = rest
-			if entraCategoryKey(cat) != cat {
+			if EntraCategoryKey(cat) != cat {
 				t.Errorf("%q: category not folded", e.Key)
 			}
 		}
-		if normalizeActivity(act) != act {
-			t.Errorf("%q: activity not folded (parser folds it to %q)", e.Key, normalizeActivity(act))
+		if EntraActivityKey(act) != act {
+			t.Errorf("%q: activity not folded (parser folds it to %q)", e.Key, EntraActivityKey(act))
 		}
 	}
 	// Every entry keyed by a category has its activity-alone fallback.
 	for _, e := range c.Entries() {
-		if cat, act, ok := strings.Cut(e.Key, "/"); ok && entraCategoryKey(e.Class) == cat {
+		if cat, act, ok := strings.Cut(e.Key, "/"); ok && EntraCategoryKey(e.Class) == cat {
 			if _, ok := c.Lookup(act); !ok {
 				t.Errorf("%q has no activity-alone entry %q", e.Key, act)
 			}

@@ -174,12 +174,7 @@ func newFindingShowCmd(g *globals) *cobra.Command {
 			f := fs[0]
 			var evidence *app.QueryResult
 			if len(f.EventIDs) > 0 {
-				quoted := make([]string, len(f.EventIDs))
-				for i, id := range f.EventIDs {
-					quoted[i] = "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(id) + "'"
-				}
-				evidence, err = readQuery(cmd, cfg, "SELECT event_id, occurred_at, source, source_event_type, action, outcome, lane, actor_id, subject_id, entitlement_name, ticket_refs FROM events FINAL WHERE event_id IN ("+
-					strings.Join(quoted, ", ")+") ORDER BY occurred_at", log)
+				evidence, err = readQuery(cmd, cfg, auditor.EvidenceSQL(f.EventIDs), log)
 				if err != nil {
 					return fmt.Errorf("findings show: evidence: %w", err)
 				}
@@ -289,12 +284,17 @@ func writeFindings(w io.Writer, format string, fs []schemas.Finding) error {
 // tableWidth is the widest line the findings table prints.
 const tableWidth = 120
 
-func severityRank(s schemas.Severity) int {
-	return map[schemas.Severity]int{schemas.SeverityCritical: 4, schemas.SeverityHigh: 3, schemas.SeverityMedium: 2, schemas.SeverityLow: 1}[s]
-}
+// severityRanks order severities for the table, most severe highest; severityAbbrevs are
+// their short names where they differ.
+var (
+	severityRanks   = map[schemas.Severity]int{schemas.SeverityCritical: 4, schemas.SeverityHigh: 3, schemas.SeverityMedium: 2, schemas.SeverityLow: 1}
+	severityAbbrevs = map[schemas.Severity]string{schemas.SeverityCritical: "CRIT", schemas.SeverityMedium: "MED"}
+)
+
+func severityRank(s schemas.Severity) int { return severityRanks[s] }
 
 func severityAbbrev(s schemas.Severity) string {
-	if a, ok := map[schemas.Severity]string{schemas.SeverityCritical: "CRIT", schemas.SeverityMedium: "MED"}[s]; ok {
+	if a, ok := severityAbbrevs[s]; ok {
 		return a
 	}
 	return string(s)

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgate-io/tollgate/auditor"
 	"github.com/tollgate-io/tollgate/internal/app"
 	"github.com/tollgate-io/tollgate/internal/config"
 	"github.com/tollgate-io/tollgate/schemas"
@@ -146,8 +147,7 @@ func TestUpPipeline(t *testing.T) {
 		t.Fatalf("findings?id=%s gave %+v, want finding %s", id[:10], one, id)
 	}
 	var b strings.Builder
-	ev := consoleQuery(t, console.URL, "SELECT event_id, occurred_at, source, source_event_type, action, outcome, lane, actor_id, subject_id, entitlement_name FROM events FINAL WHERE event_id IN ('"+
-		strings.Join(one[0].EventIDs, "', '")+"') ORDER BY occurred_at")
+	ev := consoleQuery(t, console.URL, auditor.EvidenceSQL(one[0].EventIDs))
 	if err := writeFindingDetail(&b, one[0], ev); err != nil || !strings.Contains(b.String(), "user.account.privilege.grant") || !strings.Contains(b.String(), "what to do") {
 		t.Fatalf("finding detail %v:\n%s", err, b.String())
 	}

@@ -68,6 +68,18 @@ const (
 	ClassUnknown        = "unknown"
 )
 
+// Classes the AWS catalogue's overrides give, which the CloudTrail parser and the default
+// policy act on: calls that share a resource with other accounts (the parser makes grants
+// of them when the record names an outside principal); trust changes that let people from
+// outside AWS sign in (SAML, an external identity provider, a role's trust policy); and
+// trust changes that let workloads from outside AWS get role credentials (OIDC providers,
+// Roles Anywhere), which are non-human identity changes.
+const (
+	ClassResourceSharing    = "Resource sharing"
+	ClassFederation         = "Federation"
+	ClassWorkloadFederation = "Workload federation"
+)
+
 // Entry is one catalogue line.
 type Entry struct {
 	Key       string
@@ -132,15 +144,22 @@ func (c *Catalogue) Entries() []Entry { return c.entries }
 // Apply looks key up and records the outcome on ev's attributes: the catalogue and entry, or
 // the miss. It returns the entry and whether one matched; the caller applies its action.
 func (c *Catalogue) Apply(ev *schemas.IdentityEvent, key string) (Entry, bool) {
+	e, ok := c.Lookup(key)
+	if !ok {
+		c.RecordMiss(ev, key)
+		return e, false
+	}
+	c.Record(ev, e)
+	return e, true
+}
+
+// Record notes on ev's attributes that entry e of this catalogue decided it, for a parser
+// that found e itself (with LookupFold, say).
+func (c *Catalogue) Record(ev *schemas.IdentityEvent, e Entry) {
 	if ev.Attributes == nil {
 		ev.Attributes = map[string]string{}
 	}
 	ev.Attributes[AttrCatalog] = c.ID()
-	e, ok := c.Lookup(key)
-	if !ok {
-		ev.Attributes[AttrMiss] = fmt.Sprintf("the %s catalogue has no entry for %q", c.ID(), key)
-		return e, false
-	}
 	ev.Attributes[AttrEntry] = e.Key
 	switch e.Action {
 	case NoAccessChange:
@@ -153,7 +172,15 @@ func (c *Catalogue) Apply(ev *schemas.IdentityEvent, key string) (Entry, bool) {
 			ev.Attributes[AttrClass] = e.Class
 		}
 	}
-	return e, true
+}
+
+// RecordMiss notes on ev's attributes that this catalogue has no entry for key.
+func (c *Catalogue) RecordMiss(ev *schemas.IdentityEvent, key string) {
+	if ev.Attributes == nil {
+		ev.Attributes = map[string]string{}
+	}
+	ev.Attributes[AttrCatalog] = c.ID()
+	ev.Attributes[AttrMiss] = fmt.Sprintf("the %s catalogue has no entry for %q", c.ID(), key)
 }
 
 //go:embed data/*.tsv

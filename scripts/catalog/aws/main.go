@@ -46,15 +46,12 @@ const (
 	levelPermissions = "Permissions management"
 )
 
-// Classes the overrides give: calls that share a resource with other accounts (the parser
-// turns them into grants when the record names an outside principal); trust changes that let
-// people from outside AWS sign in (SAML, an external identity provider, a role's trust
-// policy); and trust changes that let workloads from outside AWS get role credentials (OIDC
-// providers, Roles Anywhere), which are non-human identity changes.
+// The classes the overrides give (catalog.ClassResourceSharing and the federation
+// classes) are named in package catalog, where the parser and the policy read them.
 const (
-	ClassResourceSharing    = "Resource sharing"
-	ClassFederation         = "Federation"
-	ClassWorkloadFederation = "Workload federation"
+	ClassResourceSharing    = catalog.ClassResourceSharing
+	ClassFederation         = catalog.ClassFederation
+	ClassWorkloadFederation = catalog.ClassWorkloadFederation
 )
 
 // action is one action of the reference.

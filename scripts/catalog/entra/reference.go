@@ -6,6 +6,8 @@ import (
 	"io"
 	"regexp"
 	"strings"
+
+	"github.com/tollgate-io/tollgate/ingest"
 )
 
 // row is one line of a service's table in Microsoft's audit activity reference: the
@@ -81,21 +83,9 @@ func splitRow(line string) []string {
 	return cells
 }
 
+// normActivity and normCategory fold names the way the parser looks them up: one function,
+// the parser's, so the catalogue's keys cannot drift from its lookups.
 var (
-	spaces = regexp.MustCompile(`\s+`)
-	dashes = strings.NewReplacer("\u2013", "-", "\u2014", "-", "\u2012", "-", "\u2212", "-")
+	normActivity = ingest.EntraActivityKey
+	normCategory = ingest.EntraCategoryKey
 )
-
-// normActivity folds an activity name the way the parser's normalizeActivity does
-// (ingest/entra.go): en/em/figure dashes and minus signs to hyphens, runs of white space to
-// one space, trimmed, lower case. ingest's catalogue test holds the two to the same result.
-func normActivity(s string) string {
-	s = dashes.Replace(s)
-	return strings.ToLower(strings.TrimSpace(spaces.ReplaceAllString(s, " ")))
-}
-
-// normCategory folds an audit category: the reference writes "Application Management" and
-// "Directory Management" in places where records carry "ApplicationManagement".
-func normCategory(s string) string {
-	return strings.ToLower(spaces.ReplaceAllString(strings.TrimSpace(s), ""))
-}
