@@ -80,7 +80,7 @@ var snTicketKinds = map[string]schemas.TicketKind{
 // (a CMDB item, a knowledge article, a user) is not a ticket: the parser reads the two
 // tables that hold access (group membership and role assignment) as grants and every other
 // one as a change of no one's access, instead of inventing a ticket.
-var snTicketTables = map[string]bool{"task": true, "sysapproval_approver": true, "sc_cat_item": false}
+var snTicketTables = map[string]bool{"task": true, "sysapproval_approver": true}
 
 // isTicketTable reports whether records of table are tickets; an unnamed table is assumed
 // to be one (a ticket payload without sys_class_name).

@@ -104,7 +104,8 @@ type Catalogue struct {
 	Name, Source, Version, Provenance, GeneratedBy string
 
 	exact    map[string]Entry
-	folded   map[string]string // lower-cased key -> key, for LookupFold
+	foldOnce sync.Once
+	folded   map[string]string // lower-cased key -> key, built on LookupFold's first call
 	prefixes []Entry           // longest key first
 	entries  []Entry           // file order
 }
@@ -132,6 +133,16 @@ func (c *Catalogue) LookupFold(key string) (Entry, bool) {
 	if e, ok := c.Lookup(key); ok {
 		return e, true
 	}
+	c.foldOnce.Do(func() {
+		c.folded = make(map[string]string, len(c.exact))
+		for _, e := range c.entries {
+			if _, isExact := c.exact[e.Key]; isExact {
+				if _, dup := c.folded[strings.ToLower(e.Key)]; !dup {
+					c.folded[strings.ToLower(e.Key)] = e.Key
+				}
+			}
+		}
+	})
 	if k, ok := c.folded[strings.ToLower(key)]; ok {
 		return c.exact[k], true
 	}
@@ -259,7 +270,7 @@ var validActions = func() map[string]bool {
 
 // Parse reads one catalogue file; file names it in errors. Every error names the line.
 func Parse(file, text string) (*Catalogue, error) {
-	c := &Catalogue{exact: map[string]Entry{}, folded: map[string]string{}}
+	c := &Catalogue{exact: map[string]Entry{}}
 	sc := bufio.NewScanner(strings.NewReader(text))
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	n := 0
@@ -316,9 +327,6 @@ func Parse(file, text string) (*Catalogue, error) {
 				return nil, fmt.Errorf("%s:%d: key %q appears twice", file, n, e.Key)
 			}
 			c.exact[e.Key] = e
-			if _, dup := c.folded[strings.ToLower(e.Key)]; !dup {
-				c.folded[strings.ToLower(e.Key)] = e.Key
-			}
 		}
 		c.entries = append(c.entries, e)
 	}
