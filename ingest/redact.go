@@ -141,8 +141,12 @@ func redactValid(raw []byte) []byte {
 
 // redactDecoded redacts through a generic decoded value; it is the reference behaviour.
 func redactDecoded(raw []byte) []byte {
+	// UseNumber keeps every number exactly as written: a float64 cannot hold 1e400 or a
+	// 30-digit id, and the raw payload must come out with the vendor's own digits.
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
 	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
+	if err := dec.Decode(&v); err != nil {
 		return nil
 	}
 	out, err := json.Marshal(redactValue(v))

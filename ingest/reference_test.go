@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -29,6 +30,7 @@ var (
 		` { "pass\u0077ord" : "p" , "to\u212Aen":"t", "TOKEN":null, "api-key":{"a":[1,2]}, "n": 12345678901234567890, "s":"<&>\u2028" } `,
 		`[{"x":[]},{},[],"str",1.5e3,true,null,{"password":{"nested":"secret"}}]`,
 		`{"password":"a","password":null}`, `"plain"`, `0`,
+		`{"n":1e400,"id":100000055555555555555555555555555550}`, "{\"n\":-1e400,\"s\":\"\xff\"}",
 	}
 )
 
@@ -73,12 +75,14 @@ func FuzzLooksLikeNHIMatchesRegexp(f *testing.F) {
 	})
 }
 
-// normalJSON decodes and re-encodes a JSON text so that key order, duplicate keys, number
-// spelling and escaping do not matter when comparing.
+// normalJSON decodes and re-encodes a JSON text so that key order, duplicate keys and
+// escaping do not matter when comparing; numbers keep their spelling.
 func normalJSON(t *testing.T, b []byte) string {
 	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber() // numbers beyond float64 (1e400) are valid JSON and must survive
 	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
+	if err := dec.Decode(&v); err != nil {
 		t.Fatalf("output %q is not JSON: %v", b, err)
 	}
 	out, _ := json.Marshal(v)
@@ -119,6 +123,11 @@ func TestReferenceSeeds(t *testing.T) {
 		if got, want := looksLikeNHI(n), refNHI.MatchString(n); got != want {
 			t.Errorf("looksLikeNHI(%q) = %v, regexp says %v", n, got, want)
 		}
+	}
+	// A number no float64 holds, in a payload with invalid UTF-8 (the decode route):
+	// the payload survives with its digits.
+	if got := string(Redact([]byte("{\"n\":1e400,\"s\":\"\xff\",\"password\":\"p\"}"))); got != "{\"n\":1e400,\"password\":\"REDACTED\",\"s\":\"\ufffd\"}" {
+		t.Errorf("huge number with invalid UTF-8: Redact = %s", got)
 	}
 	out := string(Redact([]byte(refRaws[1])))
 	for _, secret := range []string{`"p"`, `"t"`, `[1,2]`} {
