@@ -6,34 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgate-io/tollgate/auditor/auditortest"
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
-var countedViews = []string{"open_findings", "grants_review_overdue", "lane_volume", "help_desk_access_changes",
-	"breakglass_timeline", "nhi_secret_age"}
-
+// viewCounts returns the row counts of the store's views and tables.
 func (h *harness) viewCounts() map[string]int64 {
 	h.t.Helper()
-	out := map[string]int64{}
-	for _, v := range countedViews {
-		q := "SELECT count() AS n FROM " + v
-		if v == "lane_volume" {
-			q = "SELECT toInt64(sum(events)) AS n FROM lane_volume"
-		}
-		rows, err := h.s.Query(context.Background(), q)
-		if err != nil {
-			h.t.Fatalf("count %s: %v", v, err)
-		}
-		out[v] = rows[0].Int("n")
-	}
-	for _, tbl := range []string{"events", "grants", "tickets", "credentials", "findings"} {
-		rows, err := h.s.Query(context.Background(), "SELECT count() AS n FROM "+tbl+" FINAL")
-		if err != nil {
-			h.t.Fatalf("count %s: %v", tbl, err)
-		}
-		out[tbl] = rows[0].Int("n")
-	}
-	return out
+	return auditortest.Counts(h.t, h.s)
 }
 
 func TestDuplicateDeliveryChangesNoCount(t *testing.T) {

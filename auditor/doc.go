@@ -1,5 +1,6 @@
-// Package auditor is the last stage of the tollgate data flow: it takes routed
-// events from the lane topics, writes them to ClickHouse, keeps the grant,
+// Package auditor is the domain of the last stage of the tollgate data flow: it takes
+// batches of routed events (from auditor/service, which consumes the lane topics), writes
+// them to ClickHouse through a clickhouse.Store, keeps the grant,
 // ticket and credential ledgers there, correlates IAM changes with the tickets
 // that authorized them, and raises findings (DESIGN.md §5).
 //

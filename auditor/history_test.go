@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgate-io/tollgate/auditor/auditortest"
 	"github.com/tollgate-io/tollgate/router"
 )
 
@@ -13,9 +14,9 @@ import (
 // events the router saw, under the default policy, and come back once each in time order.
 func TestHistoryReplaysLikeTheOriginal(t *testing.T) {
 	ctx := context.Background()
-	store := newStore(t)
-	a := newTestAuditor(t, store)
-	evs := serviceScenario()
+	h := newHarness(t, nil)
+	store, a := h.s, h.a
+	evs := auditortest.Scenario()
 	if _, err := a.WriteBatch(ctx, evs); err != nil {
 		t.Fatal(err)
 	}

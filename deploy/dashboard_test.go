@@ -12,8 +12,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/tollgate-io/tollgate/auditor"
-	"github.com/tollgate-io/tollgate/internal/chdb/chdbtest"
+	"github.com/tollgate-io/tollgate/internal/clickhouse"
+	"github.com/tollgate-io/tollgate/internal/clickhouse/clickhousetest"
 )
 
 const dashboardFile = "grafana/dashboards/tollgate.json"
@@ -143,8 +143,8 @@ func TestDashboardQueriesRunOnMigratedSchema(t *testing.T) {
 		t.Fatalf("dashboard has %d queries, want one per panel", len(qs))
 	}
 	ctx := context.Background()
-	store := auditor.NewEmbeddedStore(chdbtest.OpenForTest(t))
-	if _, err := auditor.Migrate(ctx, store, auditor.MigrateOptions{}); err != nil {
+	store := clickhousetest.Embedded(t)
+	if _, err := clickhouse.Migrate(ctx, store, clickhouse.MigrateOptions{}); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
 	to := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)

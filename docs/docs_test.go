@@ -18,11 +18,12 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/tollgate-io/tollgate/auditor"
 	"github.com/tollgate-io/tollgate/ingest"
 	"github.com/tollgate-io/tollgate/internal/app"
 	"github.com/tollgate-io/tollgate/internal/chdb"
 	"github.com/tollgate-io/tollgate/internal/chdb/chdbtest"
+	"github.com/tollgate-io/tollgate/internal/clickhouse"
+	"github.com/tollgate-io/tollgate/internal/clickhouse/embedded"
 	"github.com/tollgate-io/tollgate/internal/config"
 	"github.com/tollgate-io/tollgate/router"
 )
@@ -270,17 +271,17 @@ func TestConfigurationEnvNames(t *testing.T) {
 func TestSOCQueriesRun(t *testing.T) {
 	ctx := context.Background()
 	db := chdbtest.OpenForTest(t)
-	store := auditor.NewEmbeddedStore(db)
-	if _, err := auditor.Migrate(ctx, store, auditor.MigrateOptions{}); err != nil {
+	store := embedded.New(db)
+	if _, err := clickhouse.Migrate(ctx, store, clickhouse.MigrateOptions{}); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
 	// Queries run as tollgate query runs them: on read-only connections of their own.
-	rdb, err := chdb.Open(chdb.Options{DataDir: chdb.DataDir(), Database: db.Database(), PoolSize: 1, Settings: auditor.ReadOnlySettings})
+	rdb, err := chdb.Open(chdb.Options{DataDir: chdb.DataDir(), Database: db.Database(), PoolSize: 1, Settings: clickhouse.ReadOnlySettings})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rdb.Close()
-	reader := auditor.NewEmbeddedStore(rdb)
+	reader := embedded.New(rdb)
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	approved := now.Add(-time.Hour)
 	if err := store.Insert(ctx, "tickets",
@@ -304,11 +305,11 @@ func TestSOCQueriesRun(t *testing.T) {
 		t.Fatalf("soc.md has %d sql blocks, want at least ten ready queries", len(blocks))
 	}
 	for _, b := range blocks {
-		if err := auditor.CheckReadOnly(b.text); err != nil {
+		if err := clickhouse.CheckReadOnly(b.text); err != nil {
 			t.Errorf("soc.md:%d: tollgate query would refuse this query: %v", b.line, err)
 			continue
 		}
-		res, err := auditor.RunReadOnly(ctx, reader, b.text, nil)
+		res, err := clickhouse.RunReadOnly(ctx, reader, b.text, nil)
 		if err != nil {
 			t.Errorf("soc.md:%d: query fails on the migrated schema: %v\n%s", b.line, err, b.text)
 			continue

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tollgate-io/tollgate/auditor"
 	"github.com/tollgate-io/tollgate/internal/app"
+	"github.com/tollgate-io/tollgate/internal/clickhouse"
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
@@ -338,7 +339,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sql := args[0]
-			if err := auditor.CheckReadOnly(sql); err != nil {
+			if err := clickhouse.CheckReadOnly(sql); err != nil {
 				return err
 			}
 			if format != "table" && format != "json" && format != "csv" {
@@ -359,7 +360,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func writeRows(w io.Writer, format string, cols []string, rows []auditor.Row) error {
+func writeRows(w io.Writer, format string, cols []string, rows []clickhouse.Row) error {
 	switch format {
 	case "json":
 		enc := json.NewEncoder(w)

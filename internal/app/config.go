@@ -13,6 +13,7 @@ import (
 
 	"github.com/tollgate-io/tollgate/auditor"
 	"github.com/tollgate-io/tollgate/ingest"
+	"github.com/tollgate-io/tollgate/internal/clickhouse"
 	"github.com/tollgate-io/tollgate/internal/config"
 	"github.com/tollgate-io/tollgate/internal/kafka"
 )
@@ -261,7 +262,7 @@ func (c *Config) ApplyDefaults() {
 		c.Auditor.SweepInterval = config.Duration(time.Minute)
 	}
 	if c.Auditor.RawTTLDays <= 0 {
-		c.Auditor.RawTTLDays = auditor.DefaultRawTTLDays
+		c.Auditor.RawTTLDays = clickhouse.DefaultRawTTLDays
 	}
 	c.Auditor.Detections = mergeDetectionDefaults(c.Auditor.Detections)
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tollgate-io/tollgate/auditor"
+	"github.com/tollgate-io/tollgate/internal/clickhouse"
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
@@ -29,7 +30,7 @@ const (
 )
 
 // QueryResult is a read-only query's answer: columns in order and rows as maps.
-type QueryResult = auditor.QueryResult
+type QueryResult = clickhouse.QueryResult
 
 // ConsoleHandler serves the console for the auditor a and the query store q (opened with
 // OpenQueryStore). Engine errors are logged in full and answered in short.
@@ -65,7 +66,7 @@ func ConsoleHandler(q *Store, a *auditor.Auditor, log *slog.Logger) http.Handler
 		res, err := ReadOnlyQuery(r.Context(), q, string(body), log)
 		if err != nil {
 			status := http.StatusBadRequest
-			if errors.Is(err, auditor.ErrStoreUnavailable) {
+			if errors.Is(err, clickhouse.ErrUnavailable) {
 				status = http.StatusServiceUnavailable
 			}
 			writeJSONError(w, status, err.Error())
@@ -76,10 +77,10 @@ func ConsoleHandler(q *Store, a *auditor.Auditor, log *slog.Logger) http.Handler
 	return loopbackOnly(mux)
 }
 
-// ReadOnlyQuery runs one analyst's SELECT on q through auditor.RunReadOnly: refused unless
+// ReadOnlyQuery runs one analyst's SELECT on q through clickhouse.RunReadOnly: refused unless
 // it reads only the database, run on read-only connections, errors short and sanitized.
 func ReadOnlyQuery(ctx context.Context, q *Store, sql string, log *slog.Logger) (*QueryResult, error) {
-	return auditor.RunReadOnly(ctx, q.ColumnQuerier, sql, log)
+	return clickhouse.RunReadOnly(ctx, q.ColumnQuerier, sql, log)
 }
 
 // loopbackOnly refuses clients that are not on this host, and requests relayed by a proxy

@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/tollgate-io/tollgate/auditor"
+	"github.com/tollgate-io/tollgate/auditor/service"
 	"github.com/tollgate-io/tollgate/internal/chdb"
 	"github.com/tollgate-io/tollgate/router"
 )
@@ -84,7 +85,7 @@ func AddAuditor(ctx context.Context, g *Group, d *Deps, engine *chdb.DB) (*Audit
 		store.Close()
 		return nil, err
 	}
-	svc := auditor.NewService(auditor.ServiceConfig{
+	svc := service.New(service.Config{
 		Kafka: cfg.Kafka, Group: cfg.Auditor.Group, Topics: d.Topics, BatchSize: cfg.Auditor.BatchSize,
 		FlushInterval: cfg.Auditor.FlushInterval.D(), SweepInterval: cfg.Auditor.SweepInterval.D(),
 	}, a, d.Codec, d.Producer, d.Admin.Registry, log)

@@ -8,13 +8,15 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/tollgate-io/tollgate/auditor"
 	"github.com/tollgate-io/tollgate/internal/chdb"
+	"github.com/tollgate-io/tollgate/internal/clickhouse"
+	"github.com/tollgate-io/tollgate/internal/clickhouse/embedded"
+	"github.com/tollgate-io/tollgate/internal/clickhouse/server"
 )
 
 // Store is an open audit store and how to release it.
 type Store struct {
-	auditor.ColumnQuerier
+	clickhouse.ColumnQuerier
 	close func() error
 }
 
@@ -29,13 +31,13 @@ func OpenStore(ctx context.Context, cfg *Config, engine *chdb.DB) (*Store, error
 	switch ch.Mode {
 	case "embedded":
 		if engine != nil {
-			return &Store{ColumnQuerier: auditor.NewEmbeddedStore(engine), close: func() error { return nil }}, nil
+			return &Store{ColumnQuerier: embedded.New(engine), close: func() error { return nil }}, nil
 		}
 		db, err := chdb.Open(chdb.Options{LibPath: ch.Embedded.LibPath, DataDir: ch.Embedded.DataDir, Database: ch.Database})
 		if err != nil {
 			return nil, fmt.Errorf("clickhouse engine: %w", err)
 		}
-		return &Store{ColumnQuerier: auditor.NewEmbeddedStore(db), close: db.Close}, nil
+		return &Store{ColumnQuerier: embedded.New(db), close: db.Close}, nil
 	case "server":
 		return openServerStore(ctx, cfg, ch.Server.Username, ch.Server.Password.Reveal(), ch.Server.Settings)
 	}
@@ -44,18 +46,18 @@ func OpenStore(ctx context.Context, cfg *Config, engine *chdb.DB) (*Store, error
 
 // OpenQueryStore opens the store that analysts' queries run on (tollgate query and the
 // console): on the embedded engine a pool of its own whose connections have
-// auditor.ReadOnlySettings; on a server the read-only clickhouse.server.query_username with
+// clickhouse.ReadOnlySettings; on a server the read-only clickhouse.server.query_username with
 // readonly=1 on every query. The auditor's writing store is never used for them.
 func OpenQueryStore(ctx context.Context, cfg *Config, log *slog.Logger) (*Store, error) {
 	ch := cfg.ClickHouse
 	switch ch.Mode {
 	case "embedded":
 		db, err := chdb.Open(chdb.Options{LibPath: ch.Embedded.LibPath, DataDir: ch.Embedded.DataDir, Database: ch.Database,
-			PoolSize: 2, Settings: auditor.ReadOnlySettings})
+			PoolSize: 2, Settings: clickhouse.ReadOnlySettings})
 		if err != nil {
 			return nil, fmt.Errorf("clickhouse engine: %w", err)
 		}
-		return &Store{ColumnQuerier: auditor.NewEmbeddedStore(db), close: db.Close}, nil
+		return &Store{ColumnQuerier: embedded.New(db), close: db.Close}, nil
 	case "server":
 		user, password := ch.Server.QueryUsername, ch.Server.QueryPassword.Reveal()
 		if user == "" {
@@ -91,7 +93,7 @@ func openServerStore(ctx context.Context, cfg *Config, user, password string, se
 			tlsConf.RootCAs = pool
 		}
 	}
-	s, err := auditor.NewServerStore(ctx, auditor.ServerConfig{
+	s, err := server.New(ctx, server.Config{
 		Addrs: ch.Server.Addrs, Database: ch.Database, Username: user,
 		Password: password, TLS: tlsConf, Compression: ch.Server.Compression,
 		DialTimeout: ch.Server.DialTimeout.D(), Settings: settings,
@@ -103,6 +105,6 @@ func openServerStore(ctx context.Context, cfg *Config, user, password string, se
 }
 
 // MigrateStore applies the pending migrations for the configured form.
-func MigrateStore(ctx context.Context, cfg *Config, s auditor.Store) ([]int, error) {
-	return auditor.Migrate(ctx, s, auditor.MigrateOptions{Cluster: cfg.ClickHouse.Cluster != "", RawTTLDays: cfg.Auditor.RawTTLDays})
+func MigrateStore(ctx context.Context, cfg *Config, s clickhouse.Store) ([]int, error) {
+	return clickhouse.Migrate(ctx, s, clickhouse.MigrateOptions{Cluster: cfg.ClickHouse.Cluster != "", RawTTLDays: cfg.Auditor.RawTTLDays})
 }

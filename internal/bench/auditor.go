@@ -10,7 +10,9 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/tollgate-io/tollgate/auditor"
+	"github.com/tollgate-io/tollgate/auditor/service"
 	"github.com/tollgate-io/tollgate/internal/chdb"
+	"github.com/tollgate-io/tollgate/internal/clickhouse"
 	"github.com/tollgate-io/tollgate/internal/gen"
 	"github.com/tollgate-io/tollgate/router"
 	"github.com/tollgate-io/tollgate/schemas"
@@ -18,11 +20,11 @@ import (
 
 // auditorBatch is the auditor's flush size in every measurement: the
 // service default, and the baseline's insert size.
-const auditorBatch = auditor.DefaultBatchSize
+const auditorBatch = service.DefaultBatchSize
 
 // newAuditorService builds an auditor over a fresh migrated database of env,
 // with the detection configuration gen plants against and the given clock.
-func (r *runner) newAuditorService(ctx context.Context, env *Env, group string, clock func() time.Time, flush time.Duration) (*auditor.Service, *auditor.Auditor, auditor.Store, *chdb.DB, error) {
+func (r *runner) newAuditorService(ctx context.Context, env *Env, group string, clock func() time.Time, flush time.Duration) (*service.Service, *auditor.Auditor, clickhouse.Store, *chdb.DB, error) {
 	store, db, err := env.Store(ctx)
 	if err != nil {
 		return nil, nil, nil, nil, err
@@ -31,7 +33,7 @@ func (r *runner) newAuditorService(ctx context.Context, env *Env, group string, 
 	if err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("bench: auditor: %w", err)
 	}
-	svc := auditor.NewService(auditor.ServiceConfig{
+	svc := service.New(service.Config{
 		Kafka: env.Kafka, Group: group, Topics: env.Topics, BatchSize: auditorBatch, FlushInterval: flush,
 		SweepInterval: 24 * time.Hour,
 	}, a, env.Codec, env.Producer, prometheus.NewRegistry(), r.log)

@@ -14,10 +14,11 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/sr"
 
-	"github.com/tollgate-io/tollgate/auditor"
 	"github.com/tollgate-io/tollgate/internal/app"
 	"github.com/tollgate-io/tollgate/internal/broker"
 	"github.com/tollgate-io/tollgate/internal/chdb"
+	"github.com/tollgate-io/tollgate/internal/clickhouse"
+	"github.com/tollgate-io/tollgate/internal/clickhouse/embedded"
 	"github.com/tollgate-io/tollgate/internal/kafka"
 	"github.com/tollgate-io/tollgate/internal/registry"
 	"github.com/tollgate-io/tollgate/schemas"
@@ -143,7 +144,7 @@ func (s *Stack) NewEnv(ctx context.Context, name string, extra ...string) (*Env,
 func (e *Env) Extra(t string) string { return e.Kafka.TopicPrefix + "." + t }
 
 // Store opens the Env's own database on the engine and migrates it.
-func (e *Env) Store(ctx context.Context) (auditor.Store, *chdb.DB, error) {
+func (e *Env) Store(ctx context.Context) (clickhouse.Store, *chdb.DB, error) {
 	if e.db == nil {
 		db, err := chdb.Open(chdb.Options{DataDir: e.stack.engineAt, Database: e.name, PoolSize: 2})
 		if err != nil {
@@ -151,8 +152,8 @@ func (e *Env) Store(ctx context.Context) (auditor.Store, *chdb.DB, error) {
 		}
 		e.db = db
 	}
-	store := auditor.NewEmbeddedStore(e.db)
-	if _, err := auditor.Migrate(ctx, store, auditor.MigrateOptions{}); err != nil {
+	store := embedded.New(e.db)
+	if _, err := clickhouse.Migrate(ctx, store, clickhouse.MigrateOptions{}); err != nil {
 		return nil, nil, fmt.Errorf("bench %s: migrate: %w", e.name, err)
 	}
 	return store, e.db, nil

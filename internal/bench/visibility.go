@@ -7,21 +7,21 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tollgate-io/tollgate/auditor"
+	"github.com/tollgate-io/tollgate/internal/clickhouse"
 )
 
 // visibility measures event-to-visible latency: it polls the events table
 // for sampled event ids and records, for each, the time from its send to the
 // poll that first saw it. The poll interval (20 ms) bounds the resolution.
 type visibility struct {
-	store   auditor.Store
+	store   clickhouse.Store
 	mu      sync.Mutex
 	waiting map[string]time.Time
 	lat     []time.Duration
 	err     error // the poll failure that ended run
 }
 
-func newVisibility(store auditor.Store) *visibility {
+func newVisibility(store clickhouse.Store) *visibility {
 	return &visibility{store: store, waiting: map[string]time.Time{}}
 }
 
@@ -147,7 +147,7 @@ func alive(tasks ...*task) error {
 }
 
 // countRows is SELECT count() of table.
-func countRows(ctx context.Context, s auditor.Store, table string) (int64, error) {
+func countRows(ctx context.Context, s clickhouse.Store, table string) (int64, error) {
 	rows, err := s.Query(ctx, "SELECT count() AS n FROM "+table)
 	if err != nil {
 		return 0, fmt.Errorf("bench: count %s: %w", table, err)

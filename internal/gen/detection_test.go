@@ -9,7 +9,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/tollgate-io/tollgate/auditor"
-	"github.com/tollgate-io/tollgate/internal/chdb/chdbtest"
+	"github.com/tollgate-io/tollgate/internal/clickhouse"
+	"github.com/tollgate-io/tollgate/internal/clickhouse/clickhousetest"
 	"github.com/tollgate-io/tollgate/router"
 	"github.com/tollgate-io/tollgate/schemas"
 )
@@ -28,8 +29,8 @@ func detect(t testing.TB, opts Options, batch int) (Report, *Manifest) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := auditor.NewEmbeddedStore(chdbtest.OpenForTest(t))
-	if _, err := auditor.Migrate(ctx, store, auditor.MigrateOptions{}); err != nil {
+	store := clickhousetest.Embedded(t)
+	if _, err := clickhouse.Migrate(ctx, store, clickhouse.MigrateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	now := g.Now()

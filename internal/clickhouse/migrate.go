@@ -1,4 +1,4 @@
-package auditor
+package clickhouse
 
 import (
 	"context"
@@ -43,7 +43,7 @@ func Migrations(cluster bool) ([]Migration, error) {
 	}
 	entries, err := fs.ReadDir(chddl.FS, dir)
 	if err != nil {
-		return nil, fmt.Errorf("auditor: read migrations %s: %w", dir, err)
+		return nil, fmt.Errorf("clickhouse: read migrations %s: %w", dir, err)
 	}
 	var out []Migration
 	for _, e := range entries {
@@ -54,18 +54,18 @@ func Migrations(cluster bool) ([]Migration, error) {
 		num, _, ok := strings.Cut(name, "_")
 		v, err := strconv.Atoi(num)
 		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("auditor: migration %s/%s: name must be NNNN_name.sql", dir, name)
+			return nil, fmt.Errorf("clickhouse: migration %s/%s: name must be NNNN_name.sql", dir, name)
 		}
 		b, err := fs.ReadFile(chddl.FS, path.Join(dir, name))
 		if err != nil {
-			return nil, fmt.Errorf("auditor: read migration %s: %w", name, err)
+			return nil, fmt.Errorf("clickhouse: read migration %s: %w", name, err)
 		}
 		out = append(out, Migration{Version: v, Name: strings.TrimSuffix(name, ".sql"), SQL: string(b)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
 	for i := 1; i < len(out); i++ {
 		if out[i].Version == out[i-1].Version {
-			return nil, fmt.Errorf("auditor: two migrations with version %d", out[i].Version)
+			return nil, fmt.Errorf("clickhouse: two migrations with version %d", out[i].Version)
 		}
 	}
 	return out, nil
@@ -105,7 +105,7 @@ func Migrate(ctx context.Context, s Store, opts MigrateOptions) ([]int, error) {
 		ddl = "CREATE TABLE IF NOT EXISTS schema_migrations ON CLUSTER '{cluster}' (version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3, 'UTC')) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{database}/schema_migrations', '{replica}') ORDER BY version"
 	}
 	if err := s.Exec(ctx, ddl); err != nil {
-		return nil, fmt.Errorf("auditor: create schema_migrations: %w", err)
+		return nil, fmt.Errorf("clickhouse: create schema_migrations: %w", err)
 	}
 	current, err := SchemaVersion(ctx, s)
 	if err != nil {
@@ -122,8 +122,8 @@ func Migrate(ctx context.Context, s Store, opts MigrateOptions) ([]int, error) {
 		if err := runMigration(ctx, s, m, strings.ReplaceAll(m.SQL, "{raw_ttl_days}", strconv.Itoa(ttl)), opts.Cluster); err != nil {
 			return applied, err
 		}
-		if err := s.Exec(ctx, fmt.Sprintf("INSERT INTO schema_migrations (version, name) SETTINGS async_insert = 0 VALUES (%d, %s)", m.Version, quote(m.Name))); err != nil {
-			return applied, fmt.Errorf("auditor: record migration %s: %w", m.Name, err)
+		if err := s.Exec(ctx, fmt.Sprintf("INSERT INTO schema_migrations (version, name) SETTINGS async_insert = 0 VALUES (%d, %s)", m.Version, Quote(m.Name))); err != nil {
+			return applied, fmt.Errorf("clickhouse: record migration %s: %w", m.Name, err)
 		}
 		applied = append(applied, m.Version)
 	}
@@ -135,7 +135,7 @@ func Migrate(ctx context.Context, s Store, opts MigrateOptions) ([]int, error) {
 func SchemaVersion(ctx context.Context, s Store) (int, error) {
 	rows, err := s.Query(ctx, "SELECT toInt64(max(version)) AS v FROM schema_migrations")
 	if err != nil {
-		return 0, fmt.Errorf("auditor: read schema version: %w", err)
+		return 0, fmt.Errorf("clickhouse: read schema version: %w", err)
 	}
 	if len(rows) == 0 {
 		return 0, nil
@@ -148,14 +148,14 @@ func SchemaVersion(ctx context.Context, s Store) (int, error) {
 func runMigration(ctx context.Context, s Store, m Migration, sql string, cluster bool) error {
 	n := 0
 	run := func(text string) error {
-		stmts, err := splitStatements(text)
+		stmts, err := SplitStatements(text)
 		if err != nil {
-			return fmt.Errorf("auditor: migration %s: %w", m.Name, err)
+			return fmt.Errorf("clickhouse: migration %s: %w", m.Name, err)
 		}
 		for _, st := range stmts {
 			n++
 			if err := s.Exec(ctx, st); err != nil {
-				return fmt.Errorf("auditor: migration %s statement %d: %w", m.Name, n, err)
+				return fmt.Errorf("clickhouse: migration %s statement %d: %w", m.Name, n, err)
 			}
 		}
 		return nil
@@ -173,10 +173,10 @@ func runMigration(ctx context.Context, s Store, m Migration, sql string, cluster
 		chunk.Reset()
 		sw, err := parseSwap(d)
 		if err != nil {
-			return fmt.Errorf("auditor: migration %s: %w", m.Name, err)
+			return fmt.Errorf("clickhouse: migration %s: %w", m.Name, err)
 		}
 		if err := sw.run(ctx, s, cluster); err != nil {
-			return fmt.Errorf("auditor: migration %s: %w", m.Name, err)
+			return fmt.Errorf("clickhouse: migration %s: %w", m.Name, err)
 		}
 	}
 	return run(chunk.String())
@@ -211,7 +211,7 @@ func (w swapStep) run(ctx context.Context, s Store, cluster bool) error {
 	if cluster {
 		on, from, to = " ON CLUSTER '{cluster}'", w.copyFrom, w.copyTo
 	}
-	rows, err := s.Query(ctx, "SELECT sorting_key FROM system.tables WHERE database = currentDatabase() AND name = "+quote(w.old))
+	rows, err := s.Query(ctx, "SELECT sorting_key FROM system.tables WHERE database = currentDatabase() AND name = "+Quote(w.old))
 	if err != nil {
 		return fmt.Errorf("read the sorting key of %s: %w", w.old, err)
 	}

@@ -1,4 +1,4 @@
-package auditor
+package clickhouse_test
 
 import (
 	"context"
@@ -6,6 +6,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/tollgate-io/tollgate/internal/clickhouse"
+	"github.com/tollgate-io/tollgate/internal/clickhouse/clickhousetest"
 )
 
 // The cluster form cannot run here (no Keeper, no remote_servers), so this test checks what
@@ -16,22 +19,22 @@ import (
 // of the single-node form, and every view answers.
 func TestClusterMigrationMatchesSingleNode(t *testing.T) {
 	ctx := context.Background()
-	single := newStore(t)
-	if _, err := Migrate(ctx, single, MigrateOptions{}); err != nil {
+	single := clickhousetest.Embedded(t)
+	if _, err := clickhouse.Migrate(ctx, single, clickhouse.MigrateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	ms, err := Migrations(true)
+	ms, err := clickhouse.Migrations(true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cluster := newStore(t)
+	cluster := clickhousetest.Embedded(t)
 	onCluster := regexp.MustCompile(`\s+ON CLUSTER '\{cluster\}'`)
 	replicated := regexp.MustCompile(`Replicated(\w*MergeTree)\('[^']*',\s*'\{replica\}'(?:,\s*)?`)
 	lineComment := regexp.MustCompile(`--[^\n]*`)
 	distributed := regexp.MustCompile(`Distributed\('\{cluster\}',\s*currentDatabase\(\),\s*(\w+),[^;]*\)\s*$`)
 	for _, m := range ms {
 		// Directive lines ("-- tollgate:swap …") split the file; each runs, on one node, where
-		// it stands, as Migrate runs it.
+		// it stands, as clickhouse.Migrate runs it.
 		var segments, directives []string
 		var seg strings.Builder
 		for _, line := range strings.SplitAfter(strings.ReplaceAll(m.SQL, "{raw_ttl_days}", "30"), "\n") {
@@ -45,7 +48,7 @@ func TestClusterMigrationMatchesSingleNode(t *testing.T) {
 		segments = append(segments, seg.String())
 		n := 0
 		for si, text := range segments {
-			stmts, err := splitStatements(text)
+			stmts, err := clickhouse.SplitStatements(text)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -66,14 +69,14 @@ func TestClusterMigrationMatchesSingleNode(t *testing.T) {
 				}
 			}
 			if si < len(directives) {
-				sw, err := parseSwap(directives[si])
+				old, new, copyFrom, copyTo, err := clickhouse.ParseSwap(directives[si])
 				if err != nil {
 					t.Fatalf("%s: %v", m.Name, err)
 				}
-				if sw.copyFrom == sw.old || sw.copyTo == sw.new {
-					t.Errorf("%s: the cluster form's swap of %s must copy through Distributed tables", m.Name, sw.old)
+				if copyFrom == old || copyTo == new {
+					t.Errorf("%s: the cluster form's swap of %s must copy through Distributed tables", m.Name, old)
 				}
-				if err := sw.run(ctx, cluster, false); err != nil {
+				if err := clickhouse.RunSwap(ctx, cluster, directives[si], false); err != nil {
 					t.Fatalf("%s: %v", m.Name, err)
 				}
 			}
@@ -96,7 +99,7 @@ func TestClusterMigrationMatchesSingleNode(t *testing.T) {
 	}
 }
 
-func columnsOf(ctx context.Context, t *testing.T, s Store, table string) string {
+func columnsOf(ctx context.Context, t *testing.T, s clickhouse.Store, table string) string {
 	t.Helper()
 	rows, err := s.Query(ctx, "DESCRIBE TABLE "+table)
 	if err != nil {

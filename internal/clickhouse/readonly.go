@@ -1,4 +1,4 @@
-package auditor
+package clickhouse
 
 import (
 	"context"
@@ -7,10 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-
-	"github.com/ClickHouse/clickhouse-go/v2"
-
-	"github.com/tollgate-io/tollgate/internal/chdb"
 )
 
 // An analyst's query passes three layers before it returns a row, each of which alone
@@ -91,7 +87,7 @@ func CheckReadOnly(sql string) error {
 	if err := checkText(sql); err != nil {
 		return fmt.Errorf("%w: %w", ErrNotReadOnly, err)
 	}
-	stmts, err := splitStatements(sql)
+	stmts, err := SplitStatements(sql)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrNotReadOnly, err)
 	}
@@ -248,7 +244,7 @@ func RunReadOnly(ctx context.Context, s ColumnQuerier, sql string, log *slog.Log
 	if err := CheckReadOnly(sql); err != nil {
 		return nil, err
 	}
-	stmts, _ := splitStatements(sql)
+	stmts, _ := SplitStatements(sql)
 	stmt := stmts[0]
 	ast, err := s.Query(ctx, "EXPLAIN AST "+stmt)
 	if err != nil {
@@ -278,6 +274,7 @@ type QueryError struct {
 	Message string
 }
 
+// Error returns the message that is safe to show the caller.
 func (e *QueryError) Error() string { return e.Message }
 
 // describingCodes are engine error codes whose message is about the query's text and
@@ -296,8 +293,8 @@ func sanitize(log *slog.Logger, stage string, err error) error {
 	log.Warn("read-only query failed", "stage", stage, "err", err)
 	code, name, text := engineError(err)
 	if code == 0 && name == "" {
-		if errors.Is(err, ErrStoreUnavailable) {
-			return fmt.Errorf("query: %w", ErrStoreUnavailable)
+		if errors.Is(err, ErrUnavailable) {
+			return fmt.Errorf("query: %w", ErrUnavailable)
 		}
 		return &QueryError{Message: "query failed; the server log has the details"}
 	}
@@ -310,18 +307,11 @@ func sanitize(log *slog.Logger, stage string, err error) error {
 
 // engineError finds the engine's code, name and first sentence in err.
 func engineError(err error) (int, string, string) {
-	var ee *chdb.EngineError
-	var ex *clickhouse.Exception
-	var code int
-	var name, msg string
-	switch {
-	case errors.As(err, &ee):
-		code, name, msg = ee.Code, ee.Name, ee.Message
-	case errors.As(err, &ex):
-		code, name, msg = int(ex.Code), ex.Name, ex.Message
-	default:
+	var ex *Exception
+	if !errors.As(err, &ex) {
 		return 0, "", ""
 	}
+	code, name, msg := ex.Code, ex.Name, ex.Message
 	for {
 		i := strings.Index(msg, "DB::Exception: ")
 		if i < 0 {

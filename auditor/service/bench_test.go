@@ -1,4 +1,4 @@
-package auditor
+package service
 
 import (
 	"context"
@@ -13,6 +13,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/tollgate-io/tollgate/auditor/auditortest"
+	"github.com/tollgate-io/tollgate/internal/chdb/chdbtest"
+	"github.com/tollgate-io/tollgate/internal/clickhouse"
+	"github.com/tollgate-io/tollgate/internal/clickhouse/clickhousetest"
+	"github.com/tollgate-io/tollgate/internal/clickhouse/embedded"
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
@@ -20,26 +25,26 @@ import (
 // of a busy tenant: mostly sign-ins, some help-desk resets, ticketed grants
 // with their tickets, and credential events of service accounts.
 func benchEvents(from, n int, at time.Time) []schemas.RoutedEvent {
-	h := &harness{seq: from}
+	h := &auditortest.Events{Seq: from}
 	out := make([]schemas.RoutedEvent, 0, n)
 	for i := from; i < from+n; i++ {
-		p := human(fmt.Sprintf("user%04d@corp.example", i%2000))
+		p := auditortest.Human(fmt.Sprintf("user%04d@corp.example", i%2000))
 		var e schemas.RoutedEvent
 		switch i % 20 {
 		case 0:
 			ritm := fmt.Sprintf("RITM%07d", i)
-			e = h.tk(schemas.ActionTicketApproved, at.Add(-time.Hour), approvedRequest(ritm, p, "wiki-editors", bob))
+			e = h.Ticket(schemas.ActionTicketApproved, at.Add(-time.Hour), auditortest.ApprovedRequest(ritm, p, "wiki-editors", auditortest.Bob))
 			e.Event.Subject = p
 		case 1:
-			e = h.ev(schemas.ActionAccessGrant, at, schemas.LaneServiceDesk, admin, p, group("wiki-editors", schemas.PrivilegeWrite), fmt.Sprintf("RITM%07d", i-1))
+			e = h.IAM(schemas.ActionAccessGrant, at, schemas.LaneServiceDesk, auditortest.Admin, p, auditortest.Group("wiki-editors", schemas.PrivilegeWrite), fmt.Sprintf("RITM%07d", i-1))
 		case 2:
-			e = h.ev(schemas.ActionPasswordReset, at, schemas.LaneHelpDesk, admin, p, nil)
+			e = h.IAM(schemas.ActionPasswordReset, at, schemas.LaneHelpDesk, auditortest.Admin, p, nil)
 		case 3:
-			svc := nhiP(fmt.Sprintf("svc-%03d", i%200))
-			e = h.ev(schemas.ActionCredentialRotate, at, schemas.LaneNHI, admin, svc, nil)
-			e.Event.Credential = &schemas.Credential{ID: "key-" + svc.ID, Kind: schemas.CredentialAccessKey, Owner: bob}
+			svc := auditortest.NHI(fmt.Sprintf("svc-%03d", i%200))
+			e = h.IAM(schemas.ActionCredentialRotate, at, schemas.LaneNHI, auditortest.Admin, svc, nil)
+			e.Event.Credential = &schemas.Credential{ID: "key-" + svc.ID, Kind: schemas.CredentialAccessKey, Owner: auditortest.Bob}
 		default:
-			e = h.ev(schemas.ActionSignIn, at, schemas.LaneObserve, p, p, nil)
+			e = h.IAM(schemas.ActionSignIn, at, schemas.LaneObserve, p, p, nil)
 		}
 		e.Event.EventID = fmt.Sprintf("OKTA:b%09d", i)
 		out = append(out, e)
@@ -58,7 +63,7 @@ func benchEnvInt(name string, def int) int {
 // BenchmarkServiceThroughput reports, in one run, the auditor service's
 // rows/s from the lane topics into the embedded engine (decode, WriteBatch
 // with ledgers and detections, findings, commit), the engine's own bulk
-// insert of the same event rows as the baseline, and their ratio.
+// insert of the rows it wrote as the baseline, and their ratio.
 // TOLLGATE_BENCH_EVENTS sets the events per iteration (default 20,000).
 func BenchmarkServiceThroughput(b *testing.B) {
 	n := benchEnvInt("TOLLGATE_BENCH_EVENTS", 20000)
@@ -67,16 +72,16 @@ func BenchmarkServiceThroughput(b *testing.B) {
 	for iter := 0; iter < b.N; iter++ {
 		b.StopTimer()
 		s := newStack(b, 3)
-		store := newStore(b)
-		a := newTestAuditor(b, store)
-		evs := benchEvents(iter*n, n, t0)
+		db := chdbtest.OpenForTest(b)
+		a := newTestAuditor(b, embedded.New(db))
+		evs := benchEvents(iter*n, n, auditortest.T0)
 		ctx := context.Background()
 		for start := 0; start < len(evs); start += 5000 {
 			s.produce(ctx, evs[start:min(start+5000, len(evs))]...)
 		}
 		cfg := s.serviceConfig("bench")
 		cfg.BatchSize, cfg.FlushInterval = 10000, time.Second
-		svc := NewService(cfg, a, s.codec, s.producer, prometheus.NewRegistry(), nil)
+		svc := New(cfg, a, s.codec, s.producer, prometheus.NewRegistry(), nil)
 		b.StartTimer()
 		began := time.Now()
 		rctx, cancel := context.WithCancel(ctx)
@@ -90,18 +95,22 @@ func BenchmarkServiceThroughput(b *testing.B) {
 		cancel()
 		<-done
 
-		// Baseline: the same event rows straight into the engine.
-		base := newStore(b)
-		if _, err := Migrate(ctx, base, MigrateOptions{}); err != nil {
+		// Baseline: the rows the service wrote, read back as Native blocks of its batch size
+		// and inserted into a copy of the table by the engine's own bulk insert.
+		if err := db.Exec(ctx, "CREATE TABLE events_bulk AS events"); err != nil {
 			b.Fatal(err)
 		}
-		rows := make([][]any, len(evs))
-		for i := range evs {
-			rows[i] = eventRow(&evs[i])
+		var blocks [][]byte
+		for off := 0; off < n; off += cfg.BatchSize {
+			blk, err := db.Query(ctx, fmt.Sprintf("SELECT * FROM events ORDER BY event_id LIMIT %d OFFSET %d", cfg.BatchSize, off), "Native")
+			if err != nil {
+				b.Fatal(err)
+			}
+			blocks = append(blocks, blk)
 		}
 		began = time.Now()
-		for start := 0; start < len(rows); start += cfg.BatchSize {
-			if err := base.Insert(ctx, "events", eventColumns, rows[start:min(start+cfg.BatchSize, len(rows))]); err != nil {
+		for _, blk := range blocks {
+			if _, err := db.InsertBytes(ctx, "events_bulk", "Native", blk); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -128,11 +137,11 @@ func BenchmarkServiceLatency(b *testing.B) {
 	var elapsed float64
 	for iter := 0; iter < b.N; iter++ {
 		s := newStack(b, 3)
-		store := newStore(b)
+		store := clickhousetest.Embedded(b)
 		a := newTestAuditor(b, store)
 		cfg := s.serviceConfig("bench")
 		cfg.BatchSize, cfg.FlushInterval = 10000, 250*time.Millisecond
-		svc := NewService(cfg, a, s.codec, s.producer, prometheus.NewRegistry(), nil)
+		svc := New(cfg, a, s.codec, s.producer, prometheus.NewRegistry(), nil)
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- svc.Run(ctx) }()
@@ -166,7 +175,7 @@ func BenchmarkServiceLatency(b *testing.B) {
 				for id := range waiting {
 					ids = append(ids, id)
 				}
-				rows, err := store.Query(context.Background(), "SELECT event_id FROM events WHERE event_id IN "+quoteList(ids))
+				rows, err := store.Query(context.Background(), "SELECT event_id FROM events WHERE event_id IN "+clickhouse.QuoteList(ids))
 				if err != nil {
 					b.Error(err)
 					polled <- out

@@ -1,4 +1,4 @@
-package auditor
+package embedded
 
 import (
 	"encoding/binary"

@@ -1,36 +1,28 @@
-package auditor
+// Package server is the clickhouse.Store over a ClickHouse server through clickhouse-go,
+// native or HTTP protocol, for clickhouse.mode server. It returns the same Row values as
+// the embedded backend, so the auditor cannot tell the two apart.
+package server
 
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
-	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"reflect"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
+	chgo "github.com/ClickHouse/clickhouse-go/v2"
 	chdriver "github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/tollgate-io/tollgate/internal/chdb"
+	"github.com/tollgate-io/tollgate/internal/clickhouse"
 )
 
-// ErrStoreUnavailable marks a store error that is worth retrying: ClickHouse
-// could not be reached, timed out, or reported a transient condition. Errors
-// without it (bad SQL, unknown table, type mismatch) will fail again the same
-// way. Test with IsUnavailable.
-var ErrStoreUnavailable = errors.New("clickhouse unavailable")
-
-// ServerConfig says how to reach a ClickHouse server.
-type ServerConfig struct {
+// Config says how to reach a ClickHouse server.
+type Config struct {
 	// Addrs are host:port pairs (native port 9000/9440, HTTP 8123/8443).
 	Addrs []string
 	// Database is the current database of every connection.
@@ -52,27 +44,29 @@ type ServerConfig struct {
 	MaxOpenConns int
 }
 
-// ServerStore is the Store over a ClickHouse server through clickhouse-go.
-// Query rows carry the same Go values as EmbeddedStore's, so the auditor
+// Store is the clickhouse.Store over a ClickHouse server through clickhouse-go.
+// Query rows carry the same Go values as the embedded backend's, so the auditor
 // cannot tell the backends apart; inserts are batch inserts with named
 // columns and async_insert off, so they are visible once Insert returns.
-type ServerStore struct {
+// Every error names its operation; a server exception wraps a
+// *clickhouse.Exception and a retryable failure wraps clickhouse.ErrUnavailable.
+type Store struct {
 	conn chdriver.Conn
 }
 
-// NewServerStore opens a connection pool and pings the server. A server that
-// cannot be reached yields an error satisfying IsUnavailable; an invalid
-// configuration wraps ErrInvalidConfig.
-func NewServerStore(ctx context.Context, cfg ServerConfig) (*ServerStore, error) {
+// New opens a connection pool and pings the server. A server that cannot be
+// reached yields an error satisfying clickhouse.IsUnavailable; an invalid
+// configuration wraps clickhouse.clickhouse.ErrInvalidConfig.
+func New(ctx context.Context, cfg Config) (*Store, error) {
 	opts, err := cfg.options()
 	if err != nil {
 		return nil, err
 	}
-	conn, err := clickhouse.Open(opts)
+	conn, err := chgo.Open(opts)
 	if err != nil {
 		return nil, storeError("open", err)
 	}
-	s := &ServerStore{conn: conn}
+	s := &Store{conn: conn}
 	if err := s.Ping(ctx); err != nil {
 		_ = conn.Close()
 		return nil, err
@@ -80,17 +74,17 @@ func NewServerStore(ctx context.Context, cfg ServerConfig) (*ServerStore, error)
 	return s, nil
 }
 
-func (cfg ServerConfig) options() (*clickhouse.Options, error) {
+func (cfg Config) options() (*chgo.Options, error) {
 	if len(cfg.Addrs) == 0 {
-		return nil, fmt.Errorf("%w: clickhouse addrs is empty", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: clickhouse addrs is empty", clickhouse.ErrInvalidConfig)
 	}
-	opts := &clickhouse.Options{
+	opts := &chgo.Options{
 		Addr:         cfg.Addrs,
-		Auth:         clickhouse.Auth{Database: cfg.Database, Username: cfg.Username, Password: cfg.Password},
+		Auth:         chgo.Auth{Database: cfg.Database, Username: cfg.Username, Password: cfg.Password},
 		TLS:          cfg.TLS,
 		DialTimeout:  cfg.DialTimeout,
 		MaxOpenConns: cfg.MaxOpenConns,
-		Settings:     clickhouse.Settings{},
+		Settings:     chgo.Settings{},
 	}
 	if opts.DialTimeout <= 0 {
 		opts.DialTimeout = 10 * time.Second
@@ -101,20 +95,20 @@ func (cfg ServerConfig) options() (*clickhouse.Options, error) {
 	opts.MaxIdleConns = opts.MaxOpenConns
 	switch strings.ToLower(cfg.Protocol) {
 	case "", "native":
-		opts.Protocol = clickhouse.Native
+		opts.Protocol = chgo.Native
 	case "http":
-		opts.Protocol = clickhouse.HTTP
+		opts.Protocol = chgo.HTTP
 	default:
-		return nil, fmt.Errorf("%w: clickhouse protocol %q (want native or http)", ErrInvalidConfig, cfg.Protocol)
+		return nil, fmt.Errorf("%w: clickhouse protocol %q (want native or http)", clickhouse.ErrInvalidConfig, cfg.Protocol)
 	}
 	switch strings.ToLower(cfg.Compression) {
 	case "", "none":
 	case "lz4":
-		opts.Compression = &clickhouse.Compression{Method: clickhouse.CompressionLZ4}
+		opts.Compression = &chgo.Compression{Method: chgo.CompressionLZ4}
 	case "zstd":
-		opts.Compression = &clickhouse.Compression{Method: clickhouse.CompressionZSTD}
+		opts.Compression = &chgo.Compression{Method: chgo.CompressionZSTD}
 	default:
-		return nil, fmt.Errorf("%w: clickhouse compression %q (want none, lz4 or zstd)", ErrInvalidConfig, cfg.Compression)
+		return nil, fmt.Errorf("%w: clickhouse compression %q (want none, lz4 or zstd)", clickhouse.ErrInvalidConfig, cfg.Compression)
 	}
 	for k, v := range cfg.Settings {
 		opts.Settings[k] = v
@@ -123,7 +117,7 @@ func (cfg ServerConfig) options() (*clickhouse.Options, error) {
 }
 
 // Ping checks the server answers, for /readyz.
-func (s *ServerStore) Ping(ctx context.Context) error {
+func (s *Store) Ping(ctx context.Context) error {
 	if err := s.conn.Ping(ctx); err != nil {
 		return storeError("ping", err)
 	}
@@ -131,10 +125,10 @@ func (s *ServerStore) Ping(ctx context.Context) error {
 }
 
 // Close closes the connection pool.
-func (s *ServerStore) Close() error { return s.conn.Close() }
+func (s *Store) Close() error { return s.conn.Close() }
 
 // Exec runs one statement.
-func (s *ServerStore) Exec(ctx context.Context, query string) error {
+func (s *Store) Exec(ctx context.Context, query string) error {
 	if err := s.conn.Exec(ctx, query); err != nil {
 		return storeError("exec "+abbrevSQL(query), err)
 	}
@@ -142,14 +136,14 @@ func (s *ServerStore) Exec(ctx context.Context, query string) error {
 }
 
 // Query runs one SELECT and converts every value to the Store's value
-// contract, the same values EmbeddedStore returns for the same column types.
-func (s *ServerStore) Query(ctx context.Context, query string) ([]Row, error) {
+// contract, the same values the embedded backend returns for the same column types.
+func (s *Store) Query(ctx context.Context, query string) ([]clickhouse.Row, error) {
 	_, rows, err := s.QueryColumns(ctx, query)
 	return rows, err
 }
 
 // QueryColumns is Query that also returns the result's column names in order.
-func (s *ServerStore) QueryColumns(ctx context.Context, query string) ([]string, []Row, error) {
+func (s *Store) QueryColumns(ctx context.Context, query string) ([]string, []clickhouse.Row, error) {
 	rows, err := s.conn.Query(ctx, query)
 	if err != nil {
 		return nil, nil, storeError("query "+abbrevSQL(query), err)
@@ -162,12 +156,12 @@ func (s *ServerStore) QueryColumns(ctx context.Context, query string) ([]string,
 		dest[i] = reflect.New(ct.ScanType()).Interface()
 		convs[i] = rowValue(ct.DatabaseTypeName())
 	}
-	var out []Row
+	var out []clickhouse.Row
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, nil, storeError("scan "+abbrevSQL(query), err)
 		}
-		row := make(Row, len(cts))
+		row := make(clickhouse.Row, len(cts))
 		for i, ct := range cts {
 			row[ct.Name()] = convs[i](reflect.ValueOf(dest[i]).Elem().Interface())
 		}
@@ -181,12 +175,12 @@ func (s *ServerStore) QueryColumns(ctx context.Context, query string) ([]string,
 
 // Insert writes rows as one batch insert naming columns. async_insert is off
 // for the statement, so the rows are visible once Insert returns.
-func (s *ServerStore) Insert(ctx context.Context, table string, columns []string, rows [][]any) error {
+func (s *Store) Insert(ctx context.Context, table string, columns []string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	op := "insert into " + table
-	ctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"async_insert": 0}))
+	ctx = chgo.Context(ctx, chgo.WithSettings(chgo.Settings{"async_insert": 0}))
 	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+table+" ("+strings.Join(columns, ", ")+")", chdriver.WithReleaseConnection())
 	if err != nil {
 		return storeError(op, err)
@@ -194,7 +188,7 @@ func (s *ServerStore) Insert(ctx context.Context, table string, columns []string
 	defer func() { _ = batch.Abort() }()
 	cols := batch.Columns()
 	if len(cols) != len(columns) {
-		return fmt.Errorf("auditor: clickhouse %s: server describes %d columns for %d named", op, len(cols), len(columns))
+		return fmt.Errorf("clickhouse %s: server describes %d columns for %d named", op, len(cols), len(columns))
 	}
 	convs := make([]func(any) (any, error), len(cols))
 	for i, c := range cols {
@@ -203,17 +197,17 @@ func (s *ServerStore) Insert(ctx context.Context, table string, columns []string
 	vals := make([]any, len(columns))
 	for n, row := range rows {
 		if len(row) != len(columns) {
-			return fmt.Errorf("auditor: insert into %s: row has %d values for %d columns", table, len(row), len(columns))
+			return fmt.Errorf("clickhouse: insert into %s: row has %d values for %d columns", table, len(row), len(columns))
 		}
 		for i, v := range row {
 			cv, err := convs[i](v)
 			if err != nil {
-				return fmt.Errorf("auditor: insert into %s row %d column %s: %w", table, n, columns[i], err)
+				return fmt.Errorf("clickhouse: insert into %s row %d column %s: %w", table, n, columns[i], err)
 			}
 			vals[i] = cv
 		}
 		if err := batch.Append(vals...); err != nil {
-			return fmt.Errorf("auditor: insert into %s row %d: %w", table, n, err)
+			return fmt.Errorf("clickhouse: insert into %s row %d: %w", table, n, err)
 		}
 	}
 	if err := batch.Send(); err != nil {
@@ -222,90 +216,46 @@ func (s *ServerStore) Insert(ctx context.Context, table string, columns []string
 	return nil
 }
 
-// IsUnavailable reports whether err, from any Store, is worth retrying:
-// ErrStoreUnavailable, a network or timeout error, or a ClickHouse error code
-// for a transient condition (overload, too many parts, read-only replica,
-// Keeper trouble). A caller's own cancellation is not unavailability.
-func IsUnavailable(err error) bool {
-	if err == nil {
-		return false
+// storeError wraps err with the operation: a server exception in the
+// clickhouse.Exception both backends report, and ErrUnavailable added when a
+// retry may succeed. The server's message stays in the text and the driver's
+// error stays reachable with errors.As.
+func storeError(op string, err error) error {
+	err = withException(err)
+	if unavailable(err) && !errors.Is(err, clickhouse.ErrUnavailable) {
+		return fmt.Errorf("clickhouse %s: %w: %w", op, clickhouse.ErrUnavailable, err)
 	}
-	if errors.Is(err, ErrStoreUnavailable) {
-		return true
+	return fmt.Errorf("clickhouse %s: %w", op, err)
+}
+
+// withException wraps a clickhouse-go exception in err as a clickhouse.Exception.
+func withException(err error) error {
+	var ex *chgo.Exception
+	if !errors.As(err, &ex) {
+		return err
 	}
-	if code, ok := ClickHouseCode(err); ok {
-		return transientCodes[code]
-	}
-	var httpErr *clickhouse.HTTPError
-	if errors.As(err, &httpErr) {
-		switch httpErr.StatusCode {
-		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout, http.StatusTooManyRequests:
+	return &clickhouse.Exception{Code: int(ex.Code), Name: ex.Name, Message: ex.Message, Err: err}
+}
+
+// unavailable is clickhouse.IsUnavailable knowing clickhouse-go's own errors:
+// an HTTP status of an overloaded or restarting server, an exhausted or
+// closed connection pool.
+func unavailable(err error) bool {
+	err = withException(err)
+	if _, ok := clickhouse.Code(err); !ok {
+		var httpErr *chgo.HTTPError
+		if errors.As(err, &httpErr) {
+			switch httpErr.StatusCode {
+			case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout, http.StatusTooManyRequests:
+				return true
+			}
+			return false
+		}
+		if errors.Is(err, chgo.ErrAcquireConnTimeout) || errors.Is(err, chgo.ErrConnectionClosed) {
 			return true
 		}
-		return false
 	}
-	if errors.Is(err, context.Canceled) || isCertificateError(err) {
-		return false
-	}
-	var opErr *net.OpError
-	var netErr net.Error
-	return errors.As(err, &opErr) ||
-		(errors.As(err, &netErr) && netErr.Timeout()) ||
-		errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
-		errors.Is(err, driver.ErrBadConn) ||
-		errors.Is(err, clickhouse.ErrAcquireConnTimeout) || errors.Is(err, clickhouse.ErrConnectionClosed)
-}
-
-// isCertificateError reports a TLS verification failure: a configuration
-// problem that retrying will not fix.
-func isCertificateError(err error) bool {
-	var verr *tls.CertificateVerificationError
-	var unknownAuth x509.UnknownAuthorityError
-	var hostErr x509.HostnameError
-	var invalid x509.CertificateInvalidError
-	return errors.As(err, &verr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) || errors.As(err, &invalid)
-}
-
-// ClickHouseCode returns the ClickHouse error code carried by err from
-// either backend (62 SYNTAX_ERROR, 60 UNKNOWN_TABLE, …).
-func ClickHouseCode(err error) (int, bool) {
-	var ex *clickhouse.Exception
-	if errors.As(err, &ex) {
-		return int(ex.Code), true
-	}
-	var ee *chdb.EngineError
-	if errors.As(err, &ee) && ee.Code != 0 {
-		return ee.Code, true
-	}
-	return 0, false
-}
-
-// transientCodes are ClickHouse error codes that a retry can outlive.
-var transientCodes = map[int]bool{
-	159: true, // TIMEOUT_EXCEEDED
-	202: true, // TOO_MANY_SIMULTANEOUS_QUERIES
-	203: true, // NO_FREE_CONNECTION
-	209: true, // SOCKET_TIMEOUT
-	210: true, // NETWORK_ERROR
-	241: true, // MEMORY_LIMIT_EXCEEDED
-	242: true, // TABLE_IS_READ_ONLY
-	252: true, // TOO_MANY_PARTS
-	279: true, // ALL_CONNECTION_TRIES_FAILED
-	319: true, // UNKNOWN_STATUS_OF_INSERT
-	425: true, // SYSTEM_ERROR
-	999: true, // KEEPER_EXCEPTION
-}
-
-// storeError wraps err with the operation, adding ErrStoreUnavailable when
-// a retry may succeed. The ClickHouse message stays in the text and the
-// driver's error stays reachable with errors.As.
-func storeError(op string, err error) error {
-	if IsUnavailable(err) && !errors.Is(err, ErrStoreUnavailable) {
-		return fmt.Errorf("auditor: clickhouse %s: %w: %w", op, ErrStoreUnavailable, err)
-	}
-	return fmt.Errorf("auditor: clickhouse %s: %w", op, err)
+	return clickhouse.IsUnavailable(err)
 }
 
 func abbrevSQL(q string) string {
@@ -375,8 +325,8 @@ func splitTypeArgs(s string) []string {
 }
 
 // rowValue returns the converter from what clickhouse-go scans for a column
-// of type typ to the value EmbeddedStore returns for it (see chdb.Row and
-// EmbeddedStore.Query): 8–64-bit integers as uint64/int64, floats as
+// of type typ to the value the embedded backend returns for it (see chdb.Row
+// and embedded.Store.Query): 8–64-bit integers as uint64/int64, floats as
 // float64, Bool as bool, NULL as nil, dates and times as the engine prints
 // them, arrays as []string, maps as map[string]any of the JSON forms, and
 // everything else as its text.

@@ -1,4 +1,4 @@
-package auditor
+package embedded
 
 import (
 	"context"
@@ -29,7 +29,7 @@ func TestNativeInsertRoundTrip(t *testing.T) {
 		t.Fatalf("insert: %v", err)
 	}
 	got, err := s.Query(ctx, `SELECT s, lc, b, nb, i, u, toUnixTimestamp64Milli(ts) AS ts, toUnixTimestamp64Milli(nts) AS nts,
-		arr, lca, toJSONString(m) AS m FROM nat ORDER BY u`+aliasSafe)
+		arr, lca, toJSONString(m) AS m FROM nat ORDER BY u SETTINGS prefer_column_name_to_alias = 1`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,9 @@
-package auditor
+// Package service is `tollgate auditor`: the Kafka stage that consumes the lane topics,
+// writes each batch through the domain auditor.Auditor, publishes the findings that
+// changed and only then commits. It adds delivery, retries, the sweep schedule and
+// co-partitioned assignment (balancer.go) to the auditor; every decision about events
+// and findings is the auditor's.
+package service
 
 import (
 	"context"
@@ -12,12 +17,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/tollgate-io/tollgate/auditor"
 	"github.com/tollgate-io/tollgate/internal/kafka"
 	"github.com/tollgate-io/tollgate/internal/stage"
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
-// Defaults of ServiceConfig.
+// Defaults of Config.
 const (
 	DefaultBatchSize     = 10000
 	DefaultFlushInterval = time.Second
@@ -35,8 +41,8 @@ const (
 // running (not started yet, or stopped).
 var ErrNotRunning = errors.New("auditor: consumer is not running")
 
-// ServiceConfig configures the auditor service.
-type ServiceConfig struct {
+// Config configures the auditor service.
+type Config struct {
 	// Kafka is the client configuration.
 	Kafka kafka.Config
 	// Group is the consumer group id shared by all auditor replicas.
@@ -63,7 +69,7 @@ type ServiceConfig struct {
 	RepublishWindow time.Duration
 }
 
-func (c *ServiceConfig) applyDefaults() {
+func (c *Config) applyDefaults() {
 	if c.Topics.Prefix == "" {
 		c.Topics = kafka.TopicNames(c.Kafka.TopicPrefix)
 	}
@@ -96,13 +102,13 @@ func (c *ServiceConfig) applyDefaults() {
 // Contract:
 //   - Records are decoded as RoutedEvent and collected into a batch until
 //     BatchSize records or FlushInterval after the batch's first record.
-//   - The batch goes to Auditor.WriteBatch; the findings it returns are
+//   - The batch goes to auditor.Auditor.WriteBatch; the findings it returns are
 //     published to the findings topic (Avro Finding, key finding_id,
 //     CloudEvents headers with ce_type tollgate.v1.Finding, ce_id the
 //     finding id, ce_subject the principal); only then are the batch's
 //     offsets committed. Offsets are never committed ahead of ClickHouse.
 //   - A record that does not decode, or that WriteBatch refuses with
-//     *InvalidEventError, is dead-lettered (stage "auditor") and committed
+//     *auditor.InvalidEventError, is dead-lettered (stage "auditor") and committed
 //     with its batch; the rest of the batch is written without it.
 //   - Any other WriteBatch error means ClickHouse is unavailable: no more
 //     records are fetched, the same batch is retried with exponential
@@ -121,8 +127,8 @@ func (c *ServiceConfig) applyDefaults() {
 // nothing in ClickHouse, but the findings of that batch are not published
 // again because writing the batch again changes nothing.
 type Service struct {
-	cfg      ServiceConfig
-	a        *Auditor
+	cfg      Config
+	a        *auditor.Auditor
 	codec    *schemas.Codec
 	producer *kafka.Producer
 	log      *slog.Logger
@@ -134,9 +140,9 @@ type Service struct {
 	op      atomic.Value // string: the batch operation last retried, the retries label
 }
 
-// NewService returns a Service; Run starts it. Metrics are registered on reg
+// New returns a Service; Run starts it. Metrics are registered on reg
 // (none when nil); a registration conflict is logged, not fatal.
-func NewService(cfg ServiceConfig, a *Auditor, codec *schemas.Codec, producer *kafka.Producer, reg prometheus.Registerer, log *slog.Logger) *Service {
+func New(cfg Config, a *auditor.Auditor, codec *schemas.Codec, producer *kafka.Producer, reg prometheus.Registerer, log *slog.Logger) *Service {
 	cfg.applyDefaults()
 	if log == nil {
 		log = slog.Default()
@@ -160,10 +166,7 @@ func (s *Service) Ready(ctx context.Context) error {
 	if failing != nil {
 		return fmt.Errorf("auditor: retrying after failure: %w", failing)
 	}
-	if _, err := s.a.store.Query(ctx, "SELECT 1 AS ok"); err != nil {
-		return fmt.Errorf("auditor: clickhouse does not answer: %w", err)
-	}
-	return nil
+	return s.a.Ping(ctx)
 }
 
 func (s *Service) setFailing(err error) {
@@ -240,7 +243,7 @@ func (s *Service) Run(ctx context.Context) error {
 // process decodes a batch, writes it through the Auditor and returns the findings to
 // publish and the dead letters (see package stage for the loop that produces them and
 // then commits). A record that does not decode, or that WriteBatch refuses with
-// *InvalidEventError, is dead-lettered and the rest written without it; an unreachable
+// *auditor.InvalidEventError, is dead-lettered and the rest written without it; an unreachable
 // registry or any other WriteBatch error (ClickHouse unavailable) retries the batch.
 func (s *Service) process(ctx context.Context, msgs []kafkago.Message) (stage.Output, error) {
 	start := time.Now()
@@ -266,7 +269,7 @@ func (s *Service) process(ctx context.Context, msgs []kafkago.Message) (stage.Ou
 	var findings []schemas.Finding
 	for {
 		fs, err := s.a.WriteBatch(ctx, events)
-		var inv *InvalidEventError
+		var inv *auditor.InvalidEventError
 		if errors.As(err, &inv) && inv.Index >= 0 && inv.Index < len(events) {
 			m := msgs[origin[inv.Index]]
 			s.log.Warn("dead-lettering lane record", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", err)
@@ -369,7 +372,7 @@ func (s *Service) publish(ctx context.Context, findings []schemas.Finding) error
 // none is lost to a crash between writing a batch and publishing its findings. A failure is
 // logged: the findings are in ClickHouse either way.
 func (s *Service) republish(ctx context.Context) {
-	fs, err := s.a.Findings(ctx, FindingFilter{UpdatedSince: s.a.clock().Add(-s.cfg.RepublishWindow)})
+	fs, err := s.a.Findings(ctx, auditor.FindingFilter{UpdatedSince: s.a.Now().Add(-s.cfg.RepublishWindow)})
 	if err != nil {
 		s.log.Warn("reading recent findings to republish", "err", err)
 		return
@@ -387,7 +390,7 @@ func (s *Service) republish(ctx context.Context) {
 // sweep runs the time-based detections once and publishes what changed. A
 // failed sweep is logged and tried again at the next interval.
 func (s *Service) sweep(ctx context.Context) {
-	fs, err := s.a.Sweep(ctx, s.a.clock())
+	fs, err := s.a.Sweep(ctx, s.a.Now())
 	if err != nil {
 		s.m.sweepErrors.Inc()
 		s.log.Warn("auditor sweep failed", "err", err)

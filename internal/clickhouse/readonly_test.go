@@ -1,4 +1,4 @@
-package auditor
+package clickhouse_test
 
 import (
 	"bytes"
@@ -16,19 +16,22 @@ import (
 
 	"github.com/tollgate-io/tollgate/internal/chdb"
 	"github.com/tollgate-io/tollgate/internal/chdb/chdbtest"
+	"github.com/tollgate-io/tollgate/internal/clickhouse"
+	"github.com/tollgate-io/tollgate/internal/clickhouse/clickhousetest"
+	"github.com/tollgate-io/tollgate/internal/clickhouse/embedded"
 )
 
 // newQueryStore returns a writer store and a store on the same database opened the way
-// OpenQueryStore opens one: its own connections with ReadOnlySettings.
-func newQueryStore(t testing.TB) (*EmbeddedStore, *EmbeddedStore) {
+// OpenQueryStore opens one: its own connections with clickhouse.ReadOnlySettings.
+func newQueryStore(t testing.TB) (*embedded.Store, *embedded.Store) {
 	t.Helper()
 	w := chdbtest.OpenForTest(t)
-	r, err := chdb.Open(chdb.Options{DataDir: chdb.DataDir(), Database: w.Database(), PoolSize: 1, Settings: ReadOnlySettings})
+	r, err := chdb.Open(chdb.Options{DataDir: chdb.DataDir(), Database: w.Database(), PoolSize: 1, Settings: clickhouse.ReadOnlySettings})
 	if err != nil {
 		t.Fatalf("open read-only pool: %v", err)
 	}
 	t.Cleanup(func() { _ = r.Close() })
-	return NewEmbeddedStore(w), NewEmbeddedStore(r)
+	return embedded.New(w), embedded.New(r)
 }
 
 func TestCheckReadOnly(t *testing.T) {
@@ -48,8 +51,8 @@ func TestCheckReadOnly(t *testing.T) {
 		"SELECT 'file(' AS s, `url` FROM t",
 	}
 	for _, q := range ok {
-		if err := CheckReadOnly(q); err != nil {
-			t.Errorf("CheckReadOnly(%q) = %v, want nil", q, err)
+		if err := clickhouse.CheckReadOnly(q); err != nil {
+			t.Errorf("clickhouse.CheckReadOnly(%q) = %v, want nil", q, err)
 		}
 	}
 	for _, q := range append(disguises(), []string{
@@ -60,8 +63,8 @@ func TestCheckReadOnly(t *testing.T) {
 		"TRUNCATE events", "CREATE TABLE x (a Int8) ENGINE = Memory", "SELECT $$unterminated",
 		"SELECT 1 FORMAT JSON", "SELECT 1\x00; DROP TABLE events", "SELECT '\xff'",
 	}...) {
-		if err := CheckReadOnly(q); !errors.Is(err, ErrNotReadOnly) {
-			t.Errorf("CheckReadOnly(%q) = %v, want ErrNotReadOnly", q, err)
+		if err := clickhouse.CheckReadOnly(q); !errors.Is(err, clickhouse.ErrNotReadOnly) {
+			t.Errorf("clickhouse.CheckReadOnly(%q) = %v, want clickhouse.ErrNotReadOnly", q, err)
 		}
 	}
 }
@@ -109,11 +112,11 @@ func disguises() []string {
 
 // TestReadOnlyGuardAgainstEngine runs every disguise through each layer on the real engine:
 // the text check alone, the engine's parse tree alone (the text check bypassed), and the
-// whole RunReadOnly. None may answer with the secret file's content or reach the canary.
+// whole clickhouse.RunReadOnly. None may answer with the secret file's content or reach the canary.
 func TestReadOnlyGuardAgainstEngine(t *testing.T) {
 	ctx := context.Background()
 	w, r := newQueryStore(t)
-	if _, err := Migrate(ctx, w, MigrateOptions{}); err != nil {
+	if _, err := clickhouse.Migrate(ctx, w, clickhouse.MigrateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
@@ -133,11 +136,11 @@ func TestReadOnlyGuardAgainstEngine(t *testing.T) {
 	for _, tmpl := range disguises() {
 		q := strings.NewReplacer("{file}", secret, "{url}", canary.URL+"/x", "{out}", out).Replace(tmpl)
 		// Layer 1 alone.
-		if err := CheckReadOnly(q); !errors.Is(err, ErrNotReadOnly) {
+		if err := clickhouse.CheckReadOnly(q); !errors.Is(err, clickhouse.ErrNotReadOnly) {
 			t.Errorf("text check accepted %q: %v", q, err)
 		}
 		// Layer 2 alone: the engine parses, checkAST judges.
-		stmts, err := splitStatements(q)
+		stmts, err := clickhouse.SplitStatements(q)
 		if err != nil || len(stmts) != 1 {
 			t.Fatalf("split %q: %v %v", q, stmts, err)
 		}
@@ -150,15 +153,15 @@ func TestReadOnlyGuardAgainstEngine(t *testing.T) {
 		for i, row := range ast {
 			lines[i] = row.String("explain")
 		}
-		if err := checkAST(lines); !errors.Is(err, ErrNotReadOnly) {
+		if err := clickhouse.CheckAST(lines); !errors.Is(err, clickhouse.ErrNotReadOnly) {
 			t.Errorf("parse-tree check accepted %q: %v\n%s", q, err, strings.Join(lines, "\n"))
 		}
 		// All layers.
-		res, err := RunReadOnly(ctx, r, q, log)
+		res, err := clickhouse.RunReadOnly(ctx, r, q, log)
 		if err == nil {
-			t.Errorf("RunReadOnly ran %q: %v", q, res)
+			t.Errorf("clickhouse.RunReadOnly ran %q: %v", q, res)
 		} else if strings.Contains(err.Error(), secretMarker) {
-			t.Errorf("RunReadOnly's error for %q carries the secret: %v", q, err)
+			t.Errorf("clickhouse.RunReadOnly's error for %q carries the secret: %v", q, err)
 		}
 	}
 	if n := hits.Load(); n != 0 {
@@ -189,35 +192,35 @@ func TestReadOnlyGuardAgainstEngine(t *testing.T) {
 func TestRunReadOnlyAnswers(t *testing.T) {
 	ctx := context.Background()
 	w, r := newQueryStore(t)
-	if _, err := Migrate(ctx, w, MigrateOptions{}); err != nil {
+	if _, err := clickhouse.Migrate(ctx, w, clickhouse.MigrateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := RunReadOnly(ctx, r, "SELECT count() AS n, 'x' AS b, 2 AS a FROM events", nil)
+	res, err := clickhouse.RunReadOnly(ctx, r, "SELECT count() AS n, 'x' AS b, 2 AS a FROM events", nil)
 	if err != nil || len(res.Rows) != 1 || res.Rows[0].Int("n") != 0 {
-		t.Fatalf("RunReadOnly count: %v %v", res, err)
+		t.Fatalf("clickhouse.RunReadOnly count: %v %v", res, err)
 	}
 	if got := strings.Join(res.Columns, ","); got != "n,b,a" {
 		t.Fatalf("columns %s, want the query's order n,b,a", got)
 	}
-	res, err = RunReadOnly(ctx, r, "SELECT number FROM numbers(3) ORDER BY number", nil)
+	res, err = clickhouse.RunReadOnly(ctx, r, "SELECT number FROM numbers(3) ORDER BY number", nil)
 	if err != nil || len(res.Rows) != 3 {
 		t.Fatalf("numbers(3): %v %v", res, err)
 	}
-	if _, err := RunReadOnly(ctx, r, "DROP TABLE events", nil); !errors.Is(err, ErrNotReadOnly) {
-		t.Fatalf("RunReadOnly DROP: %v", err)
+	if _, err := clickhouse.RunReadOnly(ctx, r, "DROP TABLE events", nil); !errors.Is(err, clickhouse.ErrNotReadOnly) {
+		t.Fatalf("clickhouse.RunReadOnly DROP: %v", err)
 	}
 	// An engine error is short and names its code; data the engine quotes stays in the log.
 	var logBuf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logBuf, nil))
-	_, err = RunReadOnly(ctx, r, "SELECT toUInt8(x) FROM (SELECT '"+secretMarker+"' AS x)", log)
-	var qe *QueryError
+	_, err = clickhouse.RunReadOnly(ctx, r, "SELECT toUInt8(x) FROM (SELECT '"+secretMarker+"' AS x)", log)
+	var qe *clickhouse.QueryError
 	if !errors.As(err, &qe) || qe.Name == "" || strings.Contains(err.Error(), secretMarker) {
-		t.Fatalf("parse failure answer %v, want a QueryError without the value", err)
+		t.Fatalf("parse failure answer %v, want a clickhouse.QueryError without the value", err)
 	}
 	if !strings.Contains(logBuf.String(), secretMarker) {
 		t.Fatalf("the full engine text is not in the log: %s", logBuf.String())
 	}
-	_, err = RunReadOnly(ctx, r, "SELECT nosuchcolumn FROM events", nil)
+	_, err = clickhouse.RunReadOnly(ctx, r, "SELECT nosuchcolumn FROM events", nil)
 	if !errors.As(err, &qe) || qe.Name != "UNKNOWN_IDENTIFIER" || !strings.Contains(err.Error(), "nosuchcolumn") {
 		t.Fatalf("unknown column answer %v, want UNKNOWN_IDENTIFIER naming the column", err)
 	}
@@ -227,7 +230,7 @@ func TestRunReadOnlyAnswers(t *testing.T) {
 // engine: a table function the list lacks could be called without the text check knowing
 // it (the parse-tree check refuses it anyway). Regenerate with scripts/gen-tablefunctions.sh.
 func TestTableFunctionCatalogueMatchesEngine(t *testing.T) {
-	s := newStore(t)
+	s := clickhousetest.Embedded(t)
 	rows, err := s.Query(context.Background(), "SELECT name FROM system.table_functions ORDER BY name")
 	if err != nil {
 		t.Fatal(err)
@@ -237,7 +240,7 @@ func TestTableFunctionCatalogueMatchesEngine(t *testing.T) {
 		names = append(names, r.String("name"))
 	}
 	if path := os.Getenv("TOLLGATE_WRITE_TABLE_FUNCTIONS"); path != "" {
-		head := tableFunctionsText[:strings.Index(tableFunctionsText, "\n"+names[0])+1]
+		head := clickhouse.TableFunctionsText[:strings.Index(clickhouse.TableFunctionsText, "\n"+names[0])+1]
 		if err := os.WriteFile(path, []byte(head+strings.Join(names, "\n")+"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -245,7 +248,7 @@ func TestTableFunctionCatalogueMatchesEngine(t *testing.T) {
 	}
 	var missing []string
 	for _, n := range names {
-		if !tableFunctions[strings.ToLower(n)] {
+		if !clickhouse.TableFunctions[strings.ToLower(n)] {
 			missing = append(missing, n)
 		}
 	}
@@ -253,8 +256,8 @@ func TestTableFunctionCatalogueMatchesEngine(t *testing.T) {
 	if len(missing) > 0 {
 		t.Fatalf("tablefunctions.txt lacks %v; run scripts/gen-tablefunctions.sh", missing)
 	}
-	for name := range readOnlyTableFunctions {
-		if !tableFunctions[name] {
+	for name := range clickhouse.ReadOnlyTableFunctions {
+		if !clickhouse.TableFunctions[name] {
 			t.Errorf("allow-listed table function %s is not a table function of this engine", name)
 		}
 	}
@@ -273,14 +276,14 @@ func FuzzReadOnlyGuard(f *testing.F) {
 	_, r := newQueryStore(f)
 	ctx := context.Background()
 	f.Fuzz(func(t *testing.T, q string) {
-		err := CheckReadOnly(q)
+		err := clickhouse.CheckReadOnly(q)
 		if err != nil {
-			if !errors.Is(err, ErrNotReadOnly) {
-				t.Fatalf("error does not wrap ErrNotReadOnly: %v", err)
+			if !errors.Is(err, clickhouse.ErrNotReadOnly) {
+				t.Fatalf("error does not wrap clickhouse.ErrNotReadOnly: %v", err)
 			}
 			return
 		}
-		stmts, serr := splitStatements(q)
+		stmts, serr := clickhouse.SplitStatements(q)
 		if serr != nil || len(stmts) != 1 {
 			t.Fatalf("accepted %q but it splits into %d statements (%v)", q, len(stmts), serr)
 		}
@@ -292,7 +295,7 @@ func FuzzReadOnlyGuard(f *testing.F) {
 		for i, row := range ast {
 			lines[i] = row.String("explain")
 		}
-		if err := checkAST(lines); err != nil && !errors.Is(err, errUnknownTableFunction) {
+		if err := clickhouse.CheckAST(lines); err != nil && !errors.Is(err, clickhouse.ErrUnknownTableFunction) {
 			t.Fatalf("text check accepted %q but the engine's parse tree is refused: %v\n%s", q, err, strings.Join(lines, "\n"))
 		}
 	})

@@ -1,4 +1,4 @@
-package auditor
+package embedded
 
 import (
 	"encoding/binary"
@@ -6,13 +6,15 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/tollgate-io/tollgate/internal/clickhouse"
 )
 
 // errUnsupportedType reports a result column rowBinaryRows cannot decode;
 // the caller asks the engine again in a text format.
 var errUnsupportedType = errors.New("column type not decoded from RowBinary")
 
-// rowBinaryFormat is the output format EmbeddedStore.Query asks for: binary
+// rowBinaryFormat is the output format Store.Query asks for: binary
 // values behind a header of column names and types.
 const rowBinaryFormat = "RowBinaryWithNamesAndTypes"
 
@@ -139,14 +141,14 @@ func decoderFor(typ string) (colDecoder, error) {
 // rowBinaryRows decodes RowBinaryWithNamesAndTypes output into rows. Empty
 // input (the engine's empty result) is zero rows. A column type outside the
 // Store contract is errUnsupportedType.
-func rowBinaryRows(data []byte) ([]Row, error) {
+func rowBinaryRows(data []byte) ([]clickhouse.Row, error) {
 	_, rows, err := rowBinaryResult(data)
 	return rows, err
 }
 
 // rowBinaryResult decodes RowBinaryWithNamesAndTypes output into its column names, in
 // order, and its rows.
-func rowBinaryResult(data []byte) ([]string, []Row, error) {
+func rowBinaryResult(data []byte) ([]string, []clickhouse.Row, error) {
 	if len(data) == 0 {
 		return nil, nil, nil
 	}
@@ -174,9 +176,9 @@ func rowBinaryResult(data []byte) ([]string, []Row, error) {
 			return nil, nil, fmt.Errorf("column %s: %w", names[i], err)
 		}
 	}
-	var rows []Row
+	var rows []clickhouse.Row
 	for r.off < len(r.b) {
-		row := make(Row, n)
+		row := make(clickhouse.Row, n)
 		for i, dec := range decs {
 			v, err := dec(r)
 			if err != nil {

@@ -1,4 +1,4 @@
-package auditor
+package service
 
 import (
 	"context"
@@ -15,16 +15,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tollgate-io/tollgate/internal/stacktest"
-
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/tollgate-io/tollgate/auditor"
+	"github.com/tollgate-io/tollgate/auditor/auditortest"
 	"github.com/tollgate-io/tollgate/internal/broker"
 	"github.com/tollgate-io/tollgate/internal/chdb/chdbtest"
 	"github.com/tollgate-io/tollgate/internal/chdb/chhttp"
+	"github.com/tollgate-io/tollgate/internal/clickhouse"
+	"github.com/tollgate-io/tollgate/internal/clickhouse/clickhousetest"
+	"github.com/tollgate-io/tollgate/internal/clickhouse/embedded"
+	"github.com/tollgate-io/tollgate/internal/clickhouse/server"
 	"github.com/tollgate-io/tollgate/internal/kafka"
+	"github.com/tollgate-io/tollgate/internal/stacktest"
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
@@ -164,23 +169,23 @@ func (s *stack) produce(ctx context.Context, evs ...schemas.RoutedEvent) {
 	}
 }
 
-func (s *stack) serviceConfig(group string) ServiceConfig {
-	return ServiceConfig{Kafka: s.kcfg, Group: group, Topics: s.topics, BatchSize: 50, FlushInterval: 100 * time.Millisecond,
+func (s *stack) serviceConfig(group string) Config {
+	return Config{Kafka: s.kcfg, Group: group, Topics: s.topics, BatchSize: 50, FlushInterval: 100 * time.Millisecond,
 		SweepInterval: time.Hour, RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond, DrainTimeout: 5 * time.Second}
 }
 
-// newTestAuditor returns an Auditor over store (migrated) with the scenario
-// configuration and a clock fixed at t0.
-func newTestAuditor(t testing.TB, store Store) *Auditor {
+// newTestAuditor returns an auditor.Auditor over store (migrated) with the scenario
+// configuration and a clock fixed at auditortest.T0.
+func newTestAuditor(t testing.TB, store clickhouse.Store) *auditor.Auditor {
 	t.Helper()
-	if _, err := Migrate(context.Background(), store, MigrateOptions{}); err != nil {
+	if _, err := clickhouse.Migrate(context.Background(), store, clickhouse.MigrateOptions{}); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	cfg := DefaultConfig()
+	cfg := auditor.DefaultConfig()
 	cfg.SoDPairs = [][2]string{{"ap-invoice-create", "ap-invoice-approve"}}
 	cfg.BreakGlassAccounts = []string{"breakglass-01@corp.example"}
 	cfg.PrivilegedEntitlements = []string{"prod-deployers"}
-	a, err := New(store, cfg, Options{Clock: func() time.Time { return t0 }, Logger: slog.New(slog.DiscardHandler)})
+	a, err := auditor.New(store, cfg, auditor.Options{Clock: func() time.Time { return auditortest.T0 }, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +226,7 @@ func eventually(ctx context.Context, t *testing.T, what string, cond func() erro
 	}
 }
 
-func countOf(ctx context.Context, store Store, q string) (int64, error) {
+func countOf(ctx context.Context, store clickhouse.Store, q string) (int64, error) {
 	rows, err := store.Query(ctx, q)
 	if err != nil {
 		return 0, err
@@ -230,7 +235,7 @@ func countOf(ctx context.Context, store Store, q string) (int64, error) {
 }
 
 // expectEvents waits until events holds n distinct event ids.
-func expectEvents(ctx context.Context, t *testing.T, store Store, n int) {
+func expectEvents(ctx context.Context, t *testing.T, store clickhouse.Store, n int) {
 	t.Helper()
 	eventually(ctx, t, "events in ClickHouse", func() error {
 		got, err := countOf(ctx, store, "SELECT toInt64(uniqExact(event_id)) AS n FROM events")
@@ -251,9 +256,9 @@ func findingKey(f schemas.Finding) string {
 	return fmt.Sprintf("%s %s %s %s %v", f.FindingID, f.Kind, f.Principal, f.Status, ids)
 }
 
-func openFindings(ctx context.Context, t *testing.T, a *Auditor) []string {
+func openFindings(ctx context.Context, t *testing.T, a *auditor.Auditor) []string {
 	t.Helper()
-	fs, err := a.Findings(ctx, FindingFilter{Status: schemas.FindingOpen})
+	fs, err := a.Findings(ctx, auditor.FindingFilter{Status: schemas.FindingOpen})
 	if err != nil {
 		t.Fatalf("findings: %v", err)
 	}
@@ -265,60 +270,11 @@ func openFindings(ctx context.Context, t *testing.T, a *Auditor) []string {
 	return out
 }
 
-// serviceScenario plants violations across many principals, so that the
-// records spread over every partition, plus clean and late-resolved access.
-func serviceScenario() []schemas.RoutedEvent {
-	h := &harness{}
-	carol, dave, gina := human("carol@corp.example"), human("dave@corp.example"), human("gina@corp.example")
-	svc := nhiP("svc-billing")
-	withSubject := func(e schemas.RoutedEvent) schemas.RoutedEvent {
-		// as ingest does for ticket events: the subject is who it is for
-		e.Event.Subject = e.Event.Ticket.RequestedFor
-		return e
-	}
-	cred := h.ev(schemas.ActionCredentialCreate, t0, schemas.LaneNHI, admin, svc, nil)
-	cred.Event.Credential = &schemas.Credential{ID: "key-1", Kind: schemas.CredentialAccessKey}
-	mfaReq := withSubject(h.tk(schemas.ActionTicketApproved, t0.Add(-time.Hour), approvedRequest("CHG0300", dave, "prod-deployers", bob)))
-	mfaReq.Event.Ticket.Kind = schemas.TicketChange
-	evs := []schemas.RoutedEvent{
-		// UNTICKETED + OVER_BROAD for alice
-		h.ev(schemas.ActionAccessGrant, t0, schemas.LaneServiceDesk, admin, alice, group("Super Administrator", schemas.PrivilegeAdmin)),
-		// HELPDESK_PATH for bob
-		withSubject(h.tk(schemas.ActionTicketOpened, t0.Add(-time.Hour), schemas.Ticket{ID: "INC0100", Kind: schemas.TicketIncident, State: "new",
-			Approval: schemas.ApprovalNotRequired, RequestedFor: bob})),
-		h.ev(schemas.ActionAccessGrant, t0, schemas.LaneHelpDesk, admin, bob, group("vpn-users", schemas.PrivilegeRead), "INC0100"),
-		// SELF_APPROVED + MISSING_LIFECYCLE for carol
-		withSubject(h.tk(schemas.ActionTicketApproved, t0.Add(-time.Hour), schemas.Ticket{ID: "RITM0200", Kind: schemas.TicketServiceRequest,
-			State: "approved", Approval: schemas.ApprovalApproved, Approver: carol, Requester: carol, RequestedFor: carol, RequestedEntitlement: str("crm-users")})),
-		h.ev(schemas.ActionAccessGrant, t0, schemas.LaneServiceDesk, admin, carol, group("crm-users", schemas.PrivilegeRead), "RITM0200"),
-		// MFA_RESET_THEN_PRIVILEGE for dave, across the help-desk and service-desk lanes
-		h.ev(schemas.ActionMFAReset, t0, schemas.LaneHelpDesk, dave, dave, nil),
-		mfaReq,
-		h.ev(schemas.ActionAccessGrant, t0.Add(3*time.Hour), schemas.LaneServiceDesk, admin, dave,
-			&schemas.Entitlement{ID: "prod-deployers", Name: "prod-deployers", Kind: schemas.EntitlementRole, Privilege: schemas.PrivilegeWrite, System: "aws"}, "CHG0300"),
-		// NHI_NO_OWNER for the service account
-		cred,
-		// gina: granted without ticket, approved 30 min later: resolves
-		h.ev(schemas.ActionAccessGrant, t0, schemas.LaneServiceDesk, admin, gina, group("finance-readers", schemas.PrivilegeRead)),
-		withSubject(h.tk(schemas.ActionTicketApproved, t0.Add(30*time.Minute), approvedRequest("RITM0700", gina, "finance-readers", bob))),
-	}
-	// Clean, ticketed access and sign-ins of more people, to fill every partition.
-	for i := range 12 {
-		p := human(fmt.Sprintf("user%02d@corp.example", i))
-		ritm := fmt.Sprintf("RITM1%03d", i)
-		evs = append(evs,
-			withSubject(h.tk(schemas.ActionTicketApproved, t0.Add(-2*time.Hour), approvedRequest(ritm, p, "wiki-editors", bob))),
-			h.ev(schemas.ActionAccessGrant, t0, schemas.LaneServiceDesk, admin, p, group("wiki-editors", schemas.PrivilegeWrite), ritm),
-			h.ev(schemas.ActionSignIn, t0, schemas.LaneObserve, p, p, nil))
-	}
-	return evs
-}
-
-// referenceFindings writes evs in one batch through a plain Auditor and
+// referenceFindings writes evs in one batch through a plain auditor.Auditor and
 // returns its open findings: what any number of replicas must agree on.
 func referenceFindings(t *testing.T, evs []schemas.RoutedEvent) []string {
 	t.Helper()
-	a := newTestAuditor(t, newStore(t))
+	a := newTestAuditor(t, clickhousetest.Embedded(t))
 	if _, err := a.WriteBatch(context.Background(), evs); err != nil {
 		t.Fatalf("reference batch: %v", err)
 	}
@@ -368,22 +324,22 @@ func (s *stack) readFindingsTopic(ctx context.Context, t *testing.T, want map[st
 func TestServiceEndToEnd(t *testing.T) {
 	ctx := bounded(t)
 	s := newStack(t, 3)
-	evs := serviceScenario()
+	evs := auditortest.Scenario()
 	want := referenceFindings(t, evs)
 	wantKinds := []string{
-		KindHelpdeskPathAccess + " " + bob.ID, KindMFAResetThenPrivilege + " dave@corp.example", KindMissingLifecycle + " carol@corp.example",
-		KindNHINoOwner + " svc-billing", KindOverBroadGrant + " " + alice.ID, KindSelfApproved + " carol@corp.example",
-		KindUnticketedAccessChange + " " + alice.ID,
+		auditor.KindHelpdeskPathAccess + " " + auditortest.Bob.ID, auditor.KindMFAResetThenPrivilege + " dave@corp.example", auditor.KindMissingLifecycle + " carol@corp.example",
+		auditor.KindNHINoOwner + " svc-billing", auditor.KindOverBroadGrant + " " + auditortest.Alice.ID, auditor.KindSelfApproved + " carol@corp.example",
+		auditor.KindUnticketedAccessChange + " " + auditortest.Alice.ID,
 	}
 	sort.Strings(wantKinds)
 	if got := kindsOf(want); !slices.Equal(got, wantKinds) {
 		t.Fatalf("reference scenario raises\n %q\nwant\n %q", got, wantKinds)
 	}
 
-	store := newStore(t)
+	store := clickhousetest.Embedded(t)
 	a := newTestAuditor(t, store)
 	reg := prometheus.NewRegistry()
-	svc := NewService(s.serviceConfig("auditor"), a, s.codec, s.producer, reg, nil)
+	svc := New(s.serviceConfig("auditor"), a, s.codec, s.producer, reg, nil)
 	if err := svc.Ready(ctx); !errors.Is(err, ErrNotRunning) {
 		t.Fatalf("Ready before Run = %v, want ErrNotRunning", err)
 	}
@@ -400,7 +356,7 @@ func TestServiceEndToEnd(t *testing.T) {
 		t.Fatalf("Ready while running: %v", err)
 	}
 	// The topic carries the same latest state per finding as the table.
-	all, err := a.Findings(ctx, FindingFilter{})
+	all, err := a.Findings(ctx, auditor.FindingFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -417,8 +373,7 @@ func TestServiceEndToEnd(t *testing.T) {
 	})
 
 	// Delivering every event a second time changes no count and no finding.
-	h := &harness{t: t, s: store}
-	before := h.viewCounts()
+	before := auditortest.Counts(t, store)
 	published := counterValue(svc.m.findings)
 	s.produce(ctx, evs...)
 	eventually(ctx, t, "duplicates committed", func() error {
@@ -427,7 +382,7 @@ func TestServiceEndToEnd(t *testing.T) {
 		}
 		return nil
 	})
-	if after := h.viewCounts(); fmt.Sprint(after) != fmt.Sprint(before) {
+	if after := auditortest.Counts(t, store); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Fatalf("duplicate delivery changed counts:\n before %v\n after  %v", before, after)
 	}
 	if got := counterValue(svc.m.findings); got != published {
@@ -447,13 +402,13 @@ func TestServiceEndToEnd(t *testing.T) {
 func TestServiceDeadLettersBadRecords(t *testing.T) {
 	ctx := bounded(t)
 	s := newStack(t, 3)
-	store := newStore(t)
+	store := clickhousetest.Embedded(t)
 	a := newTestAuditor(t, store)
-	svc := NewService(s.serviceConfig("auditor"), a, s.codec, s.producer, nil, nil)
+	svc := New(s.serviceConfig("auditor"), a, s.codec, s.producer, nil, nil)
 	runningService(t, svc)
-	h := &harness{}
-	good := h.ev(schemas.ActionSignIn, t0, schemas.LaneObserve, alice, alice, nil)
-	invalid := h.ev(schemas.ActionSignIn, time.Time{}, schemas.LaneObserve, bob, bob, nil) // no occurred_at
+	h := &auditortest.Events{}
+	good := h.IAM(schemas.ActionSignIn, auditortest.T0, schemas.LaneObserve, auditortest.Alice, auditortest.Alice, nil)
+	invalid := h.IAM(schemas.ActionSignIn, time.Time{}, schemas.LaneObserve, auditortest.Bob, auditortest.Bob, nil) // no occurred_at
 	s.produce(ctx, good, invalid)
 	garbage := kafkago.Message{Topic: s.topics.Lane("observe"), Key: []byte("x"), Value: []byte("not avro")}
 	if err := s.producer.Produce(ctx, garbage); err != nil {
@@ -480,7 +435,7 @@ func TestServiceDeadLettersBadRecords(t *testing.T) {
 		}
 		reasons[string(m.Key)] = hs[kafka.DLQHeaderError]
 	}
-	if !strings.Contains(reasons["x"], "magic") || !strings.Contains(reasons[bob.ID], "occurred_at") {
+	if !strings.Contains(reasons["x"], "magic") || !strings.Contains(reasons[auditortest.Bob.ID], "occurred_at") {
 		t.Fatalf("dead-letter reasons %q", reasons)
 	}
 	eventually(ctx, t, "dead-lettered records committed", func() error {
@@ -556,7 +511,7 @@ func (s *stack) eventIDsBelow(ctx context.Context, t *testing.T, topic string, p
 
 // faultyStore fails every call while down, like a stopped ClickHouse.
 type faultyStore struct {
-	Store
+	clickhouse.Store
 	down     atomic.Bool
 	failures atomic.Int64
 }
@@ -578,7 +533,7 @@ func (f *faultyStore) Exec(ctx context.Context, q string) error {
 	return f.Store.Exec(ctx, q)
 }
 
-func (f *faultyStore) Query(ctx context.Context, q string) ([]Row, error) {
+func (f *faultyStore) Query(ctx context.Context, q string) ([]clickhouse.Row, error) {
 	if err := f.fail(); err != nil {
 		return nil, err
 	}
@@ -592,21 +547,21 @@ func (f *faultyStore) Insert(ctx context.Context, table string, columns []string
 	return f.Store.Insert(ctx, table, columns, rows)
 }
 
-func signIns(h *harness, from, n int) []schemas.RoutedEvent {
+func signIns(h *auditortest.Events, from, n int) []schemas.RoutedEvent {
 	var out []schemas.RoutedEvent
 	for i := from; i < from+n; i++ {
-		p := human(fmt.Sprintf("u%03d@corp.example", i))
+		p := auditortest.Human(fmt.Sprintf("u%03d@corp.example", i))
 		lane := schemas.LaneObserve
 		if i%3 == 0 {
 			lane = schemas.LaneHelpDesk
 		}
-		out = append(out, h.ev(schemas.ActionSignIn, t0, lane, p, p, nil))
+		out = append(out, h.IAM(schemas.ActionSignIn, auditortest.T0, lane, p, p, nil))
 	}
 	return out
 }
 
 func TestServiceSurvivesClickHouseOutage(t *testing.T) {
-	base := newStore(t)
+	base := clickhousetest.Embedded(t)
 	store := &faultyStore{Store: base}
 	outageScenario(t, store, base, func() { store.down.Store(true) }, func() { store.down.Store(false) },
 		func() error {
@@ -624,7 +579,7 @@ func TestServiceSurvivesClickHouseOutage(t *testing.T) {
 // also loses in-flight queries, which this cannot reproduce.
 func TestServiceSurvivesClickHouseServerRestart(t *testing.T) {
 	db := chdbtest.OpenForTest(t)
-	handler, err := chhttp.Start(chhttp.Options{User: contractUser, Password: contractPassword})
+	handler, err := chhttp.Start(chhttp.Options{User: clickhousetest.User, Password: clickhousetest.Password})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -644,15 +599,15 @@ func TestServiceSurvivesClickHouseServerRestart(t *testing.T) {
 	}
 	serve(ln)
 	t.Cleanup(func() { mu.Lock(); _ = hs.Close(); mu.Unlock() })
-	cfg := serverConfigForTest(addr, db.Database())
+	cfg := clickhousetest.ServerConfig(addr, db.Database())
 	cfg.DialTimeout = time.Second
-	store, err := NewServerStore(context.Background(), cfg)
+	store, err := server.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = store.Close() })
 	stopped := false
-	outageScenario(t, store, NewEmbeddedStore(db),
+	outageScenario(t, store, embedded.New(db),
 		func() {
 			mu.Lock()
 			defer mu.Unlock()
@@ -681,13 +636,13 @@ func TestServiceSurvivesClickHouseServerRestart(t *testing.T) {
 // outage, checks that every committed record is in events (read through
 // check, which stays reachable), calls up and waits until every event is in
 // events exactly once and every offset is committed.
-func outageScenario(t *testing.T, store, check Store, down, up func(), noticed func() error) {
+func outageScenario(t *testing.T, store, check clickhouse.Store, down, up func(), noticed func() error) {
 	ctx := bounded(t)
 	s := newStack(t, 3)
 	a := newTestAuditor(t, store)
-	svc := NewService(s.serviceConfig("auditor"), a, s.codec, s.producer, nil, nil)
+	svc := New(s.serviceConfig("auditor"), a, s.codec, s.producer, nil, nil)
 	runningService(t, svc)
-	h := &harness{}
+	h := &auditortest.Events{}
 	first := signIns(h, 0, 40)
 	s.produce(ctx, first...)
 	expectEvents(ctx, t, check, len(first))
@@ -778,24 +733,24 @@ func (s *stack) describeAssignments(ctx context.Context, t *testing.T, group str
 
 func TestTwoReplicasAgreeWithOne(t *testing.T) {
 	ctx := bounded(t)
-	evs := serviceScenario()
+	evs := auditortest.Scenario()
 	want := referenceFindings(t, evs)
 
 	// One replica.
 	single := newStack(t, 3)
-	oneStore := newStore(t)
+	oneStore := clickhousetest.Embedded(t)
 	one := newTestAuditor(t, oneStore)
-	runningService(t, NewService(single.serviceConfig("auditor"), one, single.codec, single.producer, nil, nil))
+	runningService(t, New(single.serviceConfig("auditor"), one, single.codec, single.producer, nil, nil))
 	single.produce(ctx, evs...)
 	expectEvents(ctx, t, oneStore, len(evs))
 
 	// Two replicas in one group over another broker and database; the
 	// scenario is produced only once both hold partitions.
 	pair := newStack(t, 3)
-	twoStore := newStore(t)
+	twoStore := clickhousetest.Embedded(t)
 	var svcs []*Service
 	for range 2 {
-		svc := NewService(pair.serviceConfig("auditor"), newTestAuditor(t, twoStore), pair.codec, pair.producer, prometheus.NewRegistry(), nil)
+		svc := New(pair.serviceConfig("auditor"), newTestAuditor(t, twoStore), pair.codec, pair.producer, prometheus.NewRegistry(), nil)
 		svcs = append(svcs, svc)
 		runningService(t, svc)
 	}
@@ -859,7 +814,7 @@ func TestServiceRefusesUnequalPartitions(t *testing.T) {
 	}
 	cfg := s.serviceConfig("auditor")
 	cfg.Topics = topics
-	svc := NewService(cfg, newTestAuditor(t, newStore(t)), s.codec, s.producer, nil, nil)
+	svc := New(cfg, newTestAuditor(t, clickhousetest.Embedded(t)), s.codec, s.producer, nil, nil)
 	err := svc.Run(ctx)
 	if !errors.Is(err, ErrNotCoPartitioned) || !strings.Contains(err.Error(), "other.lane.nhi has 4 partitions") {
 		t.Fatalf("Run over unequal lane topics = %v", err)
@@ -872,9 +827,9 @@ func TestServiceRefusesUnequalPartitions(t *testing.T) {
 func TestServiceRepublishesAfterCrash(t *testing.T) {
 	ctx := bounded(t)
 	s := newStack(t, 3)
-	store := newStore(t)
+	store := clickhousetest.Embedded(t)
 	a := newTestAuditor(t, store)
-	written, err := a.WriteBatch(ctx, serviceScenario())
+	written, err := a.WriteBatch(ctx, auditortest.Scenario())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -885,7 +840,7 @@ func TestServiceRepublishesAfterCrash(t *testing.T) {
 	for _, f := range written {
 		latest[f.FindingID] = findingKey(f)
 	}
-	svc := NewService(s.serviceConfig("auditor"), a, s.codec, s.producer, prometheus.NewRegistry(), nil)
+	svc := New(s.serviceConfig("auditor"), a, s.codec, s.producer, prometheus.NewRegistry(), nil)
 	runningService(t, svc)
 	s.readFindingsTopic(ctx, t, latest)
 }

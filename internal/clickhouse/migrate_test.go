@@ -1,4 +1,4 @@
-package auditor
+package clickhouse_test
 
 import (
 	"context"
@@ -6,25 +6,21 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tollgate-io/tollgate/internal/chdb/chdbtest"
+	"github.com/tollgate-io/tollgate/internal/clickhouse"
+	"github.com/tollgate-io/tollgate/internal/clickhouse/clickhousetest"
 )
-
-func newStore(t testing.TB) *EmbeddedStore {
-	t.Helper()
-	return NewEmbeddedStore(chdbtest.OpenForTest(t))
-}
 
 func TestMigrateIdempotentAndRefusesNewer(t *testing.T) {
 	ctx := context.Background()
-	s := newStore(t)
-	applied, err := Migrate(ctx, s, MigrateOptions{})
+	s := clickhousetest.Embedded(t)
+	applied, err := clickhouse.Migrate(ctx, s, clickhouse.MigrateOptions{})
 	if err != nil {
 		t.Fatalf("first migrate: %v", err)
 	}
-	if len(applied) == 0 || applied[len(applied)-1] != LatestVersion() {
-		t.Fatalf("applied %v, want up to %d", applied, LatestVersion())
+	if len(applied) == 0 || applied[len(applied)-1] != clickhouse.LatestVersion() {
+		t.Fatalf("applied %v, want up to %d", applied, clickhouse.LatestVersion())
 	}
-	again, err := Migrate(ctx, s, MigrateOptions{})
+	again, err := clickhouse.Migrate(ctx, s, clickhouse.MigrateOptions{})
 	if err != nil {
 		t.Fatalf("second migrate: %v", err)
 	}
@@ -35,8 +31,8 @@ func TestMigrateIdempotentAndRefusesNewer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := rows[0].Int("n"); got != int64(LatestVersion()) {
-		t.Fatalf("schema_migrations has %d rows, want %d", got, LatestVersion())
+	if got := rows[0].Int("n"); got != int64(clickhouse.LatestVersion()) {
+		t.Fatalf("schema_migrations has %d rows, want %d", got, clickhouse.LatestVersion())
 	}
 	for _, obj := range []string{"events", "grants", "tickets", "credentials", "findings", "open_findings",
 		"grants_review_overdue", "lane_volume", "help_desk_access_changes", "breakglass_timeline", "nhi_secret_age"} {
@@ -48,16 +44,16 @@ func TestMigrateIdempotentAndRefusesNewer(t *testing.T) {
 	if err := s.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES (9999, 'from_the_future')"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = Migrate(ctx, s, MigrateOptions{})
-	if !errors.Is(err, ErrSchemaTooNew) {
-		t.Fatalf("migrate on newer database: got %v, want ErrSchemaTooNew", err)
+	_, err = clickhouse.Migrate(ctx, s, clickhouse.MigrateOptions{})
+	if !errors.Is(err, clickhouse.ErrSchemaTooNew) {
+		t.Fatalf("migrate on newer database: got %v, want clickhouse.ErrSchemaTooNew", err)
 	}
 }
 
 func TestRawTTLApplied(t *testing.T) {
 	ctx := context.Background()
-	s := newStore(t)
-	if _, err := Migrate(ctx, s, MigrateOptions{RawTTLDays: 7}); err != nil {
+	s := clickhousetest.Embedded(t)
+	if _, err := clickhouse.Migrate(ctx, s, clickhouse.MigrateOptions{RawTTLDays: 7}); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := s.Query(ctx, "SELECT create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND name = 'events'")

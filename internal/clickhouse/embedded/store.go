@@ -1,4 +1,7 @@
-package auditor
+// Package embedded is the clickhouse.Store over the in-process ClickHouse engine of
+// internal/chdb: queries come back as RowBinary (rowbinary.go), inserts go in as one
+// Native block (native.go). It is what `tollgate up` and the tests run on.
+package embedded
 
 import (
 	"bytes"
@@ -11,59 +14,69 @@ import (
 	"time"
 
 	"github.com/tollgate-io/tollgate/internal/chdb"
+	"github.com/tollgate-io/tollgate/internal/clickhouse"
 )
 
-// EmbeddedStore is the Store over the in-process ClickHouse engine. Inserts go
+// Store is the clickhouse.Store over the in-process ClickHouse engine. Inserts go
 // through the engine's streaming insert as one Native block (JSONEachRow when
-// a column holds only untyped nils).
-type EmbeddedStore struct {
+// a column holds only untyped nils). An engine error wraps a *clickhouse.Exception.
+type Store struct {
 	db *chdb.DB
 }
 
-// NewEmbeddedStore returns a Store over db. The db's pooled connections must
-// have the tollgate database as their current database.
-func NewEmbeddedStore(db *chdb.DB) *EmbeddedStore { return &EmbeddedStore{db: db} }
+// New returns a Store over db. The db's pooled connections must have the
+// tollgate database as their current database.
+func New(db *chdb.DB) *Store { return &Store{db: db} }
 
 // Exec runs one statement.
-func (s *EmbeddedStore) Exec(ctx context.Context, query string) error {
-	return s.db.Exec(ctx, query)
+func (s *Store) Exec(ctx context.Context, query string) error {
+	return engineError(s.db.Exec(ctx, query))
+}
+
+// engineError wraps an engine error in the clickhouse.Exception both backends report.
+func engineError(err error) error {
+	var ee *chdb.EngineError
+	if !errors.As(err, &ee) {
+		return err
+	}
+	return &clickhouse.Exception{Code: ee.Code, Name: ee.Name, Message: ee.Message, Err: err}
 }
 
 // Query runs one SELECT and returns its rows. Results come back as
 // RowBinaryWithNamesAndTypes; a result with a column type outside the Store
 // contract is asked for again as JSON and decoded by the chdb package.
-func (s *EmbeddedStore) Query(ctx context.Context, query string) ([]Row, error) {
+func (s *Store) Query(ctx context.Context, query string) ([]clickhouse.Row, error) {
 	data, err := s.db.Query(ctx, query, rowBinaryFormat)
 	if err != nil {
-		return nil, err
+		return nil, engineError(err)
 	}
 	rows, err := rowBinaryRows(data)
 	if err == nil {
 		return rows, nil
 	}
 	if !errors.Is(err, errUnsupportedType) {
-		return nil, fmt.Errorf("auditor: decode result of %.80q: %w", query, err)
+		return nil, fmt.Errorf("clickhouse: decode result of %.80q: %w", query, err)
 	}
 	return s.queryJSON(ctx, query)
 }
 
 // QueryColumns is Query that also returns the result's column names in order.
-func (s *EmbeddedStore) QueryColumns(ctx context.Context, query string) ([]string, []Row, error) {
+func (s *Store) QueryColumns(ctx context.Context, query string) ([]string, []clickhouse.Row, error) {
 	data, err := s.db.Query(ctx, query, rowBinaryFormat)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, engineError(err)
 	}
 	cols, rows, err := rowBinaryResult(data)
 	if err == nil {
 		return cols, rows, nil
 	}
 	if !errors.Is(err, errUnsupportedType) {
-		return nil, nil, fmt.Errorf("auditor: decode result of %.80q: %w", query, err)
+		return nil, nil, fmt.Errorf("clickhouse: decode result of %.80q: %w", query, err)
 	}
 	// The JSON form names the columns in its first line.
 	out, err := s.db.Query(ctx, query, "JSONCompactEachRowWithNamesAndTypes")
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, engineError(err)
 	}
 	if i := bytes.IndexByte(out, '\n'); i > 0 {
 		_ = json.Unmarshal(out[:i], &cols)
@@ -72,14 +85,14 @@ func (s *EmbeddedStore) QueryColumns(ctx context.Context, query string) ([]strin
 	return cols, rows, err
 }
 
-func (s *EmbeddedStore) queryJSON(ctx context.Context, query string) ([]Row, error) {
+func (s *Store) queryJSON(ctx context.Context, query string) ([]clickhouse.Row, error) {
 	rows, err := s.db.QueryRows(ctx, query)
 	if err != nil {
-		return nil, err
+		return nil, engineError(err)
 	}
-	out := make([]Row, len(rows))
+	out := make([]clickhouse.Row, len(rows))
 	for i, r := range rows {
-		row := Row(r)
+		row := clickhouse.Row(r)
 		for k, v := range row {
 			if a, ok := v.([]any); ok {
 				ss := make([]string, len(a))
@@ -96,13 +109,13 @@ func (s *EmbeddedStore) queryJSON(ctx context.Context, query string) ([]Row, err
 
 // Insert writes rows as one Native block through the streaming insert; see
 // nativeBlock for how Go values map to column types.
-func (s *EmbeddedStore) Insert(ctx context.Context, table string, columns []string, rows [][]any) error {
+func (s *Store) Insert(ctx context.Context, table string, columns []string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	for i, row := range rows {
 		if len(row) != len(columns) {
-			return fmt.Errorf("auditor: insert into %s: row %d has %d values for %d columns", table, i, len(row), len(columns))
+			return fmt.Errorf("clickhouse: insert into %s: row %d has %d values for %d columns", table, i, len(row), len(columns))
 		}
 	}
 	target := table + " (" + strings.Join(columns, ", ") + ")"
@@ -111,16 +124,16 @@ func (s *EmbeddedStore) Insert(ctx context.Context, table string, columns []stri
 		return s.insertJSON(ctx, table, target, columns, rows)
 	}
 	if err != nil {
-		return fmt.Errorf("auditor: insert into %s: %w", table, err)
+		return fmt.Errorf("clickhouse: insert into %s: %w", table, err)
 	}
 	if _, err := s.db.InsertBytes(ctx, target, "Native", body); err != nil {
-		return err
+		return engineError(err)
 	}
 	return nil
 }
 
 // insertJSON writes rows as JSONEachRow, which takes NULL for any column type.
-func (s *EmbeddedStore) insertJSON(ctx context.Context, table, target string, columns []string, rows [][]any) error {
+func (s *Store) insertJSON(ctx context.Context, table, target string, columns []string, rows [][]any) error {
 	keys := make([][]byte, len(columns))
 	for i, c := range columns {
 		k, _ := json.Marshal(c)
@@ -136,13 +149,13 @@ func (s *EmbeddedStore) insertJSON(ctx context.Context, table, target string, co
 			}
 			buf.Write(keys[i])
 			if err := appendJSON(&buf, v); err != nil {
-				return fmt.Errorf("auditor: insert into %s column %s: %w", table, columns[i], err)
+				return fmt.Errorf("clickhouse: insert into %s column %s: %w", table, columns[i], err)
 			}
 		}
 		buf.WriteString("}\n")
 	}
 	if _, err := s.db.Insert(ctx, target, "JSONEachRow", &buf); err != nil {
-		return err
+		return engineError(err)
 	}
 	return nil
 }

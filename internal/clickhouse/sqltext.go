@@ -1,4 +1,4 @@
-package auditor
+package clickhouse
 
 import (
 	"fmt"
@@ -13,10 +13,10 @@ import (
 // string literals ('…' with backslash escapes and doubled quotes), quoted identifiers ("…"
 // and `…`), and heredocs ($$…$$, $tag$…$tag$).
 
-// splitStatements splits SQL text into statements at semicolons that sit
+// SplitStatements splits SQL text into statements at semicolons that sit
 // outside string literals, quoted identifiers, heredocs and comments.
 // Statements that hold only whitespace and comments are dropped.
-func splitStatements(sql string) ([]string, error) {
+func SplitStatements(sql string) ([]string, error) {
 	var out []string
 	start := 0
 	sc := sqlScanner{src: sql}
@@ -203,8 +203,8 @@ func isWordByte(c byte) bool {
 	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
 }
 
-// quote renders s as a ClickHouse string literal.
-func quote(s string) string {
+// Quote renders s as a ClickHouse string literal.
+func Quote(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 2)
 	b.WriteByte('\'')
@@ -223,14 +223,14 @@ func quote(s string) string {
 	return b.String()
 }
 
-// quoteList renders ss as a parenthesised list of string literals for IN.
-func quoteList(ss []string) string {
+// QuoteList renders ss as a parenthesised list of string literals for IN.
+func QuoteList(ss []string) string {
 	if len(ss) == 0 {
 		return "('')"
 	}
 	parts := make([]string, len(ss))
 	for i, s := range ss {
-		parts[i] = quote(s)
+		parts[i] = Quote(s)
 	}
 	return "(" + strings.Join(parts, ", ") + ")"
 }
