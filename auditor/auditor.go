@@ -46,14 +46,17 @@ type Options struct {
 }
 
 // Auditor writes routed events to ClickHouse, keeps the ledgers and raises
-// findings. It holds no state of its own between calls: everything is in the
-// Store, so replicas sharing one database agree.
+// findings. Everything it knows is in the Store, so replicas sharing one database
+// agree; it caches the checkpoints it wrote, and uses one only while it is still
+// the stored version.
 type Auditor struct {
 	store   Store
 	cfg     Config
 	clock   func() time.Time
 	log     *slog.Logger
 	metrics *metrics
+	// states caches the checkpoints this auditor wrote or read (see state.go).
+	states stateCache
 	// replayAll turns the incremental path off: every touched principal is
 	// rebuilt from its whole history. Tests compare the two paths with it.
 	replayAll bool
@@ -125,12 +128,12 @@ func (a *Auditor) queryIn(ctx context.Context, q string, values []string) ([]Row
 
 // WriteBatch stores the batch and everything that follows from it: the
 // events, the ticket, grant and credential ledgers of the principals and
-// tickets it touches, and their findings. It returns the findings it opened,
-// re-opened or resolved, for publishing to tollgate.findings. Writing the
+// tickets it touches, their findings and checkpoints. It returns the findings it
+// opened, re-opened or resolved, for publishing to tollgate.findings. Writing the
 // same batch again returns no findings and changes no count. An error means
 // the batch must be retried (or, for InvalidEventError, that one event
 // dead-lettered); a partial write is harmless because every write is
-// idempotent.
+// idempotent and ordered so that a retry redoes what depends on it (see state.go).
 func (a *Auditor) WriteBatch(ctx context.Context, batch []schemas.RoutedEvent) ([]schemas.Finding, error) {
 	start := time.Now()
 	defer func() { a.metrics.batch.Observe(time.Since(start).Seconds()) }()
@@ -159,49 +162,62 @@ func (a *Auditor) WriteBatch(ctx context.Context, batch []schemas.RoutedEvent) (
 			principals[p] = true
 		}
 	}
-	// First, before the batch's events are stored: the ticket ledger with the
-	// principals it touches, and for the principals the IAM events touch the
-	// aggregates of their stored history that decide whether the batch can be
-	// applied on top of their stored ledgers (see incremental).
+	// First the checkpoints of the principals the IAM events touch, and the tickets the
+	// ticket events change with the principals those concern: all keyed reads.
 	iam := keys(principals)
 	newFacts := batchFacts(batch, principals)
-	var bases map[string]*ledgerBase
-	var touched []string
+	var factRows [][]any
+	for _, p := range iam {
+		for i := range newFacts[p] {
+			factRows = append(factRows, factRow(&newFacts[p][i]))
+		}
+	}
+	var states map[string]*ledgerBase
+	var tk ticketChanges
 	err := parallel(func() error {
 		var err error
-		bases, err = a.loadBases(ctx, iam, newFacts)
+		states, err = a.loadStates(ctx, iam)
 		return err
 	}, func() error {
 		if len(ticketIDs) == 0 {
 			return nil
 		}
 		var err error
-		touched, err = a.refreshTickets(ctx, keys(ticketIDs), batch)
+		tk, err = a.refreshTickets(ctx, keys(ticketIDs), batch)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	full := map[string]bool{}
-	for _, p := range touched {
+	var unloaded []string
+	for _, p := range tk.principals {
 		full[p] = true
+		if !principals[p] {
+			unloaded = append(unloaded, p)
+		}
 	}
 	incr := map[string]*ledgerBase{}
 	for _, p := range iam {
-		if b := bases[p]; !a.replayAll && !full[p] && b != nil && b.incremental(newFacts[p]) {
+		if b := states[p]; !a.replayAll && !full[p] && b != nil && b.incremental(newFacts[p]) {
 			incr[p] = b
 		} else {
 			full[p] = true
 		}
 	}
-	// Then the events are written while the history of the principals that
-	// need a full rebuild and the stored ledgers of the others are read. The
-	// batch's own events are merged in from memory, so it does not matter
-	// whether a query sees them.
+	// Then the events are written while the ledger events of the principals that are
+	// replayed are read. The batch's own are merged in from memory, so it does not
+	// matter whether a query sees them.
 	var history map[string][]fact
+	var more map[string]*ledgerBase
 	err = parallel(func() error {
 		if err := a.store.Insert(ctx, "events", eventColumns, rows); err != nil {
 			return fmt.Errorf("auditor: write %d events: %w", len(rows), err)
+		}
+		return nil
+	}, func() error {
+		if err := a.store.Insert(ctx, "ledger_facts", ledgerFactColumns, factRows); err != nil {
+			return fmt.Errorf("auditor: write %d ledger facts: %w", len(factRows), err)
 		}
 		return nil
 	}, func() error {
@@ -212,26 +228,19 @@ func (a *Auditor) WriteBatch(ctx context.Context, batch []schemas.RoutedEvent) (
 		history, err = a.loadHistory(ctx, keys(full), batchFacts(batch, full))
 		return err
 	}, func() error {
-		return a.loadLedgerRows(ctx, incr)
+		var err error
+		more, err = a.loadStates(ctx, unloaded)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	a.metrics.events.Add(float64(len(rows)))
+	for p, b := range more {
+		states[p] = b
+	}
 	if history == nil {
 		history = map[string][]fact{}
-	}
-	for p, b := range incr {
-		if !b.consistent() {
-			// The stored ledger does not reflect the stored history (a
-			// write that failed half-way, another replica): rebuild it.
-			// loadPrincipals reads the history, the batch now included.
-			delete(incr, p)
-			full[p] = true
-		}
-	}
-	if len(full) == 0 && len(incr) == 0 {
-		return nil, nil
 	}
 	for p := range incr {
 		history[p] = newFacts[p]
@@ -241,128 +250,45 @@ func (a *Auditor) WriteBatch(ctx context.Context, batch []schemas.RoutedEvent) (
 	all := keys(full)
 	all = append(all, keys(incr)...)
 	slices.Sort(all)
-	return a.refreshPrincipals(ctx, all, history, incr)
-}
-
-// baseSelect aggregates a principal's stored ledger events into what
-// buildLedger and eventFindings carry from one event to the next; %s is the
-// list of the batch's event ids, counted as dups when already stored.
-var baseSelect = func() string {
-	order := "(occurred_at, event_id)"
-	resets := quoteList([]string{string(schemas.ActionMFAReset), string(schemas.ActionPasswordReset)})
-	life := quoteList([]string{string(schemas.ActionAccountDisable), string(schemas.ActionAccountDelete),
-		string(schemas.ActionAccountEnable), string(schemas.ActionAccountCreate)})
-	return `principal, uniqExact(event_id) AS n, toUnixTimestamp64Milli(max(occurred_at)) AS last_at,
-	groupUniqArray(subject_email) AS emails, groupUniqArrayArray(ticket_refs) AS refs,
-	argMaxIf(subject_type, ` + order + `, subject_type != '' AND subject_id = principal) AS ptype,
-	argMaxIf(event_id, ` + order + `, action IN ` + resets + `) AS reset_id,
-	argMaxIf(action, ` + order + `, action IN ` + resets + `) AS reset_action,
-	toUnixTimestamp64Milli(argMaxIf(occurred_at, ` + order + `, action IN ` + resets + `)) AS reset_at,
-	argMaxIf(event_id, ` + order + `, action IN ` + life + `) AS life_id,
-	argMaxIf(action, ` + order + `, action IN ` + life + `) AS life_action,
-	toUnixTimestamp64Milli(argMaxIf(occurred_at, ` + order + `, action IN ` + life + `)) AS life_at,
-	countIf(event_id IN %s) AS dups`
-}()
-
-// loadBases reads the aggregates of the stored ledger events of ids (see
-// ledgerBase); a principal with no stored ledger event has none. It must run
-// before the batch's events are stored, so that dups counts redeliveries.
-func (a *Auditor) loadBases(ctx context.Context, ids []string, batchFacts map[string][]fact) (map[string]*ledgerBase, error) {
-	out := make(map[string]*ledgerBase, len(ids))
-	for start := 0; start < len(ids); start += inChunk {
-		chunk := ids[start:min(start+inChunk, len(ids))]
-		var eventIDs []string
-		for _, p := range chunk {
-			for _, f := range batchFacts[p] {
-				eventIDs = append(eventIDs, f.EventID)
-			}
-		}
-		q := "SELECT " + strings.Replace(baseSelect, "%s", quoteList(eventIDs), 1) +
-			" FROM events WHERE principal IN " + quoteList(chunk) + " AND category != 'TICKET' AND " + ledgerEventSQL +
-			" GROUP BY principal" + aliasSafe
-		rows, err := a.store.Query(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("auditor: load principal aggregates: %w", err)
-		}
-		for _, r := range rows {
-			b := &ledgerBase{
-				Events: uint64(r.Int("n")), LastAt: r.Time("last_at"), Refs: r.Strings("refs"),
-				Type: schemas.PrincipalType(r.String("ptype")), Dups: r.Int("dups"),
-			}
-			for _, e := range r.Strings("emails") {
-				if e != "" {
-					b.Emails = append(b.Emails, e)
-				}
-			}
-			slices.Sort(b.Emails)
-			if id := r.String("reset_id"); id != "" {
-				b.LastReset = &fact{EventID: id, Action: schemas.Action(r.String("reset_action")),
-					Outcome: schemas.OutcomeSuccess, OccurredAt: r.Time("reset_at")}
-			}
-			switch schemas.Action(r.String("life_action")) {
-			case schemas.ActionAccountDisable, schemas.ActionAccountDelete:
-				b.Disabled, b.DisableEvent = tp(r.Time("life_at")), r.String("life_id")
-			}
-			out[r.String("principal")] = b
-		}
-	}
-	return out, nil
-}
-
-// loadLedgerRows fills the stored grant and credential rows of the bases.
-func (a *Auditor) loadLedgerRows(ctx context.Context, bases map[string]*ledgerBase) error {
-	if len(bases) == 0 {
-		return nil
-	}
-	ids := keys(bases)
-	return parallel(func() error {
-		rows, err := a.queryIn(ctx, "SELECT "+grantSelect+" FROM grants FINAL WHERE principal IN %s ORDER BY principal, entitlement_key"+aliasSafe, ids)
-		if err != nil {
-			return fmt.Errorf("auditor: load grants of principals: %w", err)
-		}
-		for _, r := range rows {
-			g := grantFromRow(r)
-			if b := bases[g.Principal]; b != nil {
-				b.Grants = append(b.Grants, g)
-			}
-		}
-		return nil
-	}, func() error {
-		rows, err := a.queryIn(ctx, "SELECT "+credentialSelect+" FROM credentials FINAL WHERE principal IN %s ORDER BY principal, credential_id"+aliasSafe, ids)
-		if err != nil {
-			return fmt.Errorf("auditor: load credentials of principals: %w", err)
-		}
-		for _, r := range rows {
-			c := credentialFromRow(r)
-			if b := bases[c.Principal]; b != nil {
-				b.Creds = append(b.Creds, c)
-			}
-		}
-		return nil
-	})
-}
-
-// refreshTickets recomputes the tickets ledger rows of ids from their events
-// and returns the principals whose correlation they may change.
-func (a *Auditor) refreshTickets(ctx context.Context, ids []string, batch []schemas.RoutedEvent) ([]string, error) {
-	rows, err := a.queryIn(ctx, "SELECT "+ticketFactSelect+" FROM events WHERE category = 'TICKET' AND ticket_id IN %s", ids)
+	changed, err := a.refreshPrincipals(ctx, all, history, incr, states, tk.merged)
 	if err != nil {
-		return nil, fmt.Errorf("auditor: load ticket events: %w", err)
+		return nil, err
 	}
-	byID := map[string][]fact{}
-	seen := make(map[string]bool, len(rows))
-	for _, r := range rows {
-		f := factFromRow(r)
-		if seen[f.EventID] {
-			continue // a duplicate delivery not merged away yet
-		}
-		seen[f.EventID] = true
-		byID[f.Ticket.ID] = append(byID[f.Ticket.ID], f)
+	// Last the tickets: until their rows are stored a retry sees their events as new
+	// and refreshes the principals they concern again.
+	if err := a.store.Insert(ctx, "tickets", ticketColumns, tk.rows()); err != nil {
+		return nil, fmt.Errorf("auditor: write %d tickets: %w", len(tk.merged), err)
 	}
+	return changed, nil
+}
+
+// ticketChanges are the tickets a batch changed and the principals they concern.
+type ticketChanges struct {
+	merged     map[string]ticket
+	principals []string
+}
+
+func (tk *ticketChanges) rows() [][]any {
+	out := make([][]any, 0, len(tk.merged))
+	for _, id := range keys(tk.merged) {
+		t := tk.merged[id]
+		out = append(out, t.row())
+	}
+	return out
+}
+
+// refreshTickets merges the batch's ticket events into the stored tickets ids and
+// returns those that changed with the principals whose correlation they may change. A
+// ticket's events later than its stored state are applied on top of it; an older one
+// merges all of its events again (read by the ticket_id skip index). The ticket rows are
+// not written here (see WriteBatch); their keys are.
+func (a *Auditor) refreshTickets(ctx context.Context, ids []string, batch []schemas.RoutedEvent) (ticketChanges, error) {
 	wanted := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		wanted[id] = true
 	}
+	byID := map[string][]fact{}
+	seen := map[string]bool{}
 	for i := range batch {
 		e := &batch[i].Event
 		if e.Category != schemas.CategoryTicket || !wanted[e.Ticket.ID] || seen[e.EventID] {
@@ -371,16 +297,58 @@ func (a *Auditor) refreshTickets(ctx context.Context, ids []string, batch []sche
 		seen[e.EventID] = true
 		byID[e.Ticket.ID] = append(byID[e.Ticket.ID], ticketFactFromEvent(&batch[i]))
 	}
-	var out [][]any
-	principals := map[string]bool{}
-	var refs []string
+	rows, err := a.queryIn(ctx, "SELECT "+ticketSelect+" FROM tickets FINAL WHERE ticket_id IN %s", ids)
+	if err != nil {
+		return ticketChanges{}, fmt.Errorf("auditor: load tickets: %w", err)
+	}
+	stored := make(map[string]ticket, len(rows))
+	for _, r := range rows {
+		t := ticketFromRow(r)
+		stored[t.ID] = t
+	}
+	tk := ticketChanges{merged: map[string]ticket{}}
+	var replay []string
 	for _, id := range ids {
-		evs := byID[id]
-		if len(evs) == 0 {
-			continue
+		t, ok := stored[id]
+		fresh := slices.DeleteFunc(slices.Clone(byID[id]), func(f fact) bool { return slices.Contains(t.EventIDs, f.EventID) })
+		switch {
+		case len(fresh) == 0:
+			continue // every event merged already: a redelivery
+		case ok && !t.appendable(fresh):
+			replay = append(replay, id)
+		default:
+			t.apply(fresh)
+			tk.merged[id] = t
 		}
-		t := mergeTicket(evs)
-		out = append(out, t.row())
+	}
+	if len(replay) > 0 {
+		rows, err := a.queryIn(ctx, "SELECT "+ticketFactSelect+" FROM events WHERE category = 'TICKET' AND ticket_id IN %s", replay)
+		if err != nil {
+			return ticketChanges{}, fmt.Errorf("auditor: load ticket events: %w", err)
+		}
+		evs := map[string][]fact{}
+		for _, r := range rows {
+			if f := factFromRow(r); !seen[f.EventID] {
+				seen[f.EventID] = true // the batch's copy is already in byID
+				evs[f.Ticket.ID] = append(evs[f.Ticket.ID], f)
+			}
+		}
+		for _, id := range replay {
+			tk.merged[id] = mergeTicket(append(evs[id], byID[id]...))
+		}
+	}
+	if len(tk.merged) == 0 {
+		return tk, nil
+	}
+	principals := map[string]bool{}
+	var keyRows [][]any
+	var lookup []string
+	for _, id := range keys(tk.merged) {
+		t := tk.merged[id]
+		for _, k := range ticketKeys(&t) {
+			keyRows = append(keyRows, []any{k, t.ID})
+		}
+		lookup = append(lookup, ticketPrincipalKeys(&t)...)
 		switch {
 		case t.RequestedFor != "":
 			principals[t.RequestedFor] = true
@@ -391,51 +359,48 @@ func (a *Auditor) refreshTickets(ctx context.Context, ids []string, batch []sche
 		default:
 			principals["ticket:"+t.ID] = true
 		}
-		refs = append(refs, t.ID)
 	}
-	var refRows []Row
+	var found []Row
 	err = parallel(func() error {
-		if err := a.store.Insert(ctx, "tickets", ticketColumns, out); err != nil {
-			return fmt.Errorf("auditor: write %d tickets: %w", len(out), err)
+		if err := a.store.Insert(ctx, "ticket_keys", keyColumns["ticket_keys"], keyRows); err != nil {
+			return fmt.Errorf("auditor: write %d ticket keys: %w", len(keyRows), err)
 		}
 		return nil
 	}, func() error {
-		// IAM events that cite these tickets by number (hasAny can use the
-		// bloom filter index on ticket_refs).
 		var err error
-		refRows, err = a.queryIn(ctx, "SELECT DISTINCT principal FROM events WHERE category != 'TICKET' AND hasAny(ticket_refs, array%s)", refs)
+		found, err = a.queryIn(ctx, "SELECT DISTINCT principal FROM principal_keys WHERE key IN %s", lookup)
 		if err != nil {
-			return fmt.Errorf("auditor: find events citing tickets: %w", err)
+			return fmt.Errorf("auditor: find principals of tickets: %w", err)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return ticketChanges{}, err
 	}
-	for _, r := range refRows {
+	for _, r := range found {
 		principals[r.String("principal")] = true
-	}
-	cited := make(map[string]bool, len(refs))
-	for _, ref := range refs {
-		cited[ref] = true
 	}
 	for i := range batch {
 		e := &batch[i].Event
-		if e.Category == schemas.CategoryTicket || !slices.ContainsFunc(e.TicketRefs, func(r string) bool { return cited[r] }) {
+		if e.Category == schemas.CategoryTicket || !slices.ContainsFunc(e.TicketRefs, func(r string) bool {
+			_, ok := tk.merged[r]
+			return ok
+		}) {
 			continue
 		}
 		if p := principalOf(e); p != "" {
 			principals[p] = true
 		}
 	}
-	return keys(principals), nil
+	tk.principals = keys(principals)
+	return tk, nil
 }
 
-// loadHistory reads the ledger events of principals, merges extra (events
-// not necessarily stored yet) and returns them per principal, each event
+// loadHistory reads the ledger events of principals (a range of ledger_facts'
+// primary key each), merges extra (events not necessarily stored yet) and returns them per principal, each event
 // once. Order is left to buildLedger.
 func (a *Auditor) loadHistory(ctx context.Context, ids []string, extra map[string][]fact) (map[string][]fact, error) {
-	rows, err := a.queryIn(ctx, "SELECT "+iamFactSelect+" FROM events WHERE principal IN %s AND category != 'TICKET' AND "+ledgerEventSQL, ids)
+	rows, err := a.queryIn(ctx, "SELECT "+iamFactSelect+" FROM ledger_facts WHERE principal IN %s", ids)
 	if err != nil {
 		return nil, fmt.Errorf("auditor: load principal history: %w", err)
 	}
@@ -463,10 +428,11 @@ func (a *Auditor) loadHistory(ctx context.Context, ids []string, extra map[strin
 	return out, nil
 }
 
-// loadPrincipals derives the ledgers of principals from their history and
-// tickets; history already holds some of them (from loadHistory), the rest
-// is read here.
-func (a *Auditor) loadPrincipals(ctx context.Context, ids []string, history map[string][]fact, incr map[string]*ledgerBase) ([]*principalState, error) {
+// loadPrincipals derives the ledgers of principals from their history (or, for those in
+// incr, their checkpoint and new events) and the tickets that concern them, found by key
+// in ticket_keys; merged are the tickets the batch changed, not stored yet. history
+// already holds some of them (from loadHistory), the rest is read here.
+func (a *Auditor) loadPrincipals(ctx context.Context, ids []string, history map[string][]fact, incr, saved map[string]*ledgerBase, merged map[string]ticket, now time.Time) ([]*principalState, error) {
 	var missing []string
 	for _, id := range ids {
 		if _, ok := history[id]; !ok {
@@ -486,53 +452,50 @@ func (a *Auditor) loadPrincipals(ctx context.Context, ids []string, history map[
 		}
 	}
 	states := map[string]*principalState{}
+	lookup := map[string]bool{}
 	for _, id := range ids {
 		ps := &principalState{ID: id, Events: history[id]}
 		if b := incr[id]; b != nil {
 			ps.Base, ps.Emails = b, slices.Clone(b.Emails)
-		}
-		states[id] = ps
-	}
-	refs := map[string]bool{}
-	match := map[string]bool{}
-	for _, id := range ids {
-		if b := states[id].Base; b != nil {
 			for _, ref := range b.Refs {
-				refs[strings.ToUpper(ref)] = true
+				lookup[refKey(ref)] = true
 			}
 			for _, e := range b.Emails {
-				match[e] = true
+				lookup[whoKey(e)] = true
 			}
 		}
-		for _, f := range states[id].Events {
+		for _, f := range ps.Events {
 			for _, ref := range f.TicketRefs {
-				refs[strings.ToUpper(ref)] = true
+				lookup[refKey(ref)] = true
 			}
 			if f.SubjectMail != "" {
-				match[f.SubjectMail] = true
+				lookup[whoKey(f.SubjectMail)] = true
 			}
 		}
+		lookup[whoKey(id)] = true
+		states[id] = ps
 	}
-	for _, id := range ids {
-		match[strings.ToLower(id)] = true
+	idRows, err := a.queryIn(ctx, "SELECT DISTINCT ticket_id FROM ticket_keys WHERE key IN %s", keys(lookup))
+	if err != nil {
+		return nil, fmt.Errorf("auditor: find tickets of principals: %w", err)
 	}
-	matchList, refList := keys(match), keys(refs)
-	q := "SELECT " + ticketSelect + " FROM tickets FINAL WHERE lower(requested_for_id) IN %s OR requested_for_email IN %s OR lower(requester_id) IN %s"
-	tickets, err := a.queryIn(ctx, q, matchList)
+	var ticketIDs []string
+	for _, r := range idRows {
+		if id := r.String("ticket_id"); merged[id].ID == "" {
+			ticketIDs = append(ticketIDs, id) // the batch's own changes are in merged
+		}
+	}
+	rows, err := a.queryIn(ctx, "SELECT "+ticketSelect+" FROM tickets FINAL WHERE ticket_id IN %s", ticketIDs)
 	if err != nil {
 		return nil, fmt.Errorf("auditor: load tickets of principals: %w", err)
 	}
-	if len(refList) > 0 {
-		more, err := a.queryIn(ctx, "SELECT "+ticketSelect+" FROM tickets FINAL WHERE upper(ticket_id) IN %s", refList)
-		if err != nil {
-			return nil, fmt.Errorf("auditor: load cited tickets: %w", err)
-		}
-		tickets = append(tickets, more...)
-	}
-	all := map[string]ticket{}
-	for _, r := range tickets {
+	all := make(map[string]ticket, len(rows)+len(merged))
+	for _, r := range rows {
 		t := ticketFromRow(r)
 		all[t.ID] = t
+	}
+	for id, t := range merged {
+		all[id] = t
 	}
 	index := newTicketIndex(all)
 	out := make([]*principalState, 0, len(ids))
@@ -559,7 +522,7 @@ func (a *Auditor) loadPrincipals(ctx context.Context, ids []string, history map[
 				ps.Tickets = append(ps.Tickets, t)
 			}
 		}
-		ps.buildLedger(&a.cfg)
+		ps.buildLedger(&a.cfg, nextVersion(ptrVersion(saved[id]), now))
 		out = append(out, ps)
 	}
 	return out, nil
@@ -569,11 +532,12 @@ func (a *Auditor) loadPrincipals(ctx context.Context, ids []string, history map[
 // re-decides for an older event: those that depend on held access.
 var scopedKinds = append([]string{KindSoDConflict, KindOverBroadGrant, KindMFAResetThenPrivilege}, ledgerKinds...)
 
-// refreshPrincipals rewrites the ledgers of principals and reconciles their
-// findings: all of them for a principal rebuilt from its history, and for
-// one in incr (applied on top of its stored ledgers) those of its new events
-// and those that depend on the access it holds now.
-func (a *Auditor) refreshPrincipals(ctx context.Context, ids []string, history map[string][]fact, incr map[string]*ledgerBase) ([]schemas.Finding, error) {
+// refreshPrincipals rewrites the ledgers of principals, reconciles their findings
+// and checkpoints them: all findings for a principal rebuilt from its history, and
+// for one in incr (applied on top of its checkpoint) those of its new events and
+// those that depend on the access it holds now. saved are the principals' stored
+// checkpoints, merged the tickets the batch changed.
+func (a *Auditor) refreshPrincipals(ctx context.Context, ids []string, history map[string][]fact, incr, saved map[string]*ledgerBase, merged map[string]ticket) ([]schemas.Finding, error) {
 	// The stored findings of ids do not depend on the ledgers: read them
 	// while the ledgers are derived.
 	type storedResult struct {
@@ -611,15 +575,30 @@ func (a *Auditor) refreshPrincipals(ctx context.Context, ids []string, history m
 		}
 		storedCh <- storedResult{stored, err}
 	}()
-	states, err := a.loadPrincipals(ctx, ids, history, incr)
+	now := a.clock().UTC()
+	states, err := a.loadPrincipals(ctx, ids, history, incr, saved, merged, now)
 	if err != nil {
 		<-storedCh
 		return nil, err
 	}
-	now := a.clock().UTC()
-	var grantRows, credRows [][]any
+	var grantRows, credRows, stateRows, keyRows [][]any
+	checkpoints := make(map[string]*ledgerBase, len(states))
 	var desired []schemas.Finding
 	for _, ps := range states {
+		prev := saved[ps.ID]
+		cp := ps.checkpoint(incr[ps.ID], nextVersion(ptrVersion(prev), now))
+		checkpoints[ps.ID] = cp
+		row, err := stateRow(ps.ID, cp, now)
+		if err != nil {
+			<-storedCh
+			return nil, err
+		}
+		stateRows = append(stateRows, row)
+		var had []string
+		if prev != nil {
+			had = principalKeys(ps.ID, prev)
+		}
+		keyRows = append(keyRows, newKeyRows(ps.ID, principalKeys(ps.ID, cp), had)...)
 		for i := range ps.Grants {
 			grantRows = append(grantRows, ps.Grants[i].row())
 		}
@@ -629,8 +608,22 @@ func (a *Auditor) refreshPrincipals(ctx context.Context, ids []string, history m
 		desired = append(desired, ps.eventFindings(&a.cfg)...)
 		desired = append(desired, ledgerFindings(ps.Grants, ps.Creds, now, &a.cfg)...)
 	}
+	// The keys first: a retry after a checkpoint is stored compares with it and would
+	// not write them again.
+	if err := a.store.Insert(ctx, "principal_keys", keyColumns["principal_keys"], keyRows); err != nil {
+		<-storedCh
+		return nil, fmt.Errorf("auditor: write %d principal keys: %w", len(keyRows), err)
+	}
 	var changed []schemas.Finding
 	err = parallel(func() error {
+		if err := a.store.Insert(ctx, "principal_state", principalStateColumns, stateRows); err != nil {
+			return fmt.Errorf("auditor: write %d principal states: %w", len(stateRows), err)
+		}
+		for p, cp := range checkpoints {
+			a.states.put(p, cp)
+		}
+		return nil
+	}, func() error {
 		if err := a.store.Insert(ctx, "grants", grantColumns, grantRows); err != nil {
 			return fmt.Errorf("auditor: write %d grants: %w", len(grantRows), err)
 		}

@@ -1,6 +1,7 @@
 package auditor
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -20,12 +21,24 @@ type ticket struct {
 
 // mergeTicket folds the events of one ticket (any order) into its state.
 func mergeTicket(evs []fact) ticket {
-	sortFacts(evs)
 	var t ticket
+	t.apply(evs)
+	return t
+}
+
+// appendable reports whether evs (none of them merged yet) can be applied on top of t
+// with the result of merging all of t's events again: every one is later than t's last.
+func (t *ticket) appendable(evs []fact) bool {
+	return !slices.ContainsFunc(evs, func(f fact) bool { return !f.OccurredAt.After(t.UpdatedAt) })
+}
+
+// apply folds evs, later than every event t holds (see appendable), into t.
+func (t *ticket) apply(evs []fact) {
+	sortFacts(evs)
 	for i := range evs {
 		f := &evs[i]
 		n := f.Ticket
-		if i == 0 {
+		if len(t.EventIDs) == 0 {
 			t.OpenedAt = f.OccurredAt
 		}
 		t.UpdatedAt = f.OccurredAt
@@ -77,8 +90,7 @@ func mergeTicket(evs []fact) ticket {
 			t.AccessExpires = n.AccessExpires
 		}
 	}
-	t.Version = uint64(len(evs))
-	return t
+	t.Version = uint64(len(t.EventIDs))
 }
 
 func (t *ticket) approved() bool { return t.Approval == string(schemas.ApprovalApproved) }

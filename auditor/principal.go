@@ -22,65 +22,52 @@ type principalState struct {
 	Incident map[string]*ticket
 	Grants   []grant
 	Creds    []credential
+	// Disabled is when the principal was disabled or deleted, nil while enabled, and
+	// DisableEvent the event that did it.
+	Disabled     *time.Time
+	DisableEvent string
 	// Base, when set, is the stored ledger state before Events: buildLedger
 	// applies Events on top of it instead of replaying the whole history.
 	Base *ledgerBase
 }
 
-// ledgerBase is a principal's ledger state as stored before a batch: its
-// grant and credential rows and the aggregates of its stored ledger events
-// the fold and the detections carry from one event to the next.
+// ledgerBase is a principal's checkpoint (see state.go): its grant and credential rows
+// and what the fold and the detections carry from one event to the next, as of the
+// ledger events it has applied.
 type ledgerBase struct {
-	Events       uint64 // distinct stored ledger events
-	LastAt       time.Time
-	Emails       []string
-	Refs         []string
-	Type         schemas.PrincipalType
-	LastReset    *fact
-	Disabled     *time.Time
-	DisableEvent string
-	Dups         int64 // events of the batch already stored
-	Grants       []grant
-	Creds        []credential
+	Version      uint64                `json:"version"`
+	Events       uint64                `json:"events"` // ledger events applied
+	LastAt       time.Time             `json:"last_at"`
+	Emails       []string              `json:"emails"`
+	Refs         []string              `json:"refs"` // ticket numbers its events cite, upper case
+	Type         schemas.PrincipalType `json:"type"`
+	LastReset    *fact                 `json:"last_reset,omitempty"` // latest successful MFA or password reset
+	Disabled     *time.Time            `json:"disabled,omitempty"`
+	DisableEvent string                `json:"disable_event,omitempty"`
+	Grants       []grant               `json:"grants"`
+	Creds        []credential          `json:"credentials"`
+	Seen         seenFilter            `json:"seen"`
 }
 
-// incremental reports whether the principal's new events (the batch's, in
-// any order) can be applied on top of its stored ledgers with the same
-// result as replaying its whole history: none of them is stored already, all
-// are later than every stored one, and none brings an email or principal
-// type the stored history does not have (either could change which tickets
-// concern the principal or the findings of older events). Otherwise the
-// principal's ledgers are rebuilt from its history.
+// incremental reports whether the principal's new events (the batch's, in any order) can
+// be applied on top of its checkpoint with the same result as replaying its whole history:
+// none of them may have been applied already, all are later than every applied one, and
+// none brings an email or principal type the checkpoint does not have (either could change
+// which tickets concern the principal or the findings of older events). Otherwise the
+// principal is replayed.
 func (b *ledgerBase) incremental(evs []fact) bool {
-	if b.Events == 0 || b.Dups != 0 || b.Events<<20>>20 != b.Events {
+	if b.Seen.saturated(b.Events + uint64(len(evs))) {
 		return false
 	}
 	for i := range evs {
 		f := &evs[i]
-		if !f.OccurredAt.After(b.LastAt) {
+		if !f.OccurredAt.After(b.LastAt) || b.Seen.mayContain(f.EventID) {
 			return false
 		}
 		if f.SubjectMail != "" && !slices.Contains(b.Emails, f.SubjectMail) {
 			return false
 		}
 		if f.SubjectType != "" && f.SubjectID == f.Principal && f.SubjectType != b.Type {
-			return false
-		}
-	}
-	return true
-}
-
-// consistent reports whether the stored ledger rows were derived from
-// exactly the stored ledger events: their version counts the events in its
-// upper bits.
-func (b *ledgerBase) consistent() bool {
-	for i := range b.Grants {
-		if b.Grants[i].Version>>20 != b.Events {
-			return false
-		}
-	}
-	for i := range b.Creds {
-		if b.Creds[i].Version>>20 != b.Events {
 			return false
 		}
 	}
@@ -202,16 +189,13 @@ func entitlementMatches(f *fact, t *ticket) bool {
 	return strings.EqualFold(t.RequestedEntitlement, f.EntName) || strings.EqualFold(t.RequestedEntitlement, f.EntID)
 }
 
-// buildLedger derives the principal's grants and credentials from its history.
-func (ps *principalState) buildLedger(cfg *Config) {
+// buildLedger derives the principal's grants and credentials from its history (or
+// from Base and the events after it), the rows at version.
+func (ps *principalState) buildLedger(cfg *Config, version uint64) {
 	ps.Match, ps.Incident = map[string]*ticket{}, map[string]*ticket{}
 	base := ps.Base
 	if base == nil {
 		base = &ledgerBase{}
-	}
-	version := (base.Events + uint64(len(ps.Events))) << 20
-	for i := range ps.Tickets {
-		version += ps.Tickets[i].Version
 	}
 	breakGlass := slices.ContainsFunc(cfg.BreakGlassAccounts, func(a string) bool { return strings.EqualFold(a, ps.ID) })
 	grants := map[string]*grant{}
@@ -347,6 +331,7 @@ func (ps *principalState) buildLedger(cfg *Config) {
 		}
 		ps.Grants = append(ps.Grants, *g)
 	}
+	ps.Disabled, ps.DisableEvent = disabled, disableEvent
 	ps.Creds = ps.Creds[:0]
 	for _, id := range credOrder {
 		c := creds[id]
