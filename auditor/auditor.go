@@ -349,15 +349,12 @@ func (a *Auditor) refreshTickets(ctx context.Context, ids []string, batch []sche
 			keyRows = append(keyRows, []any{k, t.ID})
 		}
 		lookup = append(lookup, ticketPrincipalKeys(&t)...)
-		switch {
-		case t.RequestedFor != "":
-			principals[t.RequestedFor] = true
-		case t.RequestedForEmail != "":
-			principals[t.RequestedForEmail] = true
-		case t.Requester != "":
-			principals[t.Requester] = true
-		default:
-			principals["ticket:"+t.ID] = true
+	}
+	// The principal a ticket event is keyed by (its beneficiary, else requester, else the
+	// ticket) is refreshed whether or not it has a checkpoint yet.
+	for i := range batch {
+		if e := &batch[i].Event; e.Category == schemas.CategoryTicket && tk.merged[e.Ticket.ID].ID != "" {
+			principals[principalOf(e)] = true
 		}
 	}
 	var found []Row
