@@ -13,6 +13,7 @@ import (
 
 	tkafka "github.com/tollgate-io/tollgate/internal/kafka"
 	"github.com/tollgate-io/tollgate/schemas"
+	"github.com/tollgate-io/tollgate/schemas/codec"
 )
 
 // CloudEventsSource is the ce_source of every record ingest produces.
@@ -31,7 +32,7 @@ const DeadLetterStage = "ingest"
 // CloudEvents binary-mode headers. Produce returns only after Kafka acknowledged every event
 // (acks=all); an outage is reported as ErrUnavailable so the HTTP layer answers 503.
 type KafkaProducer struct {
-	codec *schemas.Codec
+	codec *codec.Codec
 	prod  *tkafka.Producer
 	topic string
 	dlq   string
@@ -39,7 +40,7 @@ type KafkaProducer struct {
 
 // NewKafkaProducer returns a KafkaProducer writing to topic. The codec must have the
 // IdentityEvent schema registered for topic.
-func NewKafkaProducer(codec *schemas.Codec, prod *tkafka.Producer, topic string) *KafkaProducer {
+func NewKafkaProducer(codec *codec.Codec, prod *tkafka.Producer, topic string) *KafkaProducer {
 	return &KafkaProducer{codec: codec, prod: prod, topic: topic}
 }
 
@@ -94,10 +95,10 @@ func (p *KafkaProducer) message(ev *schemas.IdentityEvent) (kafka.Message, error
 		Topic: p.topic,
 		Key:   []byte(ev.Key()),
 		Value: value,
-		Headers: schemas.CloudEvent{
+		Headers: tkafka.CloudEventHeaders(schemas.CloudEvent{
 			ID: ev.EventID, Source: CloudEventsSource + "/" + sourcePath(ev.Source),
 			Type: schemas.TypeName(schemas.NameIdentityEvent), Time: ev.OccurredAt, Subject: subject,
-		}.Headers(),
+		}),
 	}, nil
 }
 

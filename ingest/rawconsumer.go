@@ -14,6 +14,7 @@ import (
 	tkafka "github.com/tollgate-io/tollgate/internal/kafka"
 	"github.com/tollgate-io/tollgate/internal/stage"
 	"github.com/tollgate-io/tollgate/schemas"
+	"github.com/tollgate-io/tollgate/schemas/codec"
 )
 
 // RawConsumer serves producers that already speak Kafka (Event Hubs' Kafka endpoint, log
@@ -130,7 +131,7 @@ func (c *RawConsumer) process(_ context.Context, msgs []kafka.Message) (stage.Ou
 		encoded, err = c.out.Messages(events)
 	}
 	if err != nil {
-		if schemas.Retryable(err) {
+		if codec.Retryable(err) {
 			return stage.Output{}, stage.Transient(err)
 		}
 		return stage.Output{}, err

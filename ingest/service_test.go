@@ -20,13 +20,14 @@ import (
 	"github.com/tollgate-io/tollgate/internal/broker"
 	tkafka "github.com/tollgate-io/tollgate/internal/kafka"
 	"github.com/tollgate-io/tollgate/schemas"
+	"github.com/tollgate-io/tollgate/schemas/codec"
 )
 
 // pipeline is ingest wired to the in-process broker and registry, as `tollgate ingest` does.
 type pipeline struct {
 	cfg    tkafka.Config
 	topics tkafka.Topics
-	codec  *schemas.Codec
+	codec  *codec.Codec
 	prod   *tkafka.Producer
 	srv    *httptest.Server
 }
@@ -96,7 +97,7 @@ func readAll(t *testing.T, p *pipeline, want int) []schemas.IdentityEvent {
 			if string(m.Key) != ev.Key() {
 				t.Errorf("record key %q, want subject id %q", m.Key, ev.Key())
 			}
-			ce := schemas.ParseHeaders(m.Headers)
+			ce := tkafka.ParseCloudEvent(m.Headers)
 			if ce.ID != ev.EventID || ce.Type != "tollgate.v1.IdentityEvent" || ce.Subject != ev.Subject.ID {
 				t.Errorf("CloudEvents headers %+v do not match event %s", ce, ev.EventID)
 			}

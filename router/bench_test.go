@@ -12,6 +12,7 @@ import (
 	"github.com/tollgate-io/tollgate/internal/kafka"
 	"github.com/tollgate-io/tollgate/internal/registry"
 	"github.com/tollgate-io/tollgate/schemas"
+	"github.com/tollgate-io/tollgate/schemas/codec"
 )
 
 // benchEvents is the default policy's own test cases: a mix of every action
@@ -74,7 +75,7 @@ func (m cpuMeter) report() {
 // benchCodec is a codec on the embedded registry with the IdentityEvent
 // schema registered for tollgate.events and the RoutedEvent schema for the
 // lanes, and the labelled fixtures encoded as tollgate.events values.
-func benchCodec(b testing.TB) (*schemas.Codec, kafka.Topics, []kafkago.Message) {
+func benchCodec(b testing.TB) (*codec.Codec, kafka.Topics, []kafkago.Message) {
 	b.Helper()
 	codec, topics, msgs, _ := routeCodec(b)
 	return codec, topics, msgs
@@ -82,14 +83,14 @@ func benchCodec(b testing.TB) (*schemas.Codec, kafka.Topics, []kafkago.Message) 
 
 // routeCodec is benchCodec with the registry client, for tests that
 // register other writer schemas.
-func routeCodec(b testing.TB) (*schemas.Codec, kafka.Topics, []kafkago.Message, *sr.Client) {
+func routeCodec(b testing.TB) (*codec.Codec, kafka.Topics, []kafkago.Message, *sr.Client) {
 	b.Helper()
 	reg := registry.StartForTest(b)
 	cl, err := sr.NewClient(sr.URLs(reg.URL()))
 	if err != nil {
 		b.Fatal(err)
 	}
-	codec, err := schemas.NewCodec(cl)
+	codec, err := codec.NewCodec(cl)
 	if err != nil {
 		b.Fatal(err)
 	}

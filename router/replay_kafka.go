@@ -11,6 +11,7 @@ import (
 
 	"github.com/tollgate-io/tollgate/internal/kafka"
 	"github.com/tollgate-io/tollgate/schemas"
+	"github.com/tollgate-io/tollgate/schemas/codec"
 )
 
 // KafkaHistory reads the IdentityEvents of the events topic within a time
@@ -24,7 +25,7 @@ type KafkaHistory struct {
 	// Topic is the events topic (default: tollgate.events under Kafka.TopicPrefix).
 	Topic string
 	// Codec decodes the records.
-	Codec *schemas.Codec
+	Codec *codec.Codec
 	// From and To bound the range, From included and To excluded; a zero
 	// From means the oldest record, a zero To the end captured at start.
 	From, To time.Time
@@ -104,7 +105,7 @@ func (h *KafkaHistory) decode(ctx context.Context, m kafkago.Message) (*schemas.
 	}
 	var ev schemas.IdentityEvent
 	if err := h.Codec.Decode(ctx, m.Value, &ev); err != nil {
-		if schemas.Retryable(err) {
+		if codec.Retryable(err) {
 			return nil, false, fmt.Errorf("replay %s/%d@%d: %w", m.Topic, m.Partition, m.Offset, err)
 		}
 		h.Skipped++

@@ -16,6 +16,7 @@ import (
 	"github.com/tollgate-io/tollgate/internal/kafka"
 	"github.com/tollgate-io/tollgate/internal/stage"
 	"github.com/tollgate-io/tollgate/schemas"
+	"github.com/tollgate-io/tollgate/schemas/codec"
 )
 
 // Defaults of ServiceConfig.
@@ -98,7 +99,7 @@ func (c *ServiceConfig) applyDefaults() {
 // deduplicates on event_id).
 type Service struct {
 	cfg      ServiceConfig
-	codec    *schemas.Codec
+	codec    *codec.Codec
 	policy   *PolicyHolder
 	producer *kafka.Producer
 	metrics  *Metrics
@@ -119,7 +120,7 @@ type Service struct {
 }
 
 // NewService builds the router service. metrics and log may be nil.
-func NewService(cfg ServiceConfig, codec *schemas.Codec, policy *PolicyHolder, producer *kafka.Producer, metrics *Metrics, log *slog.Logger) *Service {
+func NewService(cfg ServiceConfig, codec *codec.Codec, policy *PolicyHolder, producer *kafka.Producer, metrics *Metrics, log *slog.Logger) *Service {
 	cfg.applyDefaults()
 	if metrics == nil {
 		metrics = NewMetrics(nil)
@@ -301,7 +302,7 @@ func (s *Service) registerLanes(ctx context.Context) error {
 	topics := s.cfg.Topics.LaneTopics()
 	for i := 0; i < len(topics); {
 		if _, err := s.codec.Register(ctx, topics[i], &schemas.RoutedEvent{}); err != nil {
-			if !schemas.Retryable(err) {
+			if !codec.Retryable(err) {
 				// Refused credentials or an incompatible subject: no retry mends that.
 				return fmt.Errorf("router: register RoutedEvent for %s: %w", topics[i], err)
 			}
@@ -391,7 +392,7 @@ func (s *Service) routeOne(ctx context.Context, m *kafkago.Message, res *kafkago
 		if err == nil {
 			return true
 		}
-		if schemas.Retryable(err) {
+		if codec.Retryable(err) {
 			s.setErr(err)
 			s.metrics.Retries.WithLabelValues("registry").Inc()
 			s.log.Warn("schema registry unavailable; retrying", "partition", m.Partition, "offset", m.Offset, "error", err)
@@ -526,7 +527,7 @@ func (s *Service) route(ctx context.Context, m *kafkago.Message, now time.Time) 
 		Time:    d.DecidedAt,
 		Subject: subject,
 	}
-	return kafkago.Message{Topic: s.cfg.Topics.Lane(string(d.Lane)), Key: m.Key, Value: value, Headers: ce.Headers()}, nil
+	return kafkago.Message{Topic: s.cfg.Topics.Lane(string(d.Lane)), Key: m.Key, Value: value, Headers: kafka.CloudEventHeaders(ce)}, nil
 }
 
 var routedEventType = schemas.TypeName(schemas.NameRoutedEvent)
@@ -539,7 +540,7 @@ func (e *encodeError) Unwrap() error { return e.err }
 
 // dlqStage names the step that failed, for the DeadLettered metric.
 func dlqStage(err error) string {
-	var de *schemas.DecodeError
+	var de *codec.DecodeError
 	var ee *encodeError
 	switch {
 	case errors.As(err, &de):

@@ -17,6 +17,7 @@ import (
 	"github.com/tollgate-io/tollgate/ingest"
 	"github.com/tollgate-io/tollgate/internal/kafka"
 	"github.com/tollgate-io/tollgate/schemas"
+	"github.com/tollgate-io/tollgate/schemas/codec"
 )
 
 // stack is the in-process Kafka broker and schema registry, with the topics
@@ -25,7 +26,7 @@ import (
 type stack struct {
 	cfg      kafka.Config
 	topics   kafka.Topics
-	codec    *schemas.Codec
+	codec    *codec.Codec
 	producer *kafka.Producer
 }
 
@@ -168,7 +169,7 @@ func fixtureEvents(t testing.TB) []schemas.IdentityEvent {
 	return out
 }
 
-func decodeRouted(t testing.TB, codec *schemas.Codec, m kafkago.Message) schemas.RoutedEvent {
+func decodeRouted(t testing.TB, codec *codec.Codec, m kafkago.Message) schemas.RoutedEvent {
 	t.Helper()
 	var rv schemas.RoutedEvent
 	if err := codec.Decode(context.Background(), m.Value, &rv); err != nil {
@@ -335,7 +336,7 @@ func TestServiceDeadLettersWithoutBlocking(t *testing.T) {
 		t.Errorf("lane got %s, %s; want %s, %s", id0, id1, good1.EventID, good2.EventID)
 	}
 	wantValues := [][]byte{garbage, unknownID}
-	wantErr := []error{schemas.ErrBadMagic, schemas.ErrUnknownSchemaID}
+	wantErr := []error{codec.ErrBadMagic, codec.ErrUnknownSchemaID}
 	for i, d := range dlq {
 		if string(d.Value) != string(wantValues[i]) || string(d.Key) != string(key) {
 			t.Errorf("dlq %d: value %q key %q", i, d.Value, d.Key)

@@ -14,6 +14,7 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/sr"
 
+	"github.com/tollgate-io/tollgate/internal/kafka"
 	"github.com/tollgate-io/tollgate/schemas"
 	"github.com/tollgate-io/tollgate/schemas/avrotest"
 )
@@ -40,7 +41,7 @@ func routeSlow(t testing.TB, svc *Service, m *kafkago.Message, now time.Time) ka
 		subject = rv.Event.Subject.ID
 	}
 	ce := schemas.CloudEvent{ID: rv.Event.EventID, Source: CloudEventsSource, Type: routedEventType, Time: d.DecidedAt, Subject: subject}
-	return kafkago.Message{Topic: svc.cfg.Topics.Lane(string(d.Lane)), Key: m.Key, Value: value, Headers: ce.Headers()}
+	return kafkago.Message{Topic: svc.cfg.Topics.Lane(string(d.Lane)), Key: m.Key, Value: value, Headers: kafka.CloudEventHeaders(ce)}
 }
 
 // sortedBody is a RoutedEvent value's body with its maps in key order: the

@@ -1,7 +1,9 @@
 // Package schemas holds tollgate's contract on the wire: the Avro schemas (.avsc, namespace
 // tollgate.v1) of IdentityEvent, RoutedEvent and Finding, the Go types that carry them, the
-// Confluent wire-format codec that every producer and consumer uses, the CloudEvents headers
-// put on every record, and the compatibility check that keeps released versions readable.
+// CloudEvents attributes put on every record, and the compatibility check that keeps
+// released versions readable. It depends on no Kafka or Schema Registry client: the
+// Confluent wire-format codec that every producer and consumer uses is package
+// schemas/codec, and internal/kafka turns a CloudEvent into record headers.
 //
 // Each named type lives in its own .avsc file. Top-level schemas refer to other named types
 // by full name; Bundle inlines those definitions (docs and defaults kept) into one

@@ -21,6 +21,7 @@ import (
 	"github.com/tollgate-io/tollgate/internal/kafka"
 	"github.com/tollgate-io/tollgate/internal/stage"
 	"github.com/tollgate-io/tollgate/schemas"
+	"github.com/tollgate-io/tollgate/schemas/codec"
 )
 
 // Defaults of Config.
@@ -129,7 +130,7 @@ func (c *Config) applyDefaults() {
 type Service struct {
 	cfg      Config
 	a        *auditor.Auditor
-	codec    *schemas.Codec
+	codec    *codec.Codec
 	producer *kafka.Producer
 	log      *slog.Logger
 	m        *serviceMetrics
@@ -142,7 +143,7 @@ type Service struct {
 
 // New returns a Service; Run starts it. Metrics are registered on reg
 // (none when nil); a registration conflict is logged, not fatal.
-func New(cfg Config, a *auditor.Auditor, codec *schemas.Codec, producer *kafka.Producer, reg prometheus.Registerer, log *slog.Logger) *Service {
+func New(cfg Config, a *auditor.Auditor, codec *codec.Codec, producer *kafka.Producer, reg prometheus.Registerer, log *slog.Logger) *Service {
 	cfg.applyDefaults()
 	if log == nil {
 		log = slog.Default()
@@ -254,7 +255,7 @@ func (s *Service) process(ctx context.Context, msgs []kafkago.Message) (stage.Ou
 	for i := range msgs {
 		var ev schemas.RoutedEvent
 		if err := s.codec.Decode(ctx, msgs[i].Value, &ev); err != nil {
-			if schemas.Retryable(err) {
+			if codec.Retryable(err) {
 				s.op.Store("decoding")
 				return stage.Output{}, stage.Transient(fmt.Errorf("decoding: %w", err))
 			}
@@ -346,8 +347,8 @@ func (s *Service) findingMessages(findings []schemas.Finding) ([]kafkago.Message
 			Topic: s.cfg.Topics.Findings,
 			Key:   []byte(f.FindingID),
 			Value: b,
-			Headers: schemas.CloudEvent{ID: f.FindingID, Source: "/tollgate/auditor", Type: typ,
-				Time: at, Subject: f.Principal}.Headers(),
+			Headers: kafka.CloudEventHeaders(schemas.CloudEvent{ID: f.FindingID, Source: "/tollgate/auditor", Type: typ,
+				Time: at, Subject: f.Principal}),
 		})
 	}
 	return msgs, nil

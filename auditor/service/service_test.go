@@ -31,6 +31,7 @@ import (
 	"github.com/tollgate-io/tollgate/internal/kafka"
 	"github.com/tollgate-io/tollgate/internal/stacktest"
 	"github.com/tollgate-io/tollgate/schemas"
+	"github.com/tollgate-io/tollgate/schemas/codec"
 )
 
 // counterValue reads a counter's current value.
@@ -137,7 +138,7 @@ type stack struct {
 	b        *broker.Broker
 	kcfg     kafka.Config
 	topics   kafka.Topics
-	codec    *schemas.Codec
+	codec    *codec.Codec
 	producer *kafka.Producer
 }
 
@@ -161,8 +162,8 @@ func (s *stack) produce(ctx context.Context, evs ...schemas.RoutedEvent) {
 		}
 		e := &evs[i].Event
 		msgs[i] = kafkago.Message{Topic: s.topics.Lane(string(evs[i].Decision.Lane)), Key: []byte(e.Key()), Value: b,
-			Headers: schemas.CloudEvent{ID: e.EventID, Source: "/tollgate/router", Type: schemas.TypeName(schemas.NameRoutedEvent),
-				Time: e.OccurredAt, Subject: e.Key()}.Headers()}
+			Headers: kafka.CloudEventHeaders(schemas.CloudEvent{ID: e.EventID, Source: "/tollgate/router", Type: schemas.TypeName(schemas.NameRoutedEvent),
+				Time: e.OccurredAt, Subject: e.Key()})}
 	}
 	if err := s.producer.Produce(ctx, msgs...); err != nil {
 		s.t.Fatalf("produce %d lane records: %v", len(msgs), err)
@@ -312,7 +313,7 @@ func (s *stack) readFindingsTopic(ctx context.Context, t *testing.T, want map[st
 		if err := s.codec.Decode(ctx, m.Value, &f); err != nil {
 			t.Fatalf("decode finding: %v", err)
 		}
-		ce := schemas.ParseHeaders(m.Headers)
+		ce := kafka.ParseCloudEvent(m.Headers)
 		if string(m.Key) != f.FindingID || ce.ID != f.FindingID || ce.Type != "tollgate.v1.Finding" || ce.Subject != f.Principal {
 			t.Fatalf("finding record key %q headers %+v for %+v", m.Key, ce, f)
 		}

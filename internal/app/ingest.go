@@ -7,7 +7,7 @@ import (
 
 	"github.com/tollgate-io/tollgate/ingest"
 	"github.com/tollgate-io/tollgate/internal/kafka"
-	"github.com/tollgate-io/tollgate/schemas"
+	"github.com/tollgate-io/tollgate/schemas/codec"
 )
 
 // Deps are the connections a service shares with the others in the same process.
@@ -15,7 +15,7 @@ type Deps struct {
 	Config   *Config
 	Log      *slog.Logger
 	Admin    *Admin
-	Codec    *schemas.Codec
+	Codec    *codec.Codec
 	Producer *kafka.Producer
 	Topics   kafka.Topics
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tollgate-io/tollgate/internal/kafka"
 	"github.com/tollgate-io/tollgate/schemas"
+	"github.com/tollgate-io/tollgate/schemas/codec"
 )
 
 // NewRegistryClient returns a Schema Registry client for the `registry:` section.
@@ -30,11 +31,11 @@ type Registration struct {
 	ID      int
 }
 
-// RegisterSchemas registers every topic's value schema (TopicNameStrategy) through codec and
+// RegisterSchemas registers every topic's value schema (TopicNameStrategy) through c and
 // returns what was registered. It is idempotent, and fails with a clear error when the
 // registry holds an incompatible latest version; services call it at start and refuse to run
 // then.
-func RegisterSchemas(ctx context.Context, codec *schemas.Codec, topics kafka.Topics) ([]Registration, error) {
+func RegisterSchemas(ctx context.Context, c *codec.Codec, topics kafka.Topics) ([]Registration, error) {
 	plan := []struct {
 		topic string
 		v     any
@@ -47,22 +48,22 @@ func RegisterSchemas(ctx context.Context, codec *schemas.Codec, topics kafka.Top
 	}
 	var out []Registration
 	for _, p := range plan {
-		id, err := codec.Register(ctx, p.topic, p.v)
+		id, err := c.Register(ctx, p.topic, p.v)
 		if err != nil {
 			return out, err
 		}
-		out = append(out, Registration{Subject: schemas.Subject(p.topic), Record: fmt.Sprintf("%T", p.v)[len("*schemas."):], ID: id})
+		out = append(out, Registration{Subject: codec.Subject(p.topic), Record: fmt.Sprintf("%T", p.v)[len("*schemas."):], ID: id})
 	}
 	return out, nil
 }
 
 // NewCodec connects a codec to the configured registry.
-func NewCodec(c RegistryConfig) (*schemas.Codec, *sr.Client, error) {
+func NewCodec(c RegistryConfig) (*codec.Codec, *sr.Client, error) {
 	cl, err := NewRegistryClient(c)
 	if err != nil {
 		return nil, nil, err
 	}
-	codec, err := schemas.NewCodec(cl)
+	codec, err := codec.NewCodec(cl)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -21,7 +21,7 @@ import (
 	"github.com/tollgate-io/tollgate/internal/clickhouse/embedded"
 	"github.com/tollgate-io/tollgate/internal/kafka"
 	"github.com/tollgate-io/tollgate/internal/registry"
-	"github.com/tollgate-io/tollgate/schemas"
+	"github.com/tollgate-io/tollgate/schemas/codec"
 )
 
 // Stack is the in-process infrastructure a run measures against: one broker
@@ -102,7 +102,7 @@ type Env struct {
 	name     string
 	Kafka    kafka.Config
 	Topics   kafka.Topics
-	Codec    *schemas.Codec
+	Codec    *codec.Codec
 	Producer *kafka.Producer
 	db       *chdb.DB
 }
@@ -125,7 +125,7 @@ func (s *Stack) NewEnv(ctx context.Context, name string, extra ...string) (*Env,
 	if err != nil {
 		return nil, fmt.Errorf("bench %s: registry client: %w", name, err)
 	}
-	codec, err := schemas.NewCodec(cl)
+	codec, err := codec.NewCodec(cl)
 	if err != nil {
 		return nil, fmt.Errorf("bench %s: codec: %w", name, err)
 	}

@@ -1,7 +1,8 @@
 // Package kafka is tollgate's access to Kafka: the client configuration,
 // the synchronous producer that ingest and router acknowledge on, the
-// consumer-group reader, the topic plan of DESIGN §3 and its creation, and
-// the reachability check behind /readyz. It is built on
+// consumer-group reader, the topic plan of DESIGN §3 and its creation, the
+// CloudEvents headers of every record, and the reachability check behind
+// /readyz. It is built on
 // github.com/segmentio/kafka-go; every service reaches Kafka through here.
 package kafka
 

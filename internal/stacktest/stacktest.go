@@ -16,6 +16,7 @@ import (
 	"github.com/tollgate-io/tollgate/internal/kafka"
 	"github.com/tollgate-io/tollgate/internal/registry"
 	"github.com/tollgate-io/tollgate/schemas"
+	"github.com/tollgate-io/tollgate/schemas/codec"
 )
 
 // Stack is one test's broker, topics, registry codec and producer.
@@ -23,7 +24,7 @@ type Stack struct {
 	Broker   *broker.Broker
 	Kafka    kafka.Config
 	Topics   kafka.Topics
-	Codec    *schemas.Codec
+	Codec    *codec.Codec
 	Producer *kafka.Producer
 }
 
@@ -48,7 +49,7 @@ func Start(t testing.TB, b *broker.Broker, cfg kafka.Config) *Stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	codec, err := schemas.NewCodec(cl)
+	codec, err := codec.NewCodec(cl)
 	if err != nil {
 		t.Fatal(err)
 	}

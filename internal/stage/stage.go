@@ -69,7 +69,7 @@ func (t transient) Error() string { return t.err.Error() }
 func (t transient) Unwrap() error { return t.err }
 
 // Transient marks err as a failure of a dependency that may pass (each dependency's own
-// classifier decides: tkafka.Retryable, schemas.Retryable, the store's).
+// classifier decides: tkafka.Retryable, codec.Retryable, the store's).
 func Transient(err error) error {
 	if err == nil {
 		return nil

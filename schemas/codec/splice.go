@@ -1,4 +1,4 @@
-package schemas
+package codec
 
 import (
 	"encoding/hex"
@@ -9,6 +9,8 @@ import (
 	"unsafe"
 
 	"github.com/hamba/avro/v2"
+
+	"github.com/tollgate-io/tollgate/schemas"
 )
 
 // The router's fast path. An Avro record's binary encoding is the
@@ -26,7 +28,7 @@ import (
 // path off (every value then goes through Decode and Encode, which are always
 // correct) and fails TestSpliceSchemaPinned until the reader is updated.
 //
-// Equivalence with the slow path, which the tests and FuzzReadEventBody
+// Equivalence with the slow path, which the tests and FuzzDecodeForRouting
 // hold it to:
 //   - a body the reader accepts decodes with hamba/avro to the same
 //     IdentityEvent (Raw aside when skipped), and the spliced value decodes to
@@ -51,19 +53,19 @@ const maxBytes = 1 << 20
 
 // spliceSchema holds the enum symbols of the pinned schema, in index order.
 type spliceSchema struct {
-	sources        []Source
-	categories     []Category
-	actions        []Action
-	outcomes       []Outcome
-	principalTypes []PrincipalType
-	entKinds       []EntitlementKind
-	privileges     []Privilege
-	credKinds      []CredentialKind
-	ticketKinds    []TicketKind
-	approvals      []Approval
-	lanes          map[Lane]int64
-	impacts        map[Impact]int64
-	controls       map[Control]int64
+	sources        []schemas.Source
+	categories     []schemas.Category
+	actions        []schemas.Action
+	outcomes       []schemas.Outcome
+	principalTypes []schemas.PrincipalType
+	entKinds       []schemas.EntitlementKind
+	privileges     []schemas.Privilege
+	credKinds      []schemas.CredentialKind
+	ticketKinds    []schemas.TicketKind
+	approvals      []schemas.Approval
+	lanes          map[schemas.Lane]int64
+	impacts        map[schemas.Impact]int64
+	controls       map[schemas.Control]int64
 	// eventFingerprint is the fingerprint of the IdentityEvent schema
 	// RoutedEvent embeds: a writer schema with it can be spliced.
 	eventFingerprint [32]byte
@@ -102,19 +104,19 @@ func newSpliceSchema(routed avro.Schema) *spliceSchema {
 		}
 		panic("schemas: pinned RoutedEvent schema has no field " + field)
 	}
-	s.sources = symbols[Source](enum(event, "source"))
-	s.categories = symbols[Category](enum(event, "category"))
-	s.actions = symbols[Action](enum(event, "action"))
-	s.outcomes = symbols[Outcome](enum(event, "outcome"))
-	s.principalTypes = symbols[PrincipalType](enum(record(event, "actor"), "type"))
-	s.entKinds = symbols[EntitlementKind](enum(record(event, "entitlement"), "kind"))
-	s.privileges = symbols[Privilege](enum(record(event, "entitlement"), "privilege"))
-	s.credKinds = symbols[CredentialKind](enum(record(event, "credential"), "kind"))
-	s.ticketKinds = symbols[TicketKind](enum(record(event, "ticket"), "kind"))
-	s.approvals = symbols[Approval](enum(record(event, "ticket"), "approval"))
-	s.lanes = indexes[Lane](enum(decision, "lane"))
-	s.impacts = indexes[Impact](enum(decision, "impact"))
-	s.controls = indexes[Control](enum(decision, "required_controls"))
+	s.sources = symbols[schemas.Source](enum(event, "source"))
+	s.categories = symbols[schemas.Category](enum(event, "category"))
+	s.actions = symbols[schemas.Action](enum(event, "action"))
+	s.outcomes = symbols[schemas.Outcome](enum(event, "outcome"))
+	s.principalTypes = symbols[schemas.PrincipalType](enum(record(event, "actor"), "type"))
+	s.entKinds = symbols[schemas.EntitlementKind](enum(record(event, "entitlement"), "kind"))
+	s.privileges = symbols[schemas.Privilege](enum(record(event, "entitlement"), "privilege"))
+	s.credKinds = symbols[schemas.CredentialKind](enum(record(event, "credential"), "kind"))
+	s.ticketKinds = symbols[schemas.TicketKind](enum(record(event, "ticket"), "kind"))
+	s.approvals = symbols[schemas.Approval](enum(record(event, "ticket"), "approval"))
+	s.lanes = indexes[schemas.Lane](enum(decision, "lane"))
+	s.impacts = indexes[schemas.Impact](enum(decision, "impact"))
+	s.controls = indexes[schemas.Control](enum(decision, "required_controls"))
 	return s
 }
 
@@ -297,11 +299,11 @@ func (r *bodyReader) optTimestamp() *time.Time {
 	return &t
 }
 
-func (r *bodyReader) principal(s *spliceSchema) *Principal {
+func (r *bodyReader) principal(s *spliceSchema) *schemas.Principal {
 	if !r.present() {
 		return nil
 	}
-	return &Principal{
+	return &schemas.Principal{
 		ID:          r.str(),
 		SourceID:    r.str(),
 		Type:        enumOf(r, s.principalTypes),
@@ -314,11 +316,11 @@ func (r *bodyReader) principal(s *spliceSchema) *Principal {
 // returns the body's length. Raw is read only when withRaw is set (a copy; it
 // is nil otherwise). It returns errRefused for a body it does not take. The
 // strings of ev point into b, which must never be modified afterwards.
-func readEventBody(s *spliceSchema, b []byte, ev *IdentityEvent, withRaw bool) (int, error) {
+func readEventBody(s *spliceSchema, b []byte, ev *schemas.IdentityEvent, withRaw bool) (int, error) {
 	r := bodyReader{b: b, s: unsafe.String(unsafe.SliceData(b), len(b))}
 	// Go evaluates the composite literal's elements in order, which is the
 	// fields' order in the schema.
-	*ev = IdentityEvent{
+	*ev = schemas.IdentityEvent{
 		EventID:         r.str(),
 		Source:          enumOf(&r, s.sources),
 		SourceEventType: r.str(),
@@ -331,7 +333,7 @@ func readEventBody(s *spliceSchema, b []byte, ev *IdentityEvent, withRaw bool) (
 		Subject:         r.principal(s),
 	}
 	if r.present() {
-		ev.Entitlement = &Entitlement{
+		ev.Entitlement = &schemas.Entitlement{
 			ID:          r.str(),
 			Name:        r.str(),
 			Kind:        enumOf(&r, s.entKinds),
@@ -342,7 +344,7 @@ func readEventBody(s *spliceSchema, b []byte, ev *IdentityEvent, withRaw bool) (
 		}
 	}
 	if r.present() {
-		ev.Credential = &Credential{
+		ev.Credential = &schemas.Credential{
 			ID:        r.str(),
 			Kind:      enumOf(&r, s.credKinds),
 			Owner:     r.principal(s),
@@ -350,7 +352,7 @@ func readEventBody(s *spliceSchema, b []byte, ev *IdentityEvent, withRaw bool) (
 		}
 	}
 	if r.present() {
-		t := &Ticket{
+		t := &schemas.Ticket{
 			ID:       r.str(),
 			System:   r.str(),
 			Kind:     enumOf(&r, s.ticketKinds),
@@ -399,7 +401,7 @@ func readEventBody(s *spliceSchema, b []byte, ev *IdentityEvent, withRaw bool) (
 		ev.Raw = append(make([]byte, 0, hi-lo), b[lo:hi]...)
 	}
 	if r.bad {
-		*ev = IdentityEvent{}
+		*ev = schemas.IdentityEvent{}
 		return 0, errRefused
 	}
 	return r.pos, nil
@@ -424,7 +426,7 @@ const blockLength = 100
 
 // appendDecision appends d's Avro encoding, byte for byte what hamba/avro
 // writes (arrays in blocks of 100 with a negative count and the block size).
-func appendDecision(s *spliceSchema, b []byte, d *Decision) ([]byte, error) {
+func appendDecision(s *spliceSchema, b []byte, d *schemas.Decision) ([]byte, error) {
 	lane, ok := s.lanes[d.Lane]
 	if !ok {
 		return b, fmt.Errorf("unknown lane %q", d.Lane)

@@ -1,4 +1,4 @@
-package schemas
+package codec
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 
 	"github.com/hamba/avro/v2"
 	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/tollgate-io/tollgate/schemas"
 )
 
 // Sentinel errors of decoding; DecodeError wraps one of them. Consumers send records that
@@ -58,7 +60,7 @@ func Subject(topic string) string { return topic + "-value" }
 // A Codec is safe for concurrent use.
 type Codec struct {
 	client *sr.Client
-	set    *Set
+	set    *schemas.Set
 	serde  sr.Serde
 
 	mu      sync.Mutex                   // serialises registrations
@@ -89,7 +91,7 @@ type decodeOnly struct{}
 
 // NewCodec returns a Codec over the registry client and the built-in schemas.
 func NewCodec(client *sr.Client) (*Codec, error) {
-	set, err := Builtin()
+	set, err := schemas.Builtin()
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +99,7 @@ func NewCodec(client *sr.Client) (*Codec, error) {
 		client:  client,
 		set:     set,
 		readers: map[reflect.Type]avro.Schema{},
-		splice:  newSpliceSchema(set.Schema(NameRoutedEvent)),
+		splice:  newSpliceSchema(set.Schema(schemas.NameRoutedEvent)),
 	}
 	c.known.Store(&map[int]knownID{})
 	return c, nil
@@ -106,12 +108,12 @@ func NewCodec(client *sr.Client) (*Codec, error) {
 // nameOf returns the top-level schema name for a Go value.
 func nameOf(v any) (string, error) {
 	switch v.(type) {
-	case *IdentityEvent, IdentityEvent:
-		return NameIdentityEvent, nil
-	case *RoutedEvent, RoutedEvent:
-		return NameRoutedEvent, nil
-	case *Finding, Finding:
-		return NameFinding, nil
+	case *schemas.IdentityEvent, schemas.IdentityEvent:
+		return schemas.NameIdentityEvent, nil
+	case *schemas.RoutedEvent, schemas.RoutedEvent:
+		return schemas.NameRoutedEvent, nil
+	case *schemas.Finding, schemas.Finding:
+		return schemas.NameFinding, nil
 	}
 	return "", fmt.Errorf("schemas: no schema for Go type %T", v)
 }
@@ -184,8 +186,8 @@ const maxItems = 1 << 20
 var decoding = avro.Config{MaxSliceAllocSize: maxItems}.Freeze()
 
 var (
-	identityEventType = reflect.TypeFor[IdentityEvent]()
-	routedEventType   = reflect.TypeFor[RoutedEvent]()
+	identityEventType = reflect.TypeFor[schemas.IdentityEvent]()
+	routedEventType   = reflect.TypeFor[schemas.RoutedEvent]()
 )
 
 // writers are Avro writers kept between encodes, so encoding a value grows no
@@ -314,7 +316,7 @@ func (s Splice) Ok() bool { return s.value != nil }
 // set, and ev's strings point into the Splice's buffer, which is never modified,
 // so they cost no allocation. Otherwise the Splice is not Ok and ev was decoded
 // by Decode, every field included: encode the RoutedEvent with Encode.
-func (c *Codec) DecodeForRouting(ctx context.Context, b []byte, ev *IdentityEvent, withRaw bool) (Splice, error) {
+func (c *Codec) DecodeForRouting(ctx context.Context, b []byte, ev *schemas.IdentityEvent, withRaw bool) (Splice, error) {
 	if id := c.routedID.Load(); len(b) > 5 && b[0] == 0 && id != 0 {
 		if known, ok := (*c.known.Load())[int(binary.BigEndian.Uint32(b[1:5]))]; ok && known.splice {
 			value := make([]byte, 5, len(b)+spliceSlack)
@@ -333,7 +335,7 @@ func (c *Codec) DecodeForRouting(ctx context.Context, b []byte, ev *IdentityEven
 // Value returns the wire-format RoutedEvent {event: the decoded event, decision:
 // d}. Call it once per Splice: a second call would write its decision over
 // the first's.
-func (s Splice) Value(d *Decision) ([]byte, error) {
+func (s Splice) Value(d *schemas.Decision) ([]byte, error) {
 	if s.value == nil {
 		return nil, errors.New("schemas: encode *schemas.RoutedEvent: not a spliced value")
 	}

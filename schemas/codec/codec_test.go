@@ -1,4 +1,4 @@
-package schemas_test
+package codec_test
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/tollgate-io/tollgate/internal/registry"
 	"github.com/tollgate-io/tollgate/schemas"
+	"github.com/tollgate-io/tollgate/schemas/codec"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -54,14 +55,14 @@ func bareEvent() *schemas.IdentityEvent {
 	}
 }
 
-func newCodec(t *testing.T) (*schemas.Codec, *sr.Client) {
+func newCodec(t *testing.T) (*codec.Codec, *sr.Client) {
 	t.Helper()
 	srv := registry.StartForTest(t)
 	cl, err := sr.NewClient(sr.URLs(srv.URL()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := schemas.NewCodec(cl)
+	c, err := codec.NewCodec(cl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +128,7 @@ func TestDecodeOlderWriterVersion(t *testing.T) {
 	// The older version: this build's schema without ticket_refs, attributes and raw, as a
 	// producer built before those fields existed would have written.
 	oldText := dropFields(t, schemas.MustBuiltin().Text(schemas.NameIdentityEvent), "ticket_refs", "attributes", "raw")
-	old, err := cl.CreateSchema(ctx, schemas.Subject(topic), sr.Schema{Schema: oldText})
+	old, err := cl.CreateSchema(ctx, codec.Subject(topic), sr.Schema{Schema: oldText})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,11 +176,11 @@ func TestDecodeErrorsAreTyped(t *testing.T) {
 		in   []byte
 		want error
 	}{
-		{"wrong magic byte", append([]byte{1}, good[1:]...), schemas.ErrBadMagic},
-		{"too short", []byte{0, 0}, schemas.ErrBadMagic},
-		{"plain JSON", []byte(`{"event_id":"x"}`), schemas.ErrBadMagic},
-		{"unknown schema id", append([]byte{0, 0, 0, 0x7f, 0x7f}, good[5:]...), schemas.ErrUnknownSchemaID},
-		{"truncated body", good[:len(good)/2], schemas.ErrMalformed},
+		{"wrong magic byte", append([]byte{1}, good[1:]...), codec.ErrBadMagic},
+		{"too short", []byte{0, 0}, codec.ErrBadMagic},
+		{"plain JSON", []byte(`{"event_id":"x"}`), codec.ErrBadMagic},
+		{"unknown schema id", append([]byte{0, 0, 0, 0x7f, 0x7f}, good[5:]...), codec.ErrUnknownSchemaID},
+		{"truncated body", good[:len(good)/2], codec.ErrMalformed},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -187,11 +188,11 @@ func TestDecodeErrorsAreTyped(t *testing.T) {
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
-			var de *schemas.DecodeError
+			var de *codec.DecodeError
 			if !errors.As(err, &de) {
 				t.Fatalf("err %T is not a *DecodeError", err)
 			}
-			if schemas.Retryable(err) {
+			if codec.Retryable(err) {
 				t.Fatalf("%v must not be retryable", err)
 			}
 		})
@@ -205,7 +206,7 @@ func TestDecodeErrorsAreTyped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Decode(ctx, fb, &ev); !errors.Is(err, schemas.ErrIncompatibleSchema) {
+	if err := c.Decode(ctx, fb, &ev); !errors.Is(err, codec.ErrIncompatibleSchema) {
 		t.Fatalf("decoding Finding (id %d) as IdentityEvent: err = %v, want ErrIncompatibleSchema", fid, err)
 	}
 }
@@ -295,11 +296,11 @@ func TestDecodeRefusesHugeArrayCount(t *testing.T) {
 	bad := append(append(append([]byte{}, v[:i]...), huge...), v[i+2:]...)
 	var got schemas.IdentityEvent
 	err = c.Decode(ctx, bad, &got)
-	if !errors.Is(err, schemas.ErrMalformed) {
+	if !errors.Is(err, codec.ErrMalformed) {
 		t.Fatalf("decode of a 2^40-item array: %v, want ErrMalformed", err)
 	}
 	splice, err := c.DecodeForRouting(ctx, bad, &got, false)
-	if splice.Ok() || !errors.Is(err, schemas.ErrMalformed) {
+	if splice.Ok() || !errors.Is(err, codec.ErrMalformed) {
 		t.Fatalf("DecodeForRouting: spliced %v, err %v", splice.Ok(), err)
 	}
 }

@@ -1,4 +1,4 @@
-package schemas_test
+package codec_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/tollgate-io/tollgate/schemas"
+	"github.com/tollgate-io/tollgate/schemas/codec"
 )
 
 // TestRegistryRefusalIsNotRetried: a registry that answers 401 or 403 refuses the
@@ -30,21 +31,21 @@ func TestRegistryRefusalIsNotRetried(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		codec, err := schemas.NewCodec(cl)
+		cdc, err := codec.NewCodec(cl)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, rerr := codec.Register(context.Background(), "tollgate.events", &schemas.IdentityEvent{})
+		_, rerr := cdc.Register(context.Background(), "tollgate.events", &schemas.IdentityEvent{})
 		var ev schemas.IdentityEvent
-		derr := codec.Decode(context.Background(), []byte{0, 0, 0, 0, 42, 0}, &ev)
+		derr := cdc.Decode(context.Background(), []byte{0, 0, 0, 0, 42, 0}, &ev)
 		srv.Close()
 		for what, err := range map[string]error{"register": rerr, "decode": derr} {
 			if err == nil {
 				t.Fatalf("%d %s: no error", c.status, what)
 			}
-			if schemas.Retryable(err) != c.retryable || errors.Is(err, schemas.ErrRegistryRefused) == c.retryable {
+			if codec.Retryable(err) != c.retryable || errors.Is(err, codec.ErrRegistryRefused) == c.retryable {
 				t.Errorf("HTTP %d %s: retryable %v, refused %v; want retryable %v (%v)", c.status, what,
-					schemas.Retryable(err), errors.Is(err, schemas.ErrRegistryRefused), c.retryable, err)
+					codec.Retryable(err), errors.Is(err, codec.ErrRegistryRefused), c.retryable, err)
 			}
 		}
 	}

@@ -1,4 +1,4 @@
-package schemas_test
+package codec_test
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"github.com/tollgate-io/tollgate/internal/registry"
 	"github.com/tollgate-io/tollgate/schemas"
 	"github.com/tollgate-io/tollgate/schemas/avrotest"
+	"github.com/tollgate-io/tollgate/schemas/codec"
 )
 
 // TestSpliceSchemaPinned: the splice reader and decision writer are written
@@ -21,22 +22,22 @@ import (
 // readEventBody and appendDecision in splice.go to the new fields, then
 // SpliceFingerprint. (Until then the fast path is off, which is safe.)
 func TestSpliceSchemaPinned(t *testing.T) {
-	got := schemas.FingerprintHex(schemas.MustBuiltin().Schema(schemas.NameRoutedEvent))
-	if got != schemas.SpliceFingerprint {
-		t.Fatalf("RoutedEvent schema fingerprint is %s, splice.go is written for %s: update the splice reader and writer, then SpliceFingerprint", got, schemas.SpliceFingerprint)
+	got := codec.FingerprintHex(schemas.MustBuiltin().Schema(schemas.NameRoutedEvent))
+	if got != codec.SpliceFingerprint {
+		t.Fatalf("RoutedEvent schema fingerprint is %s, splice.go is written for %s: update the splice reader and writer, then SpliceFingerprint", got, codec.SpliceFingerprint)
 	}
 }
 
 // spliceCodec is a codec on the embedded registry with IdentityEvent
 // registered for tollgate.events and RoutedEvent for a lane.
-func spliceCodec(t testing.TB) (*schemas.Codec, *sr.Client) {
+func spliceCodec(t testing.TB) (*codec.Codec, *sr.Client) {
 	t.Helper()
 	srv := registry.StartForTest(t)
 	cl, err := sr.NewClient(sr.URLs(srv.URL()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := schemas.NewCodec(cl)
+	c, err := codec.NewCodec(cl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +131,7 @@ func TestDecodeForRoutingFallsBack(t *testing.T) {
 	c, cl := spliceCodec(t)
 
 	oldText := dropFields(t, schemas.MustBuiltin().Text(schemas.NameIdentityEvent), "raw")
-	old, err := cl.CreateSchema(ctx, schemas.Subject("tollgate.events.old"), sr.Schema{Schema: oldText})
+	old, err := cl.CreateSchema(ctx, codec.Subject("tollgate.events.old"), sr.Schema{Schema: oldText})
 	if err != nil {
 		t.Fatal(err)
 	}
