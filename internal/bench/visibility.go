@@ -32,6 +32,9 @@ func (v *visibility) add(id string, sent time.Time) {
 	v.mu.Unlock()
 }
 
+// pollChunk bounds the ids of one poll query.
+const pollChunk = 2000
+
 // poll looks for the waiting ids once.
 func (v *visibility) poll(ctx context.Context) error {
 	v.mu.Lock()
@@ -43,9 +46,14 @@ func (v *visibility) poll(ctx context.Context) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	rows, err := v.store.Query(ctx, "SELECT event_id FROM events WHERE event_id IN ("+strings.Join(ids, ",")+")")
-	if err != nil {
-		return fmt.Errorf("bench: visibility poll: %w", err)
+	// In chunks, so a backlog of sampled events never exceeds the engine's max_query_size.
+	var rows []clickhouse.Row
+	for start := 0; start < len(ids); start += pollChunk {
+		more, err := v.store.Query(ctx, "SELECT event_id FROM events WHERE event_id IN ("+strings.Join(ids[start:min(start+pollChunk, len(ids))], ",")+")")
+		if err != nil {
+			return fmt.Errorf("bench: visibility poll: %w", err)
+		}
+		rows = append(rows, more...)
 	}
 	now := time.Now()
 	v.mu.Lock()
