@@ -105,27 +105,6 @@ func New(store Store, cfg Config, opts Options) (*Auditor, error) {
 	return a, nil
 }
 
-// aliasSafe makes WHERE see table columns, not the same-named millisecond
-// aliases of the SELECT list (ClickHouse lets aliases shadow columns).
-const aliasSafe = " SETTINGS prefer_column_name_to_alias = 1"
-
-// inChunk bounds IN lists so a statement stays far below max_query_size.
-const inChunk = 2000
-
-// queryIn runs q once per chunk of values, q holding one %s for the IN list.
-func (a *Auditor) queryIn(ctx context.Context, q string, values []string) ([]Row, error) {
-	var out []Row
-	for start := 0; start < len(values); start += inChunk {
-		end := min(start+inChunk, len(values))
-		rows, err := a.store.Query(ctx, strings.ReplaceAll(q, "%s", quoteList(values[start:end])))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, rows...)
-	}
-	return out, nil
-}
-
 // WriteBatch stores the batch and everything that follows from it: the
 // events, the ticket, grant and credential ledgers of the principals and
 // tickets it touches, their findings and checkpoints. It returns the findings it
@@ -297,7 +276,7 @@ func (a *Auditor) refreshTickets(ctx context.Context, ids []string, batch []sche
 		seen[e.EventID] = true
 		byID[e.Ticket.ID] = append(byID[e.Ticket.ID], ticketFactFromEvent(&batch[i]))
 	}
-	rows, err := a.queryIn(ctx, "SELECT "+ticketSelect+" FROM tickets FINAL WHERE ticket_id IN %s", ids)
+	rows, err := a.queryIn(ctx, sqlTicketsByID, ids)
 	if err != nil {
 		return ticketChanges{}, fmt.Errorf("auditor: load tickets: %w", err)
 	}
@@ -322,7 +301,7 @@ func (a *Auditor) refreshTickets(ctx context.Context, ids []string, batch []sche
 		}
 	}
 	if len(replay) > 0 {
-		rows, err := a.queryIn(ctx, "SELECT "+ticketFactSelect+" FROM events WHERE category = 'TICKET' AND ticket_id IN %s", replay)
+		rows, err := a.queryIn(ctx, sqlTicketEventsByID, replay)
 		if err != nil {
 			return ticketChanges{}, fmt.Errorf("auditor: load ticket events: %w", err)
 		}
@@ -365,7 +344,7 @@ func (a *Auditor) refreshTickets(ctx context.Context, ids []string, batch []sche
 		return nil
 	}, func() error {
 		var err error
-		found, err = a.queryIn(ctx, "SELECT DISTINCT principal FROM principal_keys WHERE key IN %s", lookup)
+		found, err = a.queryIn(ctx, sqlPrincipalsByKey, lookup)
 		if err != nil {
 			return fmt.Errorf("auditor: find principals of tickets: %w", err)
 		}
@@ -397,7 +376,7 @@ func (a *Auditor) refreshTickets(ctx context.Context, ids []string, batch []sche
 // primary key each), merges extra (events not necessarily stored yet) and returns them per principal, each event
 // once. Order is left to buildLedger.
 func (a *Auditor) loadHistory(ctx context.Context, ids []string, extra map[string][]fact) (map[string][]fact, error) {
-	rows, err := a.queryIn(ctx, "SELECT "+iamFactSelect+" FROM ledger_facts WHERE principal IN %s", ids)
+	rows, err := a.queryIn(ctx, sqlLedgerFactsOf, ids)
 	if err != nil {
 		return nil, fmt.Errorf("auditor: load principal history: %w", err)
 	}
@@ -472,7 +451,7 @@ func (a *Auditor) loadPrincipals(ctx context.Context, ids []string, history map[
 		lookup[whoKey(id)] = true
 		states[id] = ps
 	}
-	idRows, err := a.queryIn(ctx, "SELECT DISTINCT ticket_id FROM ticket_keys WHERE key IN %s", keys(lookup))
+	idRows, err := a.queryIn(ctx, sqlTicketIDsByKey, keys(lookup))
 	if err != nil {
 		return nil, fmt.Errorf("auditor: find tickets of principals: %w", err)
 	}
@@ -482,7 +461,7 @@ func (a *Auditor) loadPrincipals(ctx context.Context, ids []string, history map[
 			ticketIDs = append(ticketIDs, id) // the batch's own changes are in merged
 		}
 	}
-	rows, err := a.queryIn(ctx, "SELECT "+ticketSelect+" FROM tickets FINAL WHERE ticket_id IN %s", ticketIDs)
+	rows, err := a.queryIn(ctx, sqlTicketsByID, ticketIDs)
 	if err != nil {
 		return nil, fmt.Errorf("auditor: load tickets of principals: %w", err)
 	}
@@ -696,7 +675,7 @@ func (a *Auditor) findingStates(ctx context.Context, cond string, values []strin
 }
 
 func (a *Auditor) loadFindings(ctx context.Context, columns, cond string, values []string) (map[string]storedFinding, error) {
-	rows, err := a.queryIn(ctx, "SELECT "+columns+" FROM findings FINAL WHERE "+cond+aliasSafe, values)
+	rows, err := a.queryIn(ctx, sqlFindingsWhere(columns, cond), values)
 	if err != nil {
 		return nil, fmt.Errorf("auditor: load findings: %w", err)
 	}
@@ -749,20 +728,11 @@ func (a *Auditor) Sweep(ctx context.Context, now time.Time) ([]schemas.Finding, 
 	start := time.Now()
 	defer func() { a.metrics.sweep.Observe(time.Since(start).Seconds()) }()
 	now = now.UTC()
-	nowSQL := fmt.Sprintf("fromUnixTimestamp64Milli(%d, 'UTC')", now.UnixMilli())
-	ms := func(d time.Duration) string { return fmt.Sprintf("toIntervalMillisecond(%d)", d.Milliseconds()) }
-	gq := "SELECT " + grantSelect + " FROM grants FINAL WHERE (state = 'ACTIVE' AND (" +
-		"(review_due IS NOT NULL AND review_due < " + nowSQL + ") OR (expires_at IS NOT NULL AND expires_at < " + nowSQL + ") OR disabled_at IS NOT NULL" +
-		" OR (lane = 'BREAK_GLASS' AND granted_at < " + nowSQL + " - " + ms(a.cfg.BreakGlassWindow) + ")))" +
-		" OR (lane = 'BREAK_GLASS' AND granted_at < " + nowSQL + " - " + ms(a.cfg.BreakGlassReviewWindow) +
-		" AND (last_reviewed_at IS NULL OR last_reviewed_at < granted_at))" + aliasSafe
-	grows, err := a.store.Query(ctx, gq)
+	grows, err := a.store.Query(ctx, sweepGrantsSQL(now, &a.cfg))
 	if err != nil {
 		return nil, fmt.Errorf("auditor: sweep grants: %w", err)
 	}
-	cq := "SELECT " + credentialSelect + " FROM credentials FINAL WHERE deleted_at IS NULL AND ((owner = '' AND create_event_id != '')" +
-		" OR coalesce(rotated_at, created_at) < " + nowSQL + " - " + ms(a.cfg.NHIRotationAge) + ")" + aliasSafe
-	crows, err := a.store.Query(ctx, cq)
+	crows, err := a.store.Query(ctx, sweepCredentialsSQL(now, &a.cfg))
 	if err != nil {
 		return nil, fmt.Errorf("auditor: sweep credentials: %w", err)
 	}

@@ -111,26 +111,6 @@ func eventRow(r *schemas.RoutedEvent) []any {
 	}
 }
 
-// iamFactSelect reads back the columns ledgers and detections use from IAM
-// events, times as milliseconds. The ticket columns, empty on IAM events, are
-// left out; factFromRow reads missing columns as empty.
-const iamFactSelect = `event_id, principal, category, action, outcome, lane,
-	toUnixTimestamp64Milli(occurred_at) AS occurred_at,
-	actor_id, subject_id, subject_type, subject_email,
-	entitlement_id, entitlement_name, entitlement_kind, entitlement_privilege, entitlement_system, entitlement_wildcard,
-	credential_id, credential_kind, credential_owner_id, toUnixTimestamp64Milli(credential_expires_at) AS credential_expires_at,
-	ticket_refs`
-
-// ticketFactSelect reads back the columns of ticket events mergeTicket uses.
-const ticketFactSelect = `event_id, principal, category, action, outcome, lane,
-	toUnixTimestamp64Milli(occurred_at) AS occurred_at,
-	ticket_id, ticket_system, ticket_kind, ticket_state, ticket_approval, ticket_approver_id, ticket_requester_id,
-	ticket_requested_for_id, ticket_requested_for_email, ticket_requested_entitlement, ticket_justification,
-	ticket_emergency, ticket_identity_verified,
-	toUnixTimestamp64Milli(ticket_review_due) AS ticket_review_due,
-	toUnixTimestamp64Milli(ticket_access_expires) AS ticket_access_expires,
-	ticket_request_type, toUnixTimestamp64Milli(ticket_approved_at) AS ticket_approved_at, ticket_refs`
-
 // fact is the part of a stored event the ledgers and detections use.
 type fact struct {
 	EventID     string
@@ -209,15 +189,6 @@ var ledgerActions = []schemas.Action{
 func ledgerEvent(e *schemas.IdentityEvent) bool {
 	return e.Outcome == schemas.OutcomeSuccess && slices.Contains(ledgerActions, e.Action)
 }
-
-// ledgerEventSQL is ledgerEvent as a condition on the events table.
-var ledgerEventSQL = func() string {
-	names := make([]string, len(ledgerActions))
-	for i, a := range ledgerActions {
-		names[i] = string(a)
-	}
-	return "outcome = 'SUCCESS' AND action IN " + quoteList(names)
-}()
 
 // milli truncates t to the milliseconds DateTime64(3) keeps, in UTC, so a
 // fact built in memory equals the one read back.

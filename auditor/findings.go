@@ -12,13 +12,6 @@ import (
 var findingColumns = []string{"finding_id", "kind", "severity", "status", "principal", "entitlement", "ticket_id",
 	"event_ids", "summary", "controls", "detected_at", "resolved_at", "updated_at", "version"}
 
-const findingSelect = `finding_id, kind, severity, status, principal, entitlement, ticket_id, event_ids, summary, controls,
-	toUnixTimestamp64Milli(detected_at) AS detected_at, toUnixTimestamp64Milli(resolved_at) AS resolved_at, version`
-
-// findingStateSelect is the part of a stored finding reconcile needs when the
-// finding is still implied.
-const findingStateSelect = `finding_id, status, toUnixTimestamp64Milli(detected_at) AS detected_at, version`
-
 // storedFinding is a finding with the version of its stored row.
 type storedFinding struct {
 	schemas.Finding

@@ -127,13 +127,6 @@ func (t *ticket) row() []any {
 		t.ApprovalEvent, t.EventIDs, t.Version}
 }
 
-const ticketSelect = `ticket_id, system, kind, state, approval, approver_id, requester_id, requested_for_id,
-	requested_for_email, requested_entitlement, justification, emergency, identity_verified,
-	toUnixTimestamp64Milli(review_due) AS review_due, toUnixTimestamp64Milli(access_expires) AS access_expires,
-	request_type, toUnixTimestamp64Milli(approved_at) AS approved_at,
-	toUnixTimestamp64Milli(opened_at) AS opened_at, toUnixTimestamp64Milli(updated_at) AS updated_at,
-	approval_event_id, event_ids, version`
-
 func ticketFromRow(r Row) ticket {
 	return ticket{
 		ticketFields: ticketFields{
@@ -188,13 +181,6 @@ func (g *grant) row() []any {
 		g.ReviewDue, g.ExpiresAt, g.LastReviewedAt, g.ReviewEvent, g.DisabledAt, g.DisableEvent, g.Version}
 }
 
-const grantSelect = `principal, principal_type, entitlement_key, entitlement_id, entitlement_name, entitlement_system,
-	entitlement_privilege, entitlement_wildcard, state, lane, toUnixTimestamp64Milli(granted_at) AS granted_at,
-	toUnixTimestamp64Milli(revoked_at) AS revoked_at, grant_event_id, revoke_event_id, ticket_id, approver,
-	toUnixTimestamp64Milli(review_due) AS review_due, toUnixTimestamp64Milli(expires_at) AS expires_at,
-	toUnixTimestamp64Milli(last_reviewed_at) AS last_reviewed_at, review_event_id,
-	toUnixTimestamp64Milli(disabled_at) AS disabled_at, disable_event_id, version`
-
 func grantFromRow(r Row) grant {
 	return grant{
 		Principal: r.String("principal"), PrincipalType: r.String("principal_type"), Key: r.String("entitlement_key"),
@@ -223,10 +209,6 @@ func (c *credential) row() []any {
 	return []any{c.Principal, c.ID, c.Kind, c.Owner, c.CreatedAt, c.RotatedAt, c.DeletedAt, c.ExpiresAt,
 		c.CreateEvent, c.RotateEvent, c.DeleteEvent, c.Version}
 }
-
-const credentialSelect = `principal, credential_id, kind, owner, toUnixTimestamp64Milli(created_at) AS created_at,
-	toUnixTimestamp64Milli(rotated_at) AS rotated_at, toUnixTimestamp64Milli(deleted_at) AS deleted_at,
-	toUnixTimestamp64Milli(expires_at) AS expires_at, create_event_id, rotate_event_id, delete_event_id, version`
 
 func credentialFromRow(r Row) credential {
 	return credential{

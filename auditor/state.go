@@ -139,7 +139,7 @@ func (a *Auditor) loadStates(ctx context.Context, ids []string) (map[string]*led
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := a.queryIn(ctx, "SELECT principal, max(version) AS version FROM principal_state WHERE principal IN %s GROUP BY principal", ids)
+	rows, err := a.queryIn(ctx, sqlStateVersions, ids)
 	if err != nil {
 		return nil, fmt.Errorf("auditor: load principal state versions: %w", err)
 	}
@@ -155,7 +155,7 @@ func (a *Auditor) loadStates(ctx context.Context, ids []string) (map[string]*led
 	if len(missed) == 0 {
 		return out, nil
 	}
-	rows, err = a.queryIn(ctx, "SELECT principal, argMax(state, version) AS state FROM principal_state WHERE principal IN %s GROUP BY principal", missed)
+	rows, err = a.queryIn(ctx, sqlStates, missed)
 	if err != nil {
 		return nil, fmt.Errorf("auditor: load principal state: %w", err)
 	}

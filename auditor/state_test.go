@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	migrations "github.com/tollgate-io/tollgate/deploy/clickhouse"
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
@@ -282,5 +283,19 @@ func TestSchemaV3BackfillsKeyedState(t *testing.T) {
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) || len(want) == 0 {
 		t.Fatalf("findings after the migration differ\n v3 throughout: %d %v\n migrated:      %d %v", len(want), want, len(got), got)
+	}
+}
+
+// TestBackfillSelectsTheLedgerEvents keeps the v3 backfill's condition, written out in
+// SQL, equal to ledgerEvent's list of actions.
+func TestBackfillSelectsTheLedgerEvents(t *testing.T) {
+	for _, form := range []string{"single", "cluster"} {
+		sql, err := migrations.FS.ReadFile(form + "/0003_principal_state.sql")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(sql), ledgerEventSQL+";") {
+			t.Errorf("%s/0003_principal_state.sql: the ledger_facts backfill does not select %s", form, ledgerEventSQL)
+		}
 	}
 }
