@@ -575,28 +575,17 @@ func (a *Auditor) refreshPrincipals(ctx context.Context, ids []string, history m
 			had = principalKeys(ps.ID, prev)
 		}
 		keyRows = append(keyRows, newKeyRows(ps.ID, principalKeys(ps.ID, cp), had)...)
-		for i := range ps.Grants {
-			grantRows = append(grantRows, ps.Grants[i].row())
-		}
-		for i := range ps.Creds {
-			credRows = append(credRows, ps.Creds[i].row())
-		}
+		grantRows = append(grantRows, changedRows(ps.Grants, prevGrants(prev), (*grant).row, grantKey)...)
+		credRows = append(credRows, changedRows(ps.Creds, prevCreds(prev), (*credential).row, credentialKey)...)
 		desired = append(desired, ps.eventFindings(&a.cfg)...)
 		desired = append(desired, ledgerFindings(ps.Grants, ps.Creds, now, &a.cfg)...)
 	}
-	// The keys first: a retry after a checkpoint is stored compares with it and would
-	// not write them again.
-	if err := a.store.Insert(ctx, "principal_keys", keyColumns["principal_keys"], keyRows); err != nil {
-		<-storedCh
-		return nil, fmt.Errorf("auditor: write %d principal keys: %w", len(keyRows), err)
-	}
-	var changed []schemas.Finding
+	// The keys and the ledger rows that changed first: they are written by comparing with
+	// the stored checkpoint, and a retry after the checkpoint is stored would compare with
+	// the new one and not write them again.
 	err = parallel(func() error {
-		if err := a.store.Insert(ctx, "principal_state", principalStateColumns, stateRows); err != nil {
-			return fmt.Errorf("auditor: write %d principal states: %w", len(stateRows), err)
-		}
-		for p, cp := range checkpoints {
-			a.states.put(p, cp)
+		if err := a.store.Insert(ctx, "principal_keys", keyColumns["principal_keys"], keyRows); err != nil {
+			return fmt.Errorf("auditor: write %d principal keys: %w", len(keyRows), err)
 		}
 		return nil
 	}, func() error {
@@ -607,6 +596,20 @@ func (a *Auditor) refreshPrincipals(ctx context.Context, ids []string, history m
 	}, func() error {
 		if err := a.store.Insert(ctx, "credentials", credentialColumns, credRows); err != nil {
 			return fmt.Errorf("auditor: write %d credentials: %w", len(credRows), err)
+		}
+		return nil
+	})
+	if err != nil {
+		<-storedCh
+		return nil, err
+	}
+	var changed []schemas.Finding
+	err = parallel(func() error {
+		if err := a.store.Insert(ctx, "principal_state", principalStateColumns, stateRows); err != nil {
+			return fmt.Errorf("auditor: write %d principal states: %w", len(stateRows), err)
+		}
+		for p, cp := range checkpoints {
+			a.states.put(p, cp)
 		}
 		return nil
 	}, func() error {

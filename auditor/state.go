@@ -298,3 +298,68 @@ func factRow(f *fact) []any {
 		f.EntID, f.EntName, f.EntKind, string(f.EntPriv), f.EntSystem, f.EntWildcard,
 		f.CredID, f.CredKind, f.CredOwner, f.CredExpires, refs}
 }
+
+func grantKey(g *grant) string { return g.Key }
+
+func credentialKey(c *credential) string { return c.ID }
+
+func prevGrants(b *ledgerBase) []grant {
+	if b == nil {
+		return nil
+	}
+	return b.Grants
+}
+
+func prevCreds(b *ledgerBase) []credential {
+	if b == nil {
+		return nil
+	}
+	return b.Creds
+}
+
+// changedRows are the rows of now that differ, the version (the last value) aside, from
+// the row of the same key in prev: a principal's refresh rewrites the ledger rows its
+// batch changed, not all it holds.
+func changedRows[T any](now, prev []T, row func(*T) []any, key func(*T) string) [][]any {
+	stored := make(map[string][]any, len(prev))
+	for i := range prev {
+		stored[key(&prev[i])] = row(&prev[i])
+	}
+	var out [][]any
+	for i := range now {
+		r := row(&now[i])
+		if old, ok := stored[key(&now[i])]; !ok || !sameValues(old[:len(old)-1], r[:len(r)-1]) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// sameValues compares two rows of Store insert values.
+func sameValues(a, b []any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		switch x := a[i].(type) {
+		case time.Time:
+			if y, ok := b[i].(time.Time); !ok || !x.Equal(y) {
+				return false
+			}
+		case *time.Time:
+			y, ok := b[i].(*time.Time)
+			if !ok || (x == nil) != (y == nil) || (x != nil && !x.Equal(*y)) {
+				return false
+			}
+		case []string:
+			if y, ok := b[i].([]string); !ok || !slices.Equal(x, y) {
+				return false
+			}
+		default:
+			if a[i] != b[i] {
+				return false
+			}
+		}
+	}
+	return true
+}
