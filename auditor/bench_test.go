@@ -185,3 +185,53 @@ func BenchmarkWriteBatchMixed(b *testing.B) {
 	b.ReportMetric(aRate/rRate, "ratio")
 	b.ReportMetric(float64(peak)/(1<<20), "peak_heap_MB")
 }
+
+// BenchmarkWriteBatchGrowth writes 100 batches of 10,000 mixedBatch events (1M events
+// over the same 20,000 humans and 500 NHIs) and reports the auditor's time per batch over
+// the first and the last ten batches, their ratio (1.0: cost flat as history grows), and
+// the auditor's rows/s over the engine's bulk insert of the same rows in the same run.
+func BenchmarkWriteBatchGrowth(b *testing.B) {
+	ctx := context.Background()
+	const rounds, n = 100, 10_000
+	for b.Loop() {
+		s := newStore(b)
+		if _, err := Migrate(ctx, s, MigrateOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		a, err := New(s, DefaultConfig(), Options{Clock: func() time.Time { return t0.Add(48 * time.Hour) },
+			Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var first, last, total, bulk time.Duration
+		for r := range rounds {
+			batch := mixedBatch(r, n)
+			start := time.Now()
+			if _, err := a.WriteBatch(ctx, batch); err != nil {
+				b.Fatal(err)
+			}
+			d := time.Since(start)
+			total += d
+			switch {
+			case r < 10:
+				first += d
+			case r >= rounds-10:
+				last += d
+			}
+			rows := make([][]any, len(batch))
+			for i := range batch {
+				batch[i].Event.EventID += "-raw"
+				rows[i] = eventRow(&batch[i])
+			}
+			start = time.Now()
+			if err := s.Insert(ctx, "events", eventColumns, rows); err != nil {
+				b.Fatal(err)
+			}
+			bulk += time.Since(start)
+		}
+		b.ReportMetric(float64(first.Milliseconds())/10, "first10_ms/batch")
+		b.ReportMetric(float64(last.Milliseconds())/10, "last10_ms/batch")
+		b.ReportMetric(last.Seconds()/first.Seconds(), "growth")
+		b.ReportMetric(bulk.Seconds()/total.Seconds(), "ratio")
+	}
+}
