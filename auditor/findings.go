@@ -62,7 +62,7 @@ func reconcile(desired []schemas.Finding, stored map[string]storedFinding, now t
 			rows = append(rows, findingRow(&d, now, next(0)))
 			changed = append(changed, d)
 		case old.Status == schemas.FindingResolved:
-			d.DetectedAt = old.DetectedAt
+			d.DetectedAt = now // detected again: each state change has its own time
 			rows = append(rows, findingRow(&d, now, next(old.Version)))
 			changed = append(changed, d)
 		}

@@ -299,3 +299,22 @@ func TestBackfillSelectsTheLedgerEvents(t *testing.T) {
 		}
 	}
 }
+
+// TestReopenedFindingIsDetectedAgain: a finding raised again after it was resolved carries
+// the time it was detected again, so each of its state changes has a time of its own (the
+// findings topic's ce_id is built from it).
+func TestReopenedFindingIsDetectedAgain(t *testing.T) {
+	first, resolved, again := t0, t0.Add(time.Hour), t0.Add(2*time.Hour)
+	f := schemas.Finding{FindingID: "f1", Kind: KindUnticketedAccessChange, Status: schemas.FindingOpen, Principal: "p",
+		EventIDs: []string{"e"}, Controls: []string{}}
+	_, opened := reconcile([]schemas.Finding{f}, map[string]storedFinding{}, first)
+	stored := storedFinding{Finding: opened[0], Version: 1}
+	_, closed := reconcile(nil, map[string]storedFinding{"f1": stored}, resolved)
+	if closed[0].Status != schemas.FindingResolved || !closed[0].ResolvedAt.Equal(resolved) || !closed[0].DetectedAt.Equal(first) {
+		t.Fatalf("resolved: %+v", closed[0])
+	}
+	_, reopened := reconcile([]schemas.Finding{f}, map[string]storedFinding{"f1": {Finding: closed[0], Version: 2}}, again)
+	if len(reopened) != 1 || reopened[0].Status != schemas.FindingOpen || !reopened[0].DetectedAt.Equal(again) {
+		t.Fatalf("re-opened: %+v, want OPEN detected at %s", reopened, again)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -105,8 +106,8 @@ func (c *Config) applyDefaults() {
 //     BatchSize records or FlushInterval after the batch's first record.
 //   - The batch goes to auditor.Auditor.WriteBatch; the findings it returns are
 //     published to the findings topic (Avro Finding, key finding_id,
-//     CloudEvents headers with ce_type tollgate.v1.Finding, ce_id the
-//     finding id, ce_subject the principal); only then are the batch's
+//     CloudEvents headers with ce_type tollgate.v1.Finding, ce_id one per
+//     state change (FindingEventID), ce_subject the principal); only then are the batch's
 //     offsets committed. Offsets are never committed ahead of ClickHouse.
 //   - A record that does not decode, or that WriteBatch refuses with
 //     *auditor.InvalidEventError, is dead-lettered (stage "auditor") and committed
@@ -327,6 +328,23 @@ func retry(ctx context.Context, s *Service, what string, op func() error) error 
 	}
 }
 
+// findingTime is when f entered its status: resolved_at when resolved, else detected_at
+// (which a re-opened finding sets anew).
+func findingTime(f *schemas.Finding) time.Time {
+	if f.Status == schemas.FindingResolved && f.ResolvedAt != nil {
+		return *f.ResolvedAt
+	}
+	return f.DetectedAt
+}
+
+// FindingEventID is the ce_id of a findings-topic record: one per state change of the
+// finding (`<finding_id>.<open|resolved>.<unix ms of the change>`), so a consumer that
+// deduplicates on ce_id keeps OPEN → RESOLVED → OPEN, and a republish of the same state
+// has the same id. The record key stays the finding_id.
+func FindingEventID(f *schemas.Finding) string {
+	return fmt.Sprintf("%s.%s.%d", f.FindingID, strings.ToLower(string(f.Status)), findingTime(f).UnixMilli())
+}
+
 // findingMessages encodes findings as findings-topic records.
 func (s *Service) findingMessages(findings []schemas.Finding) ([]kafkago.Message, error) {
 	msgs := make([]kafkago.Message, 0, len(findings))
@@ -339,16 +357,12 @@ func (s *Service) findingMessages(findings []schemas.Finding) ([]kafkago.Message
 			// not registered for the findings topic.
 			return nil, fmt.Errorf("auditor: encode finding %s: %w", f.FindingID, err)
 		}
-		at := f.DetectedAt
-		if f.ResolvedAt != nil {
-			at = *f.ResolvedAt
-		}
 		msgs = append(msgs, kafkago.Message{
 			Topic: s.cfg.Topics.Findings,
 			Key:   []byte(f.FindingID),
 			Value: b,
-			Headers: kafka.CloudEventHeaders(schemas.CloudEvent{ID: f.FindingID, Source: "/tollgate/auditor", Type: typ,
-				Time: at, Subject: f.Principal}),
+			Headers: kafka.CloudEventHeaders(schemas.CloudEvent{ID: FindingEventID(f), Source: "/tollgate/auditor", Type: typ,
+				Time: findingTime(f), Subject: f.Principal}),
 		})
 	}
 	return msgs, nil

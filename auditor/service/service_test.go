@@ -314,7 +314,7 @@ func (s *stack) readFindingsTopic(ctx context.Context, t *testing.T, want map[st
 			t.Fatalf("decode finding: %v", err)
 		}
 		ce := kafka.ParseCloudEvent(m.Headers)
-		if string(m.Key) != f.FindingID || ce.ID != f.FindingID || ce.Type != "tollgate.v1.Finding" || ce.Subject != f.Principal {
+		if string(m.Key) != f.FindingID || ce.ID != FindingEventID(&f) || ce.Type != "tollgate.v1.Finding" || ce.Subject != f.Principal {
 			t.Fatalf("finding record key %q headers %+v for %+v", m.Key, ce, f)
 		}
 		got[f.FindingID] = findingKey(f)
