@@ -102,6 +102,8 @@ const (
 	sqlLedgerFactsOf    = "SELECT " + iamFactSelect + " FROM ledger_facts WHERE principal IN %s"
 	sqlStateVersions    = "SELECT principal, max(version) AS version FROM principal_state WHERE principal IN %s GROUP BY principal"
 	sqlStates           = "SELECT principal, argMax(state, version) AS state FROM principal_state WHERE principal IN %s GROUP BY principal"
+	sqlTriageOf         = "SELECT finding_id, toUnixTimestamp64Milli(at) AS at, action, actor, assignee, owner, reason," +
+		" toUnixTimestamp64Milli(until) AS until FROM finding_triage WHERE finding_id IN %s ORDER BY finding_id, at, seq" + aliasSafe
 )
 
 // sqlFindingsWhere selects columns of the stored findings matching cond (which may hold
