@@ -117,6 +117,7 @@ func newFindingsCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.AddCommand(newFindingShowCmd(g))
+	cmd.AddCommand(newTriageCmds(g)...)
 	f := cmd.Flags()
 	f.StringVar(&status, "status", "all", "open, resolved or all")
 	f.StringVar(&kind, "kind", "", "only this kind, e.g. UNTICKETED_ACCESS_CHANGE")
@@ -159,20 +160,10 @@ func newFindingShowCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if len(args[0]) < 6 {
-				return fmt.Errorf("findings show: %q is too short; give at least 6 characters of the id", args[0])
-			}
-			fs, err := readFindings(cmd, cfg, auditor.FindingFilter{ID: strings.ToLower(args[0]), Limit: 2})
+			f, err := findOne(cmd, cfg, "findings show", args[0])
 			if err != nil {
 				return err
 			}
-			switch len(fs) {
-			case 0:
-				return fmt.Errorf("findings show: no finding %q (tollgate findings lists their ids)", args[0])
-			case 2:
-				return fmt.Errorf("findings show: %q is the start of more than one finding id; give more of it", args[0])
-			}
-			f := fs[0]
 			var evidence *app.QueryResult
 			if len(f.EventIDs) > 0 {
 				evidence, err = readQuery(cmd, cfg, auditor.EvidenceSQL(f.EventIDs), log)
@@ -180,13 +171,36 @@ func newFindingShowCmd(g *globals) *cobra.Command {
 					return fmt.Errorf("findings show: evidence: %w", err)
 				}
 			}
-			return writeFindingDetail(cmd.OutOrStdout(), f, evidence)
+			triage, err := readTriage(cmd, cfg, f.FindingID)
+			if err != nil {
+				return fmt.Errorf("findings show: triage: %w", err)
+			}
+			return writeFindingDetail(cmd.OutOrStdout(), f, evidence, triage)
 		},
 	}
 }
 
-// writeFindingDetail prints one finding, its evidence rows (nil: none read) and advice.
-func writeFindingDetail(w io.Writer, f schemas.Finding, evidence *app.QueryResult) error {
+// findOne is the finding whose id starts with prefix (at least 6 characters), for verb.
+func findOne(cmd *cobra.Command, cfg *app.Config, verb, prefix string) (schemas.Finding, error) {
+	if len(prefix) < 6 {
+		return schemas.Finding{}, fmt.Errorf("%s: %q is too short; give at least 6 characters of the id", verb, prefix)
+	}
+	fs, err := readFindings(cmd, cfg, auditor.FindingFilter{ID: strings.ToLower(prefix), Limit: 2})
+	if err != nil {
+		return schemas.Finding{}, err
+	}
+	switch len(fs) {
+	case 0:
+		return schemas.Finding{}, fmt.Errorf("%s: no finding %q (tollgate findings lists their ids)", verb, prefix)
+	case 2:
+		return schemas.Finding{}, fmt.Errorf("%s: %q is the start of more than one finding id; give more of it", verb, prefix)
+	}
+	return fs[0], nil
+}
+
+// writeFindingDetail prints one finding, its evidence rows (nil: none read), its triage
+// and advice.
+func writeFindingDetail(w io.Writer, f schemas.Finding, evidence *app.QueryResult, triage auditor.TriageState) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	row := func(k, v string) {
 		if v != "" {
@@ -205,8 +219,20 @@ func writeFindingDetail(w io.Writer, f schemas.Finding, evidence *app.QueryResul
 	row("controls", strings.Join(f.Controls, ", "))
 	row("summary", f.Summary)
 	row("what to do", auditor.Advice(f.Kind))
+	row("triage", triageLine(triage))
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if len(triage.Decision) > 0 {
+		fmt.Fprintf(w, "\ntriage decisions (%d)\n", len(triage.Decision))
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  AT\tACTION\tBY\tDETAIL")
+		for _, d := range triage.Decision {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", d.At.UTC().Format(time.RFC3339), d.Action, d.Actor, decisionDetail(d))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(w, "\nevidence (%d events)\n", len(f.EventIDs))
 	if evidence == nil || len(evidence.Rows) == 0 {

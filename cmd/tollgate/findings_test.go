@@ -69,12 +69,18 @@ func TestFindingDetail(t *testing.T) {
 		{"event_id": "okta:r1", "occurred_at": "2026-12-01 08:00:00", "source": "OKTA", "source_event_type": "user.mfa.factor.reset_all", "action": "MFA_RESET"},
 		{"event_id": "cloudtrail:e2", "occurred_at": "2026-12-01 09:00:00", "source": "CLOUDTRAIL", "source_event_type": "AttachUserPolicy", "action": "ACCESS_GRANT"},
 	}}
+	until := time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)
+	accepted := auditor.TriageDecision{FindingID: f.FindingID, Action: auditor.TriageAcceptRisk, Actor: "cis", Owner: "ciso",
+		Reason: "vendor migration", Until: &until, At: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)}
+	triage := auditor.TriageState{State: auditor.TriageAcceptRisk, Latest: &accepted, Decision: []auditor.TriageDecision{
+		{FindingID: f.FindingID, Action: auditor.TriageAcknowledge, Actor: "sam", At: time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)}, accepted}}
 	var b bytes.Buffer
-	if err := writeFindingDetail(&b, f, ev); err != nil {
+	if err := writeFindingDetail(&b, f, ev, triage); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, want := range []string{"fedcba9876543210fedcba9876543210", "what to do", "account-takeover", "evidence (2 events)", "user.mfa.factor.reset_all", "AttachUserPolicy"} {
+	for _, want := range []string{"fedcba9876543210fedcba9876543210", "what to do", "account-takeover", "evidence (2 events)", "user.mfa.factor.reset_all", "AttachUserPolicy",
+		"ACCEPT_RISK by cis", "owner ciso, until 2026-12-31T00:00:00Z", "triage decisions (2)", "ACKNOWLEDGE  sam"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("detail lacks %q:\n%s", want, out)
 		}

@@ -148,8 +148,31 @@ func TestUpPipeline(t *testing.T) {
 	}
 	var b strings.Builder
 	ev := consoleQuery(t, console.URL, auditor.EvidenceSQL(one[0].EventIDs))
-	if err := writeFindingDetail(&b, one[0], ev); err != nil || !strings.Contains(b.String(), "user.account.privilege.grant") || !strings.Contains(b.String(), "what to do") {
+	if err := writeFindingDetail(&b, one[0], ev, auditor.TriageState{}); err != nil || !strings.Contains(b.String(), "user.account.privilege.grant") || !strings.Contains(b.String(), "what to do") {
 		t.Fatalf("finding detail %v:\n%s", err, b.String())
+	}
+	// findings ack: a JSON decision through the console is recorded and shows in the
+	// detail; a form post (what another site's page can make a browser send) is refused.
+	form, err := http.Post(console.URL+"/v1/console/triage", "application/x-www-form-urlencoded",
+		strings.NewReader(`{"finding_id":"`+id+`","action":"ACKNOWLEDGE","actor":"mallory"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	form.Body.Close()
+	if form.StatusCode != http.StatusForbidden {
+		t.Fatalf("a form-encoded triage post answered %d, want 403", form.StatusCode)
+	}
+	c := app.NewConsoleClient(console.URL)
+	if _, err := c.Triage(ctx, auditor.TriageDecision{FindingID: id, Action: auditor.TriageAcknowledge, Actor: "sam"}); err != nil {
+		t.Fatalf("ack through the console: %v", err)
+	}
+	st, err := c.Triages(ctx, []string{id})
+	if err != nil || st[id].State != auditor.TriageAcknowledge || len(st[id].Decision) != 1 || st[id].Decision[0].Actor != "sam" {
+		t.Fatalf("triage after ack: %+v %v (the form post must not have been recorded)", st, err)
+	}
+	b.Reset()
+	if err := writeFindingDetail(&b, one[0], ev, st[id]); err != nil || !strings.Contains(b.String(), "ACKNOWLEDGE by sam") || !strings.Contains(b.String(), "triage decisions (1)") {
+		t.Fatalf("finding detail after ack %v:\n%s", err, b.String())
 	}
 	if _, ok := admin.Ready(ctx); !ok {
 		res, _ := admin.Ready(ctx)

@@ -27,6 +27,7 @@ import (
 const (
 	consoleFindingsPath = "/v1/console/findings"
 	consoleQueryPath    = "/v1/console/query"
+	consoleTriagePath   = "/v1/console/triage"
 )
 
 // QueryResult is a read-only query's answer: columns in order and rows as maps.
@@ -73,6 +74,47 @@ func ConsoleHandler(q *Store, a *auditor.Auditor, log *slog.Logger) http.Handler
 			return
 		}
 		writeJSON(w, res)
+	})
+	mux.HandleFunc("GET "+consoleTriagePath, func(w http.ResponseWriter, r *http.Request) {
+		ids := r.URL.Query()["id"]
+		if len(ids) == 0 || len(ids) > 1000 {
+			writeJSONError(w, http.StatusBadRequest, "give 1 to 1000 finding ids as ?id=")
+			return
+		}
+		st, err := a.Triages(r.Context(), ids)
+		if err != nil {
+			log.Error("triage query failed", "err", err)
+			writeJSONError(w, http.StatusServiceUnavailable, "triage decisions are not readable right now; the server log has the details")
+			return
+		}
+		writeJSON(w, st)
+	})
+	mux.HandleFunc("POST "+consoleTriagePath, func(w http.ResponseWriter, r *http.Request) {
+		// A page of another site can make a browser on this host post a form here, but not
+		// with a JSON body (that needs a CORS preflight, which the console never grants).
+		if mt := r.Header.Get("Content-Type"); mt != "application/json" || r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+			writeJSONError(w, http.StatusForbidden, "a triage decision is a JSON body (Content-Type: application/json) from this host")
+			return
+		}
+		var d auditor.TriageDecision
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&d); err != nil {
+			writeJSONError(w, http.StatusBadRequest, "triage decision: "+err.Error())
+			return
+		}
+		stored, err := a.Triage(r.Context(), d)
+		switch {
+		case errors.Is(err, auditor.ErrInvalidTriage):
+			writeJSONError(w, http.StatusBadRequest, err.Error())
+		case errors.Is(err, auditor.ErrUnknownFinding):
+			writeJSONError(w, http.StatusNotFound, err.Error())
+		case err != nil:
+			log.Error("triage write failed", "err", err)
+			writeJSONError(w, http.StatusServiceUnavailable, "the decision was not recorded; the server log has the details")
+		default:
+			writeJSON(w, stored)
+		}
 	})
 	return loopbackOnly(mux)
 }
@@ -129,7 +171,7 @@ func FindConsole(ctx context.Context, cfg *Config) *Console {
 	if host == "" || host == "localhost" {
 		host = "127.0.0.1"
 	}
-	c := &Console{base: "http://" + net.JoinHostPort(host, port), hc: &http.Client{Timeout: 60 * time.Second}}
+	c := NewConsoleClient("http://" + net.JoinHostPort(host, port))
 	pctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(pctx, http.MethodGet, c.base+consoleFindingsPath+"?limit=1", nil)
@@ -142,6 +184,11 @@ func FindConsole(ctx context.Context, cfg *Config) *Console {
 		return nil
 	}
 	return c
+}
+
+// NewConsoleClient is a client of the console at base (http://host:port).
+func NewConsoleClient(base string) *Console {
+	return &Console{base: base, hc: &http.Client{Timeout: 60 * time.Second}}
 }
 
 // Findings asks the running process for findings.
@@ -170,10 +217,30 @@ func (c *Console) Query(ctx context.Context, sql string) (*QueryResult, error) {
 	return &out, nil
 }
 
+// Triage asks the running process to record a triage decision.
+func (c *Console) Triage(ctx context.Context, d auditor.TriageDecision) (auditor.TriageDecision, error) {
+	body, err := json.Marshal(d)
+	if err != nil {
+		return auditor.TriageDecision{}, err
+	}
+	var out auditor.TriageDecision
+	return out, c.do(ctx, http.MethodPost, consoleTriagePath, body, &out)
+}
+
+// Triages asks the running process for the triage state of findings.
+func (c *Console) Triages(ctx context.Context, ids []string) (map[string]auditor.TriageState, error) {
+	q := url.Values{"id": ids}
+	out := map[string]auditor.TriageState{}
+	return out, c.do(ctx, http.MethodGet, consoleTriagePath+"?"+q.Encode(), nil, &out)
+}
+
 func (c *Console) do(ctx context.Context, method, path string, body []byte, into any) error {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
 	if err != nil {
 		return err
+	}
+	if method == http.MethodPost && path == consoleTriagePath {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
