@@ -68,6 +68,7 @@ type metrics struct {
 	batch    prometheus.Histogram
 	sweep    prometheus.Histogram
 	refresh  *prometheus.CounterVec
+	tickets  *prometheus.CounterVec
 }
 
 // New returns an Auditor over store. cfg must pass Validate.
@@ -94,9 +95,12 @@ func New(store Store, cfg Config, opts Options) (*Auditor, error) {
 		refresh: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_auditor_principal_refreshes_total",
 			Help: "Principals whose ledgers a batch rewrote, by mode: incremental (on top of the stored ledgers) or full (replayed from history)."},
 			[]string{"mode"}),
+		tickets: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_auditor_ticket_changes_total",
+			Help: "Ticket changes merged, by effect: audited (the principals they concern were refreshed) or unchanged (no field an audit result reads changed)."},
+			[]string{"effect"}),
 	}
 	if opts.Registerer != nil {
-		for _, c := range []prometheus.Collector{a.metrics.events, a.metrics.findings, a.metrics.batch, a.metrics.sweep, a.metrics.refresh} {
+		for _, c := range []prometheus.Collector{a.metrics.events, a.metrics.findings, a.metrics.batch, a.metrics.sweep, a.metrics.refresh, a.metrics.tickets} {
 			if err := opts.Registerer.Register(c); err != nil {
 				return nil, fmt.Errorf("auditor: register metrics: %w", err)
 			}
@@ -322,17 +326,24 @@ func (a *Auditor) refreshTickets(ctx context.Context, ids []string, batch []sche
 	principals := map[string]bool{}
 	var keyRows [][]any
 	var lookup []string
+	audited := map[string]bool{} // tickets whose change can change an audit result
 	for _, id := range keys(tk.merged) {
 		t := tk.merged[id]
 		for _, k := range ticketKeys(&t) {
 			keyRows = append(keyRows, []any{k, t.ID})
 		}
+		if old, ok := stored[id]; ok && !a.replayAll && sameForAudit(&old, &t) {
+			a.metrics.tickets.WithLabelValues("unchanged").Inc()
+			continue
+		}
+		a.metrics.tickets.WithLabelValues("audited").Inc()
+		audited[id] = true
 		lookup = append(lookup, ticketPrincipalKeys(&t)...)
 	}
 	// The principal a ticket event is keyed by (its beneficiary, else requester, else the
 	// ticket) is refreshed whether or not it has a checkpoint yet.
 	for i := range batch {
-		if e := &batch[i].Event; e.Category == schemas.CategoryTicket && tk.merged[e.Ticket.ID].ID != "" {
+		if e := &batch[i].Event; e.Category == schemas.CategoryTicket && audited[e.Ticket.ID] {
 			principals[principalOf(e)] = true
 		}
 	}
@@ -358,10 +369,7 @@ func (a *Auditor) refreshTickets(ctx context.Context, ids []string, batch []sche
 	}
 	for i := range batch {
 		e := &batch[i].Event
-		if e.Category == schemas.CategoryTicket || !slices.ContainsFunc(e.TicketRefs, func(r string) bool {
-			_, ok := tk.merged[r]
-			return ok
-		}) {
+		if e.Category == schemas.CategoryTicket || !slices.ContainsFunc(e.TicketRefs, func(r string) bool { return audited[r] }) {
 			continue
 		}
 		if p := principalOf(e); p != "" {

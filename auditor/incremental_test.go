@@ -88,8 +88,14 @@ func randomHistory(seed uint64, rounds, size int) [][]schemas.RoutedEvent {
 				if rng.IntN(3) == 0 {
 					t.IdentityVerified = new(true)
 				}
+				action := schemas.ActionTicketApproved
+				if kind == schemas.TicketServiceRequest && rng.IntN(3) == 0 {
+					// A request moving through its states: nothing the audit reads changes.
+					t = schemas.Ticket{ID: tid, System: "servicenow", Kind: kind, State: []string{"in progress", "closed"}[rng.IntN(2)]}
+					action = schemas.ActionTicketUpdated
+				}
 				ev = schemas.IdentityEvent{EventID: fmt.Sprintf("SERVICENOW:r%d", seq), Source: schemas.SourceServiceNow,
-					SourceEventType: "test", Category: schemas.CategoryTicket, Action: schemas.ActionTicketApproved,
+					SourceEventType: "test", Category: schemas.CategoryTicket, Action: action,
 					OccurredAt: at, IngestedAt: at, Outcome: schemas.OutcomeSuccess, Ticket: &t}
 			default:
 				ev.Action = actions[rng.IntN(len(actions))]
@@ -120,7 +126,8 @@ var incrementalSeed uint64 = 42
 
 // TestIncrementalMatchesReplay writes the same random history through an
 // auditor that applies batches on top of the stored ledgers and one that
-// replays every touched principal's history, and requires the same findings
+// replays every touched principal's history (and refreshes every principal a
+// changed ticket concerns, even when no field the audit reads changed), and requires the same findings
 // changes after every batch and sweep and the same ledger and finding rows at
 // the end, with both paths taken.
 func TestIncrementalMatchesReplay(t *testing.T) {
@@ -217,5 +224,16 @@ func TestIncrementalMatchesReplay(t *testing.T) {
 	if n == 0 || full == 0 {
 		t.Fatalf("refreshes: %v incremental, %v full; the history must exercise both paths", n, full)
 	}
-	t.Logf("refreshes: %v incremental, %v full", n, full)
+	tickets := map[string]float64{}
+	for _, fam := range families {
+		if fam.GetName() == "tollgate_auditor_ticket_changes_total" {
+			for _, m := range fam.GetMetric() {
+				tickets[m.GetLabel()[0].GetValue()] = m.GetCounter().GetValue()
+			}
+		}
+	}
+	if tickets["audited"] == 0 || tickets["unchanged"] == 0 {
+		t.Fatalf("ticket changes %v: the history must change tickets both ways the audit reads and not", tickets)
+	}
+	t.Logf("refreshes: %v incremental, %v full; ticket changes %v", n, full, tickets)
 }

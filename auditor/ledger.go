@@ -93,6 +93,28 @@ func (t *ticket) apply(evs []fact) {
 	t.Version = uint64(len(t.EventIDs))
 }
 
+// sameForAudit reports whether a change of a ticket from a to b leaves every field the
+// ledgers and the detections read as it was (then the principals it concerns need no
+// refresh): who it is for and from, its kind, approval, approver, entitlement,
+// justification, dates and proofing; and, for the tickets judged by their time window or
+// closing (incidents, access reviews, proofing records), its state, last update and last
+// event. A governed request that only moves through its states (in progress, closed)
+// changes nothing the audit reads.
+func sameForAudit(a, b *ticket) bool {
+	eqTime := func(x, y *time.Time) bool { return (x == nil) == (y == nil) && (x == nil || x.Equal(*y)) }
+	eqBool := func(x, y *bool) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
+	if a.ID != b.ID || a.Kind != b.Kind || a.Approval != b.Approval || a.Approver != b.Approver || a.ApprovalEvent != b.ApprovalEvent ||
+		a.Requester != b.Requester || a.RequestedFor != b.RequestedFor || a.RequestedForEmail != b.RequestedForEmail ||
+		a.RequestedEntitlement != b.RequestedEntitlement || a.Justification != b.Justification ||
+		!eqTime(a.ApprovedAt, b.ApprovedAt) || !eqTime(a.ReviewDue, b.ReviewDue) || !eqTime(a.AccessExpires, b.AccessExpires) ||
+		!eqBool(a.IdentityVerified, b.IdentityVerified) || !a.OpenedAt.Equal(b.OpenedAt) {
+		return false
+	}
+	windowed := a.Kind == string(schemas.TicketIncident) || a.Kind == string(schemas.TicketAccessReview) ||
+		(a.IdentityVerified != nil && *a.IdentityVerified)
+	return !windowed || (a.State == b.State && a.UpdatedAt.Equal(b.UpdatedAt) && slices.Equal(a.EventIDs, b.EventIDs))
+}
+
 func (t *ticket) approved() bool { return t.Approval == string(schemas.ApprovalApproved) }
 
 // governed reports a ticket of the governed path: a service request or change.
