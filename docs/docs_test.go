@@ -173,7 +173,7 @@ func TestConfigurationExampleSetsWhatItSays(t *testing.T) {
 // mapKeyPlaceholders names the maps whose keys are the user's (one placeholder stands for
 // every key) and the maps whose values are plain strings (the map is one leaf).
 var mapKeyPlaceholders = map[string]string{"ingest.sources": "<source>"}
-var leafMaps = map[string]bool{"clickhouse.server.settings": true}
+var leafMaps = map[string]bool{"clickhouse.server.settings": true, "auditor.grace": true}
 
 // leafPaths flattens a YAML document into the dotted paths of its leaves.
 func leafPaths(n *yaml.Node, path string, out map[string]bool) {

@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -69,6 +71,12 @@ type Config struct {
 	// publish them: the redelivered batch changes nothing, so it yields no findings.
 	// Duplicates are harmless (the topic is compacted by finding_id).
 	RepublishWindow time.Duration
+	// Grace delays announcing a finding of a kind (publishing it to the findings topic) by
+	// the kind's duration after it opened: one resolved within it (the late ticket) is
+	// stored but never announced, nor is its resolution. Kinds not listed are announced
+	// at once. The delay is checked at every sweep, so an announcement comes at most
+	// SweepInterval after its grace ends.
+	Grace map[string]time.Duration
 }
 
 func (c *Config) applyDefaults() {
@@ -140,6 +148,9 @@ type Service struct {
 	running bool
 	failing error
 	op      atomic.Value // string: the batch operation last retried, the retries label
+	// dueSince is the end of the last window of graced findings announced (the sweep's and
+	// the republish's clock time; both run on the stage loop's goroutine).
+	dueSince time.Time
 }
 
 // New returns a Service; Run starts it. Metrics are registered on reg
@@ -288,7 +299,7 @@ func (s *Service) process(ctx context.Context, msgs []kafkago.Message) (stage.Ou
 		findings = fs
 		break
 	}
-	msgs2, err := s.findingMessages(findings)
+	msgs2, err := s.findingMessages(s.announceable(findings, s.a.Now()))
 	if err != nil {
 		return stage.Output{}, err
 	}
@@ -387,11 +398,14 @@ func (s *Service) publish(ctx context.Context, findings []schemas.Finding) error
 // none is lost to a crash between writing a batch and publishing its findings. A failure is
 // logged: the findings are in ClickHouse either way.
 func (s *Service) republish(ctx context.Context) {
-	fs, err := s.a.Findings(ctx, auditor.FindingFilter{UpdatedSince: s.a.Now().Add(-s.cfg.RepublishWindow)})
+	now := s.a.Now()
+	fs, err := s.a.Findings(ctx, auditor.FindingFilter{UpdatedSince: now.Add(-s.cfg.RepublishWindow)})
 	if err != nil {
 		s.log.Warn("reading recent findings to republish", "err", err)
 		return
 	}
+	s.dueSince = now
+	fs = s.announceable(fs, now)
 	if len(fs) == 0 {
 		return
 	}
@@ -402,20 +416,73 @@ func (s *Service) republish(ctx context.Context) {
 	s.log.Info("republished recent findings", "count", len(fs), "window", s.cfg.RepublishWindow.String())
 }
 
-// sweep runs the time-based detections once and publishes what changed. A
-// failed sweep is logged and tried again at the next interval.
+// sweep runs the time-based detections once and publishes what changed, then announces
+// the findings whose grace ended since the last sweep. A failed sweep is logged and tried
+// again at the next interval.
 func (s *Service) sweep(ctx context.Context) {
-	fs, err := s.a.Sweep(ctx, s.a.Now())
+	now := s.a.Now()
+	fs, err := s.a.Sweep(ctx, now)
 	if err != nil {
 		s.m.sweepErrors.Inc()
 		s.log.Warn("auditor sweep failed", "err", err)
 		return
 	}
+	fs = s.announceable(fs, now)
+	due, err := s.due(ctx, now)
+	if err != nil {
+		s.log.Warn("reading findings whose grace ended", "err", err)
+	}
+	fs = append(fs, due...)
 	if len(fs) > 0 {
 		if err := s.publish(ctx, fs); err != nil {
 			s.log.Warn("publishing sweep findings", "err", err)
+			return
 		}
 	}
+	if err == nil {
+		s.dueSince = now
+	}
+}
+
+// announceable drops from fs, at now, the findings still inside their kind's grace (an
+// open one is announced by due later) and the resolutions of findings that resolved
+// inside it (never announced open, so nothing to take back).
+func (s *Service) announceable(fs []schemas.Finding, now time.Time) []schemas.Finding {
+	out := fs[:0:0]
+	for _, f := range fs {
+		g := s.cfg.Grace[f.Kind]
+		switch {
+		case g <= 0:
+		case f.Status == schemas.FindingOpen && now.Sub(f.DetectedAt) < g:
+			continue
+		case f.Status == schemas.FindingResolved && f.ResolvedAt != nil && f.ResolvedAt.Sub(f.DetectedAt) < g:
+			s.m.withheld.WithLabelValues(f.Kind).Inc()
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// due returns the open findings whose grace ended in (dueSince, now].
+func (s *Service) due(ctx context.Context, now time.Time) ([]schemas.Finding, error) {
+	var out []schemas.Finding
+	for _, kind := range slices.Sorted(maps.Keys(s.cfg.Grace)) {
+		g := s.cfg.Grace[kind]
+		if g <= 0 {
+			continue
+		}
+		fs, err := s.a.Findings(ctx, auditor.FindingFilter{Status: schemas.FindingOpen, Kind: kind, Since: s.dueSince.Add(-g)})
+		if err != nil {
+			return out, err
+		}
+		for _, f := range fs {
+			if at := f.DetectedAt.Add(g); at.After(s.dueSince) && !at.After(now) {
+				out = append(out, f)
+			}
+		}
+	}
+	return out, nil
 }
 
 type serviceMetrics struct {
@@ -424,6 +491,7 @@ type serviceMetrics struct {
 	findings     prometheus.Counter
 	deadLetters  prometheus.Counter
 	sweepErrors  prometheus.Counter
+	withheld     *prometheus.CounterVec
 	retries      *prometheus.CounterVec
 	batchSeconds prometheus.Histogram
 	ready        prometheus.Gauge
@@ -441,6 +509,8 @@ func newServiceMetrics(reg prometheus.Registerer, log *slog.Logger) *serviceMetr
 			Help: "Lane records sent to the dead-letter topic."}),
 		sweepErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "tollgate_auditor_sweep_errors_total",
 			Help: "Sweeps that failed and wait for the next interval."}),
+		withheld: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_auditor_findings_withheld_total",
+			Help: "Findings resolved inside their kind's grace, stored but never announced, by kind."}, []string{"kind"}),
 		retries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_auditor_retries_total",
 			Help: "Failed attempts retried with backoff, by operation."}, []string{"op"}),
 		batchSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tollgate_auditor_batch_commit_duration_seconds",
@@ -452,7 +522,7 @@ func newServiceMetrics(reg prometheus.Registerer, log *slog.Logger) *serviceMetr
 	if reg == nil {
 		return m
 	}
-	for _, c := range []prometheus.Collector{m.records, m.batches, m.findings, m.deadLetters, m.sweepErrors, m.retries, m.batchSeconds, m.ready} {
+	for _, c := range []prometheus.Collector{m.records, m.batches, m.findings, m.deadLetters, m.sweepErrors, m.withheld, m.retries, m.batchSeconds, m.ready} {
 		if err := reg.Register(c); err != nil {
 			log.Warn("auditor service metrics not registered", "err", err)
 		}

@@ -3,11 +3,13 @@ package app
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -176,6 +178,27 @@ type AuditorConfig struct {
 	RawTTLDays int `yaml:"raw_ttl_days"`
 	// Detections holds the windows and lists of the findings catalogue.
 	Detections auditor.Config `yaml:"detections"`
+	// Grace delays announcing a finding of a kind on tollgate.findings: one resolved within
+	// it (a ticket that arrives after its grant) is stored but never announced. Keys are
+	// finding kinds; an unset grace announces the ticket-dependent kinds after 5 minutes.
+	Grace map[string]config.Duration `yaml:"grace"`
+}
+
+// DefaultGrace is auditor.grace when unset: the kinds a late ticket resolves.
+var DefaultGrace = map[string]config.Duration{
+	auditor.KindUnticketedAccessChange:  config.Duration(5 * time.Minute),
+	auditor.KindHelpdeskPathAccess:      config.Duration(5 * time.Minute),
+	auditor.KindMissingLifecycle:        config.Duration(5 * time.Minute),
+	auditor.KindRecoveryWithoutProofing: config.Duration(5 * time.Minute),
+}
+
+// GraceDurations is Grace as the auditor service takes it.
+func (c AuditorConfig) GraceDurations() map[string]time.Duration {
+	out := make(map[string]time.Duration, len(c.Grace))
+	for k, d := range c.Grace {
+		out[k] = d.D()
+	}
+	return out
 }
 
 // UpConfig is the `up:` section: the embedded stack.
@@ -265,6 +288,9 @@ func (c *Config) ApplyDefaults() {
 		c.Auditor.RawTTLDays = clickhouse.DefaultRawTTLDays
 	}
 	c.Auditor.Detections = mergeDetectionDefaults(c.Auditor.Detections)
+	if c.Auditor.Grace == nil {
+		c.Auditor.Grace = maps.Clone(DefaultGrace)
+	}
 }
 
 // Validate checks every section and returns all problems, each naming its key.
@@ -287,6 +313,14 @@ func (c *Config) Validate() error {
 		config.Invalid(c.Kafka.Validate()),
 		config.Invalid(c.Ingest.Config.Validate()),
 		config.Invalid(c.Auditor.Detections.Validate()))
+	for _, kind := range slices.Sorted(maps.Keys(c.Auditor.Grace)) {
+		switch {
+		case !slices.Contains(auditor.Kinds(), kind):
+			bad("auditor.grace."+kind, "not a finding kind (the kinds are %s)", strings.Join(auditor.Kinds(), ", "))
+		case c.Auditor.Grace[kind] < 0:
+			bad("auditor.grace."+kind, "negative duration %s", c.Auditor.Grace[kind].D())
+		}
+	}
 	if u, err := url.Parse(c.Registry.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		bad("registry.url", "%q is not an http(s) URL", c.Registry.URL)
 	}

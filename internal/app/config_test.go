@@ -45,6 +45,7 @@ func TestBadConfigs(t *testing.T) {
 		"not-yaml.bad.yaml":             {"not valid YAML"},
 		"bad-registry-url.bad.yaml":     {"registry.url", "not an http(s) URL"},
 		"both-secret.bad.yaml":          {"registry.password", "not both"},
+		"bad-grace-kind.bad.yaml":       {"auditor.grace.UNTICKETED", "not a finding kind", "SELF_APPROVED"},
 	}
 	files, _ := filepath.Glob("testdata/*.bad.yaml")
 	if len(files) != len(want) {
