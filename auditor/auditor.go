@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -55,8 +56,10 @@ type Auditor struct {
 	clock   func() time.Time
 	log     *slog.Logger
 	metrics *metrics
-	// states caches the checkpoints this auditor wrote or read (see state.go).
+	// states caches the checkpoints this auditor wrote or read, facts the ledger events
+	// of the principals it refreshed (see state.go).
 	states stateCache
+	facts  factsCache
 	// replayAll turns the incremental path off: every touched principal is
 	// rebuilt from its whole history. Tests compare the two paths with it.
 	replayAll bool
@@ -69,6 +72,7 @@ type metrics struct {
 	sweep    prometheus.Histogram
 	refresh  *prometheus.CounterVec
 	tickets  *prometheus.CounterVec
+	replays  *prometheus.CounterVec
 }
 
 // New returns an Auditor over store. cfg must pass Validate.
@@ -95,12 +99,15 @@ func New(store Store, cfg Config, opts Options) (*Auditor, error) {
 		refresh: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_auditor_principal_refreshes_total",
 			Help: "Principals whose ledgers a batch rewrote, by mode: incremental (on top of the stored ledgers) or full (replayed from history)."},
 			[]string{"mode"}),
+		replays: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_auditor_replay_sources_total",
+			Help: "Principals replayed from their ledger events, by where the events came from: memory (this auditor's own copy at the checkpoint's version) or store (ledger_facts)."},
+			[]string{"source"}),
 		tickets: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_auditor_ticket_changes_total",
 			Help: "Ticket changes merged, by effect: audited (the principals they concern were refreshed) or unchanged (no field an audit result reads changed)."},
 			[]string{"effect"}),
 	}
 	if opts.Registerer != nil {
-		for _, c := range []prometheus.Collector{a.metrics.events, a.metrics.findings, a.metrics.batch, a.metrics.sweep, a.metrics.refresh, a.metrics.tickets} {
+		for _, c := range []prometheus.Collector{a.metrics.events, a.metrics.findings, a.metrics.batch, a.metrics.sweep, a.metrics.refresh, a.metrics.tickets, a.metrics.replays} {
 			if err := opts.Registerer.Register(c); err != nil {
 				return nil, fmt.Errorf("auditor: register metrics: %w", err)
 			}
@@ -191,6 +198,20 @@ func (a *Auditor) WriteBatch(ctx context.Context, batch []schemas.RoutedEvent) (
 	// Then the events are written while the ledger events of the principals that are
 	// replayed are read. The batch's own are merged in from memory, so it does not
 	// matter whether a query sees them.
+	// A replayed principal whose ledger events this auditor holds at the version of its
+	// checkpoint is replayed from memory; one touched only by a ticket is checked once its
+	// checkpoint is read below.
+	extra := batchFacts(batch, full)
+	cached := map[string]factsEntry{}
+	var toRead []string
+	for _, p := range keys(full) {
+		e, ok := a.facts.get(p)
+		if b := states[p]; ok && !a.replayAll && ((b != nil && b.Version == e.version) || (b == nil && !principals[p])) {
+			cached[p] = e
+			continue
+		}
+		toRead = append(toRead, p)
+	}
 	var history map[string][]fact
 	var more map[string]*ledgerBase
 	err = parallel(func() error {
@@ -204,11 +225,11 @@ func (a *Auditor) WriteBatch(ctx context.Context, batch []schemas.RoutedEvent) (
 		}
 		return nil
 	}, func() error {
-		if len(full) == 0 {
+		if len(toRead) == 0 {
 			return nil
 		}
 		var err error
-		history, err = a.loadHistory(ctx, keys(full), batchFacts(batch, full))
+		history, err = a.loadHistory(ctx, toRead, extra)
 		return err
 	}, func() error {
 		var err error
@@ -225,6 +246,24 @@ func (a *Auditor) WriteBatch(ctx context.Context, batch []schemas.RoutedEvent) (
 	if history == nil {
 		history = map[string][]fact{}
 	}
+	var stale []string
+	for p, e := range cached {
+		if b := states[p]; b == nil || b.Version != e.version {
+			stale = append(stale, p) // another replica refreshed it since
+			continue
+		}
+		history[p] = withFacts(e.facts, extra[p])
+	}
+	if len(stale) > 0 {
+		slices.Sort(stale)
+		reread, err := a.loadHistory(ctx, stale, extra)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(history, reread)
+	}
+	a.metrics.replays.WithLabelValues("memory").Add(float64(len(cached) - len(stale)))
+	a.metrics.replays.WithLabelValues("store").Add(float64(len(toRead) + len(stale)))
 	for p := range incr {
 		history[p] = newFacts[p]
 	}
@@ -618,6 +657,14 @@ func (a *Auditor) refreshPrincipals(ctx context.Context, ids []string, history m
 		}
 		for p, cp := range checkpoints {
 			a.states.put(p, cp)
+		}
+		for _, ps := range states {
+			cp := checkpoints[ps.ID]
+			if incr[ps.ID] == nil {
+				a.facts.put(ps.ID, factsEntry{version: cp.Version, facts: ps.Events}) // the whole history
+			} else if e, ok := a.facts.get(ps.ID); ok && e.version == incr[ps.ID].Version {
+				a.facts.put(ps.ID, factsEntry{version: cp.Version, facts: withFacts(e.facts, ps.Events)})
+			}
 		}
 		return nil
 	}, func() error {

@@ -224,16 +224,23 @@ func TestIncrementalMatchesReplay(t *testing.T) {
 	if n == 0 || full == 0 {
 		t.Fatalf("refreshes: %v incremental, %v full; the history must exercise both paths", n, full)
 	}
-	tickets := map[string]float64{}
-	for _, fam := range families {
-		if fam.GetName() == "tollgate_auditor_ticket_changes_total" {
-			for _, m := range fam.GetMetric() {
-				tickets[m.GetLabel()[0].GetValue()] = m.GetCounter().GetValue()
+	byLabel := func(name string) map[string]float64 {
+		out := map[string]float64{}
+		for _, fam := range families {
+			if fam.GetName() == name {
+				for _, m := range fam.GetMetric() {
+					out[m.GetLabel()[0].GetValue()] = m.GetCounter().GetValue()
+				}
 			}
 		}
+		return out
 	}
+	tickets, replays := byLabel("tollgate_auditor_ticket_changes_total"), byLabel("tollgate_auditor_replay_sources_total")
 	if tickets["audited"] == 0 || tickets["unchanged"] == 0 {
 		t.Fatalf("ticket changes %v: the history must change tickets both ways the audit reads and not", tickets)
 	}
-	t.Logf("refreshes: %v incremental, %v full; ticket changes %v", n, full, tickets)
+	if replays["memory"] == 0 || replays["store"] == 0 {
+		t.Fatalf("replays %v: the history must replay principals from memory and from the store", replays)
+	}
+	t.Logf("refreshes: %v incremental, %v full; ticket changes %v; replays %v", n, full, tickets, replays)
 }

@@ -363,3 +363,62 @@ func sameValues(a, b []any) bool {
 	}
 	return true
 }
+
+// factsCacheLimit bounds the ledger events an Auditor keeps in memory for replays.
+const factsCacheLimit = 1_000_000
+
+// factsCache holds, per principal, its ledger events as of one checkpoint version, so
+// replaying a principal this auditor refreshed before (a ticket that concerns it changed,
+// a redelivery) reads nothing. An entry is used only at the version of the stored
+// checkpoint: a checkpoint another replica wrote since sends the replay to ledger_facts.
+type factsCache struct {
+	mu    sync.Mutex
+	m     map[string]factsEntry
+	total int
+}
+
+type factsEntry struct {
+	version uint64
+	facts   []fact
+}
+
+func (c *factsCache) get(p string) (factsEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[p]
+	return e, ok
+}
+
+func (c *factsCache) put(p string, e factsEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]factsEntry{}
+	}
+	c.total += len(e.facts) - len(c.m[p].facts)
+	c.m[p] = e
+	for k, old := range c.m { // over the limit: drop arbitrary entries down to nine tenths
+		if c.total <= factsCacheLimit {
+			break
+		}
+		if k != p {
+			c.total -= len(old.facts)
+			delete(c.m, k)
+		}
+	}
+}
+
+// withFacts is base with the events of extra it lacks, in a new slice (replays sort it).
+func withFacts(base, extra []fact) []fact {
+	out := make([]fact, 0, len(base)+len(extra))
+	seen := make(map[string]bool, len(base)+len(extra))
+	for _, fs := range [][]fact{base, extra} {
+		for _, f := range fs {
+			if !seen[f.EventID] {
+				seen[f.EventID] = true
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
