@@ -114,3 +114,38 @@ func TestGraceWithholdsFindingsALateTicketResolves(t *testing.T) {
 		t.Fatalf("read %d findings records, %v published; want carol's only", n, counterValue(svc.m.findings))
 	}
 }
+
+func TestSuppressionMatches(t *testing.T) {
+	now := auditortest.T0
+	ent := "okta:Finance"
+	f := schemas.Finding{Kind: auditor.KindOverBroadGrant, Principal: "svc-backup", Entitlement: &ent, Status: schemas.FindingOpen, DetectedAt: now}
+	noEnt := f
+	noEnt.Entitlement = nil
+	for _, c := range []struct {
+		s    Suppression
+		f    schemas.Finding
+		want bool
+	}{
+		{Suppression{Kind: auditor.KindOverBroadGrant, Until: now.Add(time.Hour)}, f, true},
+		{Suppression{Principal: "svc-*", Until: now.Add(time.Hour)}, f, true},
+		{Suppression{Principal: "svc-*", Entitlement: "okta:*", Until: now.Add(time.Hour)}, f, true},
+		{Suppression{Principal: "svc-*", Entitlement: "okta:*", Until: now.Add(time.Hour)}, noEnt, false},
+		{Suppression{Principal: "svc-*", Entitlement: "*", Until: now.Add(time.Hour)}, noEnt, true},
+		{Suppression{Kind: auditor.KindSoDConflict, Until: now.Add(time.Hour)}, f, false},
+		{Suppression{Principal: "alice*", Until: now.Add(time.Hour)}, f, false},
+		{Suppression{Kind: auditor.KindOverBroadGrant, Until: now}, f, false}, // expired
+	} {
+		if got := c.s.matches(&c.f, now); got != c.want {
+			t.Errorf("%+v on %s/%s/%v: %v, want %v", c.s, c.f.Kind, c.f.Principal, c.f.Entitlement != nil, got, c.want)
+		}
+	}
+	svc := &Service{cfg: Config{Suppress: []Suppression{{Principal: "svc-*", Until: now.Add(time.Hour)}}}, m: newServiceMetrics(nil, slog.New(slog.DiscardHandler))}
+	other := f
+	other.Principal = "alice@corp.example"
+	if got := svc.announceable([]schemas.Finding{f, other}, now); len(got) != 1 || got[0].Principal != "alice@corp.example" {
+		t.Fatalf("announced %+v, want alice's only", got)
+	}
+	if got := svc.announceable([]schemas.Finding{f}, now.Add(2*time.Hour)); len(got) != 1 {
+		t.Fatalf("after the suppression's end %+v, want it announced", got)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -77,6 +78,34 @@ type Config struct {
 	// at once. The delay is checked at every sweep, so an announcement comes at most
 	// SweepInterval after its grace ends.
 	Grace map[string]time.Duration
+	// Suppress lists findings that are stored but not announced while a rule holds.
+	Suppress []Suppression
+}
+
+// Suppression withholds the announcements of the findings it matches until Until: the
+// findings are stored and listed as usual, only tollgate.findings does not carry them.
+// Kind, Principal and Entitlement are path.Match patterns ("*" or empty: any); a finding
+// without an entitlement matches an Entitlement pattern only if that is empty or "*".
+type Suppression struct {
+	Kind, Principal, Entitlement string
+	Until                        time.Time
+	Reason                       string
+}
+
+// matches reports whether s withholds f at now.
+func (s *Suppression) matches(f *schemas.Finding, now time.Time) bool {
+	if !now.Before(s.Until) {
+		return false
+	}
+	glob := func(pattern, v string) bool {
+		ok, err := path.Match(pattern, v)
+		return pattern == "" || pattern == "*" || (err == nil && ok)
+	}
+	ent := ""
+	if f.Entitlement != nil {
+		ent = *f.Entitlement
+	}
+	return glob(s.Kind, f.Kind) && glob(s.Principal, f.Principal) && (glob(s.Entitlement, ent))
 }
 
 func (c *Config) applyDefaults() {
@@ -444,12 +473,15 @@ func (s *Service) sweep(ctx context.Context) {
 	}
 }
 
-// announceable drops from fs, at now, the findings still inside their kind's grace (an
-// open one is announced by due later) and the resolutions of findings that resolved
-// inside it (never announced open, so nothing to take back).
+// announceable drops from fs, at now, the findings a suppression holds, those still inside
+// their kind's grace (an open one is announced by due later) and the resolutions of
+// findings that resolved inside it (never announced open, so nothing to take back).
 func (s *Service) announceable(fs []schemas.Finding, now time.Time) []schemas.Finding {
 	out := fs[:0:0]
 	for _, f := range fs {
+		if s.suppressed(&f, now) {
+			continue
+		}
 		g := s.cfg.Grace[f.Kind]
 		switch {
 		case g <= 0:
@@ -464,7 +496,17 @@ func (s *Service) announceable(fs []schemas.Finding, now time.Time) []schemas.Fi
 	return out
 }
 
-// due returns the open findings whose grace ended in (dueSince, now].
+// suppressed reports (and counts) a finding a suppression holds at now.
+func (s *Service) suppressed(f *schemas.Finding, now time.Time) bool {
+	if slices.ContainsFunc(s.cfg.Suppress, func(r Suppression) bool { return r.matches(f, now) }) {
+		s.m.withheld.WithLabelValues(f.Kind).Inc()
+		return true
+	}
+	return false
+}
+
+// due returns the open findings whose grace ended in (dueSince, now], but those a
+// suppression holds.
 func (s *Service) due(ctx context.Context, now time.Time) ([]schemas.Finding, error) {
 	var out []schemas.Finding
 	for _, kind := range slices.Sorted(maps.Keys(s.cfg.Grace)) {
@@ -477,7 +519,7 @@ func (s *Service) due(ctx context.Context, now time.Time) ([]schemas.Finding, er
 			return out, err
 		}
 		for _, f := range fs {
-			if at := f.DetectedAt.Add(g); at.After(s.dueSince) && !at.After(now) {
+			if at := f.DetectedAt.Add(g); at.After(s.dueSince) && !at.After(now) && !s.suppressed(&f, now) {
 				out = append(out, f)
 			}
 		}
@@ -510,7 +552,7 @@ func newServiceMetrics(reg prometheus.Registerer, log *slog.Logger) *serviceMetr
 		sweepErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "tollgate_auditor_sweep_errors_total",
 			Help: "Sweeps that failed and wait for the next interval."}),
 		withheld: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_auditor_findings_withheld_total",
-			Help: "Findings resolved inside their kind's grace, stored but never announced, by kind."}, []string{"kind"}),
+			Help: "Finding changes stored but not announced, by kind: resolved inside their kind's grace, or held by a suppression."}, []string{"kind"}),
 		retries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_auditor_retries_total",
 			Help: "Failed attempts retried with backoff, by operation."}, []string{"op"}),
 		batchSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tollgate_auditor_batch_commit_duration_seconds",

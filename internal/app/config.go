@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tollgate-io/tollgate/auditor"
+	"github.com/tollgate-io/tollgate/auditor/service"
 	"github.com/tollgate-io/tollgate/ingest"
 	"github.com/tollgate-io/tollgate/internal/clickhouse"
 	"github.com/tollgate-io/tollgate/internal/config"
@@ -182,6 +184,39 @@ type AuditorConfig struct {
 	// it (a ticket that arrives after its grant) is stored but never announced. Keys are
 	// finding kinds; an unset grace announces the ticket-dependent kinds after 5 minutes.
 	Grace map[string]config.Duration `yaml:"grace"`
+	// Suppress withholds announcing the findings a rule matches until its date; they are
+	// stored and listed as usual.
+	Suppress []SuppressRule `yaml:"suppress"`
+}
+
+// SuppressRule is one entry of auditor.suppress.
+type SuppressRule struct {
+	// Kind, Principal and Entitlement are glob patterns (path.Match; empty or "*": any).
+	Kind        string `yaml:"kind"`
+	Principal   string `yaml:"principal"`
+	Entitlement string `yaml:"entitlement"`
+	// Until ends the suppression: a date (2026-12-31) or an RFC 3339 time. Required.
+	Until string `yaml:"until"`
+	// Reason says why, for whoever reads the configuration. Required.
+	Reason string `yaml:"reason"`
+}
+
+// until parses r.Until.
+func (r SuppressRule) until() (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, r.Until); err == nil {
+		return t, nil
+	}
+	return time.Parse(time.DateOnly, r.Until)
+}
+
+// Suppressions is Suppress as the auditor service takes it (call after Validate).
+func (c AuditorConfig) Suppressions() []service.Suppression {
+	out := make([]service.Suppression, 0, len(c.Suppress))
+	for _, r := range c.Suppress {
+		until, _ := r.until()
+		out = append(out, service.Suppression{Kind: r.Kind, Principal: r.Principal, Entitlement: r.Entitlement, Until: until, Reason: r.Reason})
+	}
+	return out
 }
 
 // DefaultGrace is auditor.grace when unset: the kinds a late ticket resolves.
@@ -313,6 +348,23 @@ func (c *Config) Validate() error {
 		config.Invalid(c.Kafka.Validate()),
 		config.Invalid(c.Ingest.Config.Validate()),
 		config.Invalid(c.Auditor.Detections.Validate()))
+	for i, r := range c.Auditor.Suppress {
+		key := fmt.Sprintf("auditor.suppress[%d]", i)
+		if _, err := r.until(); err != nil {
+			bad(key+".until", "%q is not a date (2026-12-31) or RFC 3339 time; every suppression ends", r.Until)
+		}
+		if strings.TrimSpace(r.Reason) == "" {
+			bad(key+".reason", "say why the findings are suppressed")
+		}
+		for field, pattern := range map[string]string{"kind": r.Kind, "principal": r.Principal, "entitlement": r.Entitlement} {
+			if _, err := path.Match(pattern, ""); err != nil {
+				bad(key+"."+field, "%q is not a glob pattern: %v", pattern, err)
+			}
+		}
+		if r.Kind != "" && !strings.ContainsAny(r.Kind, "*?[") && !slices.Contains(auditor.Kinds(), r.Kind) {
+			bad(key+".kind", "%q is not a finding kind (the kinds are %s)", r.Kind, strings.Join(auditor.Kinds(), ", "))
+		}
+	}
 	for _, kind := range slices.Sorted(maps.Keys(c.Auditor.Grace)) {
 		switch {
 		case !slices.Contains(auditor.Kinds(), kind):

@@ -46,6 +46,8 @@ func TestBadConfigs(t *testing.T) {
 		"bad-registry-url.bad.yaml":     {"registry.url", "not an http(s) URL"},
 		"both-secret.bad.yaml":          {"registry.password", "not both"},
 		"bad-grace-kind.bad.yaml":       {"auditor.grace.UNTICKETED", "not a finding kind", "SELF_APPROVED"},
+		"bad-suppress.bad.yaml": {"auditor.suppress[0].until", "every suppression ends", "auditor.suppress[0].reason",
+			"auditor.suppress[0].principal", "not a glob pattern", `auditor.suppress[0].kind: "OVER_BROAD" is not a finding kind`},
 	}
 	files, _ := filepath.Glob("testdata/*.bad.yaml")
 	if len(files) != len(want) {

@@ -88,7 +88,7 @@ func AddAuditor(ctx context.Context, g *Group, d *Deps, engine *chdb.DB) (*Audit
 	svc := service.New(service.Config{
 		Kafka: cfg.Kafka, Group: cfg.Auditor.Group, Topics: d.Topics, BatchSize: cfg.Auditor.BatchSize,
 		FlushInterval: cfg.Auditor.FlushInterval.D(), SweepInterval: cfg.Auditor.SweepInterval.D(),
-		Grace: cfg.Auditor.GraceDurations(),
+		Grace: cfg.Auditor.GraceDurations(), Suppress: cfg.Auditor.Suppressions(),
 	}, a, d.Codec, d.Producer, d.Admin.Registry, log)
 	d.Admin.AddCheck("auditor", svc.Ready)
 	g.AddContext(ctx, svc.Run)
