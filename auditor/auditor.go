@@ -56,10 +56,11 @@ type Auditor struct {
 	clock   func() time.Time
 	log     *slog.Logger
 	metrics *metrics
-	// states caches the checkpoints this auditor wrote or read, facts the ledger events
-	// of the principals it refreshed (see state.go).
-	states stateCache
-	facts  factsCache
+	// states caches the checkpoints this auditor wrote or read, facts and tickets the
+	// ledger events and tickets of the principals it refreshed (see state.go).
+	states  stateCache
+	facts   memo[fact]
+	tickets memo[ticket]
 	// replayAll turns the incremental path off: every touched principal is
 	// rebuilt from its whole history. Tests compare the two paths with it.
 	replayAll bool
@@ -202,7 +203,7 @@ func (a *Auditor) WriteBatch(ctx context.Context, batch []schemas.RoutedEvent) (
 	// checkpoint is replayed from memory; one touched only by a ticket is checked once its
 	// checkpoint is read below.
 	extra := batchFacts(batch, full)
-	cached := map[string]factsEntry{}
+	cached := map[string]memoEntry[fact]{}
 	var toRead []string
 	for _, p := range keys(full) {
 		e, ok := a.facts.get(p)
@@ -252,7 +253,7 @@ func (a *Auditor) WriteBatch(ctx context.Context, batch []schemas.RoutedEvent) (
 			stale = append(stale, p) // another replica refreshed it since
 			continue
 		}
-		history[p] = withFacts(e.facts, extra[p])
+		history[p] = withFacts(e.items, extra[p])
 	}
 	if len(stale) > 0 {
 		slices.Sort(stale)
@@ -476,26 +477,38 @@ func (a *Auditor) loadPrincipals(ctx context.Context, ids []string, history map[
 	}
 	states := map[string]*principalState{}
 	lookup := map[string]bool{}
+	var cachedTickets []ticket
 	for _, id := range ids {
 		ps := &principalState{ID: id, Events: history[id]}
+		wanted := map[string]bool{whoKey(id): true}
 		if b := incr[id]; b != nil {
 			ps.Base, ps.Emails = b, slices.Clone(b.Emails)
 			for _, ref := range b.Refs {
-				lookup[refKey(ref)] = true
+				wanted[refKey(ref)] = true
 			}
 			for _, e := range b.Emails {
-				lookup[whoKey(e)] = true
+				wanted[whoKey(e)] = true
 			}
 		}
 		for _, f := range ps.Events {
 			for _, ref := range f.TicketRefs {
-				lookup[refKey(ref)] = true
+				wanted[refKey(ref)] = true
 			}
 			if f.SubjectMail != "" {
-				lookup[whoKey(f.SubjectMail)] = true
+				wanted[whoKey(f.SubjectMail)] = true
 			}
 		}
-		lookup[whoKey(id)] = true
+		// The tickets of a principal refreshed at its checkpoint's version are in memory;
+		// only keys the checkpoint did not have are looked up for it.
+		if b := saved[id]; b != nil && !a.replayAll {
+			if ts, ok := a.tickets.at(id, b.Version); ok {
+				cachedTickets = append(cachedTickets, ts...)
+				for _, k := range principalKeys(id, b) {
+					delete(wanted, k)
+				}
+			}
+		}
+		maps.Copy(lookup, wanted)
 		states[id] = ps
 	}
 	idRows, err := a.queryIn(ctx, sqlTicketIDsByKey, keys(lookup))
@@ -512,7 +525,10 @@ func (a *Auditor) loadPrincipals(ctx context.Context, ids []string, history map[
 	if err != nil {
 		return nil, fmt.Errorf("auditor: load tickets of principals: %w", err)
 	}
-	all := make(map[string]ticket, len(rows)+len(merged))
+	all := make(map[string]ticket, len(cachedTickets)+len(rows)+len(merged))
+	for _, t := range cachedTickets {
+		all[t.ID] = t
+	}
 	for _, r := range rows {
 		t := ticketFromRow(r)
 		all[t.ID] = t
@@ -661,10 +677,11 @@ func (a *Auditor) refreshPrincipals(ctx context.Context, ids []string, history m
 		for _, ps := range states {
 			cp := checkpoints[ps.ID]
 			if incr[ps.ID] == nil {
-				a.facts.put(ps.ID, factsEntry{version: cp.Version, facts: ps.Events}) // the whole history
-			} else if e, ok := a.facts.get(ps.ID); ok && e.version == incr[ps.ID].Version {
-				a.facts.put(ps.ID, factsEntry{version: cp.Version, facts: withFacts(e.facts, ps.Events)})
+				a.facts.put(ps.ID, memoEntry[fact]{cp.Version, ps.Events}) // the whole history
+			} else if fs, ok := a.facts.at(ps.ID, incr[ps.ID].Version); ok {
+				a.facts.put(ps.ID, memoEntry[fact]{cp.Version, withFacts(fs, ps.Events)})
 			}
+			a.tickets.put(ps.ID, memoEntry[ticket]{cp.Version, ps.Tickets})
 		}
 		return nil
 	}, func() error {

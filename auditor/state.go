@@ -364,45 +364,53 @@ func sameValues(a, b []any) bool {
 	return true
 }
 
-// factsCacheLimit bounds the ledger events an Auditor keeps in memory for replays.
-const factsCacheLimit = 1_000_000
+// memoLimit bounds the ledger events, and separately the tickets, an Auditor keeps in
+// memory for its principals.
+const memoLimit = 1_000_000
 
-// factsCache holds, per principal, its ledger events as of one checkpoint version, so
-// replaying a principal this auditor refreshed before (a ticket that concerns it changed,
-// a redelivery) reads nothing. An entry is used only at the version of the stored
-// checkpoint: a checkpoint another replica wrote since sends the replay to ledger_facts.
-type factsCache struct {
+// memo holds, per principal, what this auditor derived for it as of one checkpoint
+// version: its ledger events (so replaying it reads nothing) or the tickets that concern
+// it (so a refresh looks up only tickets under keys the checkpoint did not have). An
+// entry is used only at the version of the stored checkpoint: one another replica wrote
+// since sends the auditor back to the tables.
+type memo[T any] struct {
 	mu    sync.Mutex
-	m     map[string]factsEntry
+	m     map[string]memoEntry[T]
 	total int
 }
 
-type factsEntry struct {
+type memoEntry[T any] struct {
 	version uint64
-	facts   []fact
+	items   []T
 }
 
-func (c *factsCache) get(p string) (factsEntry, bool) {
+func (c *memo[T]) get(p string) (memoEntry[T], bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[p]
 	return e, ok
 }
 
-func (c *factsCache) put(p string, e factsEntry) {
+// at returns p's items at version.
+func (c *memo[T]) at(p string, version uint64) ([]T, bool) {
+	e, ok := c.get(p)
+	return e.items, ok && e.version == version
+}
+
+func (c *memo[T]) put(p string, e memoEntry[T]) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
-		c.m = map[string]factsEntry{}
+		c.m = map[string]memoEntry[T]{}
 	}
-	c.total += len(e.facts) - len(c.m[p].facts)
+	c.total += len(e.items) - len(c.m[p].items)
 	c.m[p] = e
-	for k, old := range c.m { // over the limit: drop arbitrary entries down to nine tenths
-		if c.total <= factsCacheLimit {
+	for k, old := range c.m { // over the limit: drop arbitrary entries
+		if c.total <= memoLimit {
 			break
 		}
 		if k != p {
-			c.total -= len(old.facts)
+			c.total -= len(old.items)
 			delete(c.m, k)
 		}
 	}
