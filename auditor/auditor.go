@@ -104,7 +104,7 @@ func New(store Store, cfg Config, opts Options) (*Auditor, error) {
 			Help: "Principals replayed from their ledger events, by where the events came from: memory (this auditor's own copy at the checkpoint's version) or store (ledger_facts)."},
 			[]string{"source"}),
 		tickets: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tollgate_auditor_ticket_changes_total",
-			Help: "Ticket changes merged, by effect: audited (the principals they concern were refreshed) or unchanged (no field an audit result reads changed)."},
+			Help: "Ticket changes merged, by effect: audited (the principals they concern were refreshed) or unchanged (no field an audit result reads changed, or a request still waiting for its approval)."},
 			[]string{"effect"}),
 	}
 	if opts.Registerer != nil {
@@ -372,7 +372,7 @@ func (a *Auditor) refreshTickets(ctx context.Context, ids []string, batch []sche
 		for _, k := range ticketKeys(&t) {
 			keyRows = append(keyRows, []any{k, t.ID})
 		}
-		if old, ok := stored[id]; ok && !a.replayAll && sameForAudit(&old, &t) {
+		if old, ok := stored[id]; !a.replayAll && ((ok && sameForAudit(&old, &t)) || (t.inert() && (!ok || old.inert()))) {
 			a.metrics.tickets.WithLabelValues("unchanged").Inc()
 			continue
 		}

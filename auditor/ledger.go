@@ -115,6 +115,15 @@ func sameForAudit(a, b *ticket) bool {
 	return !windowed || (a.State == b.State && a.UpdatedAt.Equal(b.UpdatedAt) && slices.Equal(a.EventIDs, b.EventIDs))
 }
 
+// inert reports a ticket no ledger field or detection reads yet: not approved, not an
+// incident, not a closed access review, no identity-proofing record. A new request still
+// waiting for its approval is one; its changes refresh nobody until it is approved.
+func (t *ticket) inert() bool {
+	return !t.approved() && t.Kind != string(schemas.TicketIncident) &&
+		!(t.Kind == string(schemas.TicketAccessReview) && closedState(t.State)) &&
+		(t.IdentityVerified == nil || !*t.IdentityVerified)
+}
+
 func (t *ticket) approved() bool { return t.Approval == string(schemas.ApprovalApproved) }
 
 // governed reports a ticket of the governed path: a service request or change.
