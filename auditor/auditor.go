@@ -453,28 +453,10 @@ func (a *Auditor) loadHistory(ctx context.Context, ids []string, extra map[strin
 }
 
 // loadPrincipals derives the ledgers of principals from their history (or, for those in
-// incr, their checkpoint and new events) and the tickets that concern them, found by key
-// in ticket_keys; merged are the tickets the batch changed, not stored yet. history
-// already holds some of them (from loadHistory), the rest is read here.
+// incr, their checkpoint and new events: history holds both) and the tickets that concern
+// them, found by key in ticket_keys; merged are the tickets the batch changed, not stored
+// yet.
 func (a *Auditor) loadPrincipals(ctx context.Context, ids []string, history map[string][]fact, incr, saved map[string]*ledgerBase, merged map[string]ticket, now time.Time) ([]*principalState, error) {
-	var missing []string
-	for _, id := range ids {
-		if _, ok := history[id]; !ok {
-			missing = append(missing, id)
-		}
-	}
-	if len(missing) > 0 {
-		more, err := a.loadHistory(ctx, missing, nil)
-		if err != nil {
-			return nil, err
-		}
-		if history == nil {
-			history = more
-		}
-		for id, evs := range more {
-			history[id] = evs
-		}
-	}
 	states := map[string]*principalState{}
 	lookup := map[string]bool{}
 	var cachedTickets []ticket

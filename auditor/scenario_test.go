@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgate-io/tollgate/auditor/auditortest"
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
@@ -23,7 +24,7 @@ type harness struct {
 	a     *Auditor
 	s     Store
 	clock *fakeClock
-	seq   int
+	built auditortest.Events
 }
 
 func newHarness(t *testing.T, mutate func(*Config)) *harness {
@@ -47,48 +48,23 @@ func newHarness(t *testing.T, mutate func(*Config)) *harness {
 	return &harness{t: t, a: a, s: s, clock: clock}
 }
 
-func human(id string) *schemas.Principal {
-	return &schemas.Principal{ID: id, SourceID: id, Type: schemas.PrincipalHuman}
-}
-
-func nhiP(id string) *schemas.Principal {
-	return &schemas.Principal{ID: id, SourceID: id, Type: schemas.PrincipalNHI}
-}
+// The builders of auditortest, under the names this package's tests use.
+var (
+	human = auditortest.Human
+	nhiP  = auditortest.NHI
+	group = auditortest.Group
+)
 
 func str(s string) *string { return &s }
 
 // ev builds a routed IAM event.
 func (h *harness) ev(action schemas.Action, at time.Time, lane schemas.Lane, actor, subject *schemas.Principal, ent *schemas.Entitlement, refs ...string) schemas.RoutedEvent {
-	h.seq++
-	return schemas.RoutedEvent{
-		Event: schemas.IdentityEvent{
-			EventID: fmt.Sprintf("OKTA:e%03d", h.seq), Source: schemas.SourceOkta, SourceEventType: "test",
-			Category: schemas.CategoryIAM, Action: action, OccurredAt: at, IngestedAt: at, Outcome: schemas.OutcomeSuccess,
-			Actor: actor, Subject: subject, Entitlement: ent, TicketRefs: refs, Attributes: map[string]string{"k": "v"},
-			Raw: []byte(`{"x":1}`),
-		},
-		Decision: schemas.Decision{Lane: lane, Impact: schemas.ImpactHigh, RuleID: "r", DecidedAt: at},
-	}
+	return h.built.IAM(action, at, lane, actor, subject, ent, refs...)
 }
 
 // tk builds a routed ticket event.
 func (h *harness) tk(action schemas.Action, at time.Time, t schemas.Ticket) schemas.RoutedEvent {
-	h.seq++
-	if t.System == "" {
-		t.System = "servicenow"
-	}
-	return schemas.RoutedEvent{
-		Event: schemas.IdentityEvent{
-			EventID: fmt.Sprintf("SERVICENOW:t%03d", h.seq), Source: schemas.SourceServiceNow, SourceEventType: "test",
-			Category: schemas.CategoryTicket, Action: action, OccurredAt: at, IngestedAt: at, Outcome: schemas.OutcomeSuccess,
-			Ticket: &t,
-		},
-		Decision: schemas.Decision{Lane: schemas.LaneServiceDesk, Impact: schemas.ImpactMedium, RuleID: "t", DecidedAt: at},
-	}
-}
-
-func group(name string, priv schemas.Privilege) *schemas.Entitlement {
-	return &schemas.Entitlement{ID: name, Name: name, Kind: schemas.EntitlementGroup, Privilege: priv, System: "okta"}
+	return h.built.Ticket(action, at, t)
 }
 
 func (h *harness) write(evs ...schemas.RoutedEvent) []schemas.Finding {

@@ -22,16 +22,26 @@ import (
 
 // storeFindings reads findings from the configured store directly.
 func storeFindings(cmd *cobra.Command, cfg *app.Config, filter auditor.FindingFilter) ([]schemas.Finding, error) {
+	var out []schemas.Finding
+	err := withStoreAuditor(cmd, cfg, func(a *auditor.Auditor) (err error) {
+		out, err = a.Findings(cmd.Context(), filter)
+		return err
+	})
+	return out, err
+}
+
+// withStoreAuditor runs fn with an auditor over the configured store, closed after.
+func withStoreAuditor(cmd *cobra.Command, cfg *app.Config, fn func(*auditor.Auditor) error) error {
 	s, err := app.OpenStore(cmd.Context(), cfg, nil)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer s.Close()
 	a, err := auditor.New(s, cfg.Auditor.Detections, auditor.Options{})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return a.Findings(cmd.Context(), filter)
+	return fn(a)
 }
 
 func openStore(cmd *cobra.Command, g *globals) (*app.Config, *app.Store, error) {
@@ -251,6 +261,16 @@ func writeFindingDetail(w io.Writer, f schemas.Finding, evidence *app.QueryResul
 
 // parseSince reads an RFC 3339 time, a date, or a duration ago (Go syntax, or Nd for days).
 func parseSince(s string, now time.Time) (time.Time, error) {
+	t, err := parseWhen(s, now, -1)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a time (2026-01-02, RFC 3339) or a duration (24h, 30d)", s)
+	}
+	return t, nil
+}
+
+// parseWhen reads an RFC 3339 time, a date, or a duration (Go syntax, or Nd for days)
+// before now (sign -1) or after it (+1). A duration ahead must be positive.
+func parseWhen(s string, now time.Time, sign int) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
@@ -259,15 +279,15 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 	}
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		var n int
-		if _, err := fmt.Sscanf(days, "%d", &n); err == nil && n >= 0 {
-			return now.AddDate(0, 0, -n), nil
+		if _, err := fmt.Sscanf(days, "%d", &n); err == nil && (n > 0 || (n == 0 && sign < 0)) {
+			return now.AddDate(0, 0, sign*n), nil
 		}
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a time (2026-01-02, RFC 3339) or a duration (24h, 30d)", s)
+	if err != nil || (sign > 0 && d <= 0) {
+		return time.Time{}, fmt.Errorf("%q is not a time or a duration", s)
 	}
-	return now.Add(-d), nil
+	return now.Add(time.Duration(sign) * d), nil
 }
 
 func writeFindings(w io.Writer, format string, fs []schemas.Finding) error {

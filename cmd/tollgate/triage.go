@@ -86,23 +86,11 @@ func newTriageCmds(g *globals) []*cobra.Command {
 // parseUntil reads an expiry: a date, an RFC 3339 time, or a duration from now (Go
 // syntax, or Nd for days).
 func parseUntil(s string, now time.Time) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t, nil
-	}
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		var n int
-		if _, err := fmt.Sscanf(days, "%d", &n); err == nil && n > 0 {
-			return now.AddDate(0, 0, n), nil
-		}
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
+	t, err := parseWhen(s, now, +1)
+	if err != nil {
 		return time.Time{}, fmt.Errorf("%q is not a date (2026-12-31), RFC 3339 time or a duration from now (30d, 72h)", s)
 	}
-	return now.Add(d), nil
+	return t, nil
 }
 
 // writeTriage records d through the running tollgate up's console, or in the store.
@@ -110,16 +98,12 @@ func writeTriage(cmd *cobra.Command, cfg *app.Config, d auditor.TriageDecision) 
 	if console := app.FindConsole(cmd.Context(), cfg); console != nil {
 		return console.Triage(cmd.Context(), d)
 	}
-	s, err := app.OpenStore(cmd.Context(), cfg, nil)
-	if err != nil {
-		return auditor.TriageDecision{}, err
-	}
-	defer s.Close()
-	a, err := auditor.New(s, cfg.Auditor.Detections, auditor.Options{})
-	if err != nil {
-		return auditor.TriageDecision{}, err
-	}
-	return a.Triage(cmd.Context(), d)
+	var out auditor.TriageDecision
+	err := withStoreAuditor(cmd, cfg, func(a *auditor.Auditor) (err error) {
+		out, err = a.Triage(cmd.Context(), d)
+		return err
+	})
+	return out, err
 }
 
 // readTriage reads a finding's triage state the same way.
@@ -129,16 +113,10 @@ func readTriage(cmd *cobra.Command, cfg *app.Config, id string) (auditor.TriageS
 	if console := app.FindConsole(cmd.Context(), cfg); console != nil {
 		st, err = console.Triages(cmd.Context(), []string{id})
 	} else {
-		var s *app.Store
-		s, err = app.OpenStore(cmd.Context(), cfg, nil)
-		if err != nil {
-			return auditor.TriageState{}, err
-		}
-		defer s.Close()
-		var a *auditor.Auditor
-		if a, err = auditor.New(s, cfg.Auditor.Detections, auditor.Options{}); err == nil {
+		err = withStoreAuditor(cmd, cfg, func(a *auditor.Auditor) (err error) {
 			st, err = a.Triages(cmd.Context(), []string{id})
-		}
+			return err
+		})
 	}
 	return st[id], err
 }
