@@ -39,7 +39,7 @@ func (e *SinkError) Error() string {
 	if e.Detail != "" {
 		fmt.Fprintf(&b, ": %s", e.Detail)
 	}
-	if e.Err != nil && !errors.Is(e.Err, ErrRefused) {
+	if e.Err != nil && e.Err != ErrRefused {
 		fmt.Fprintf(&b, ": %v", e.Err)
 	}
 	if e.RetryAfter > 0 {

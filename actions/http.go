@@ -33,7 +33,7 @@ func CheckURL(raw string) (*url.URL, error) {
 		return nil, errors.New("no host (want https://host/…)")
 	}
 	if u.User != nil {
-		return nil, errors.New("credentials in the URL are refused; use the sink's secret keys")
+		return nil, errors.New("credentials in the URL are refused; put credentials in the sink's own keys")
 	}
 	switch {
 	case u.Scheme == "https":

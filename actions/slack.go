@@ -68,7 +68,7 @@ func slackMessageOf(a Action) slackMessage {
 	if a.Event == EventResolved {
 		icon = ":white_check_mark:"
 	}
-	text := fmt.Sprintf("%s finding %s: %s", title(a), verb, f.Summary)
+	text := slackEscape(fmt.Sprintf("%s finding %s: %s", title(a), verb, f.Summary))
 	var ctxLine []string
 	ctxLine = append(ctxLine, "finding `"+slackEscape(f.FindingID)+"`")
 	if f.Entitlement != nil {
