@@ -84,7 +84,12 @@ func newUpCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer qs.Close()
-			group.AddHTTP("console", cln, app.ConsoleHandler(qs, run.Auditor, log))
+			ch, err := app.NewConsole(cmd.Context(), cfg, qs, run.Auditor, log)
+			if err != nil {
+				cln.Close()
+				return err
+			}
+			group.AddHTTP("console", cln, ch)
 			log.Info("tollgate up", "startup", time.Since(start).String())
 			exposure := "loopback only"
 			if !app.IsLoopback(ln.Addr().String()) {
@@ -99,7 +104,7 @@ tollgate is up (started in %s)
   schema registry  %s
   clickhouse       embedded, data in %s
   ingest           http://%s  (%s; /healthz, /readyz, /metrics)
-  console          http://%s  (loopback only; tollgate findings and tollgate query use it)
+  console          http://%s/ui/  (%s; tollgate findings and tollgate query use it too)
   data directory   %s
 
 Try, in another terminal:
@@ -110,7 +115,7 @@ Try, in another terminal:
   tollgate query "SELECT lane, count() FROM events FINAL GROUP BY lane"
 Ctrl-C stops everything cleanly.
 `, time.Since(start).Round(time.Millisecond), stack.Broker.Addr(), stack.Registry.URL(), cfg.ClickHouse.Embedded.DataDir,
-				dialable(ln.Addr().String()), exposure, cln.Addr().String(), cfg.Up.DataDir, dialable(ln.Addr().String()))
+				dialable(ln.Addr().String()), exposure, cln.Addr().String(), consoleExposure(cfg), cfg.Up.DataDir, dialable(ln.Addr().String()))
 			return group.Run()
 		},
 	}
@@ -236,4 +241,15 @@ func dialable(addr string) string {
 		host = "127.0.0.1"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// consoleExposure says who can reach the console, for the start-up banner.
+func consoleExposure(cfg *app.Config) string {
+	switch c := cfg.Console; {
+	case c.Auth.OIDC != nil:
+		return "sign-in through " + c.Auth.OIDC.Issuer
+	case c.Authenticated():
+		return "bearer tokens or a token sign-in"
+	}
+	return "loopback only, no sign-in"
 }

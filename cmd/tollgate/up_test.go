@@ -66,7 +66,11 @@ func TestUpPipeline(t *testing.T) {
 	defer qs.Close()
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	console := httptest.NewServer(app.ConsoleHandler(qs, run.Auditor, log))
+	ch, err := app.NewConsole(ctx, cfg, qs, run.Auditor, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	console := httptest.NewServer(ch)
 	defer console.Close()
 	// The console is not on the ingest listener.
 	resp, err := http.Post(srv.URL+"/v1/console/query", "text/plain", strings.NewReader("SELECT 1"))

@@ -50,9 +50,11 @@ type Config struct {
 
 // ConsoleConfig is the `console:` section.
 type ConsoleConfig struct {
-	// Listen is the console's own HTTP address. It must be a loopback address: the console
-	// has no authentication of its own and never shares the ingest listener.
+	// Listen is the console's own HTTP address. It must be a loopback address unless
+	// auth configures tokens or an OIDC issuer; it never shares the ingest listener.
 	Listen string `yaml:"listen"`
+	// Auth says how the console authenticates (see ConsoleAuthConfig).
+	Auth ConsoleAuthConfig `yaml:"auth"`
 }
 
 // DefaultConsoleListen is where `tollgate up` serves its console.
@@ -253,7 +255,7 @@ const (
 )
 
 // IgnoredEnv lists TOLLGATE_* environment variables that are not configuration keys.
-var IgnoredEnv = []string{"TOLLGATE_CHDB_LIB", "TOLLGATE_CHDB_CACHE", "TOLLGATE_CONFIG"}
+var IgnoredEnv = []string{"TOLLGATE_CHDB_LIB", "TOLLGATE_CHDB_CACHE", "TOLLGATE_CONFIG", ConsoleTokenEnv, "TOLLGATE_ARTIFACTS", "TOLLGATE_CHROMIUM"}
 
 // LoadConfig reads, defaults and validates the configuration.
 func LoadConfig(src config.Source) (*Config, error) {
@@ -411,8 +413,9 @@ func (c *Config) Validate() error {
 			bad(key, "%q is not host:port", addr)
 		}
 	}
-	if _, _, err := net.SplitHostPort(c.Console.Listen); err == nil && !IsLoopback(c.Console.Listen) {
-		bad("console.listen", "%q is not a loopback address; the console has no authentication, so it listens on 127.0.0.1 or [::1] only", c.Console.Listen)
+	c.Console.validateAuth(bad)
+	if _, _, err := net.SplitHostPort(c.Console.Listen); err == nil && !IsLoopback(c.Console.Listen) && !c.Console.Authenticated() {
+		bad("console.listen", "%q is not a loopback address; without console.auth (tokens or oidc) the console authenticates nobody, so it listens on 127.0.0.1 or [::1] only", c.Console.Listen)
 	}
 	if c.Router.PolicyFile != "" {
 		if _, err := os.Stat(c.Router.PolicyFile); err != nil {

@@ -11,11 +11,17 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"os/user"
 	"strconv"
 	"time"
 
+	kafkago "github.com/segmentio/kafka-go"
+
 	"github.com/tollgate-io/tollgate/auditor"
 	"github.com/tollgate-io/tollgate/internal/clickhouse"
+	"github.com/tollgate-io/tollgate/internal/kafka"
+	"github.com/tollgate-io/tollgate/internal/web"
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
@@ -30,14 +36,40 @@ const (
 	consoleTriagePath   = "/v1/console/triage"
 )
 
+// ConsoleTokenEnv names the environment variable holding the token the CLI sends to a
+// console that authenticates (console.auth.tokens).
+const ConsoleTokenEnv = "TOLLGATE_CONSOLE_TOKEN"
+
 // QueryResult is a read-only query's answer: columns in order and rows as maps.
 type QueryResult = clickhouse.QueryResult
 
+// ConsoleOptions are what a console needs beside its stores.
+type ConsoleOptions struct {
+	// Auth authenticates (ConsoleAuth); nil is a loopback console.
+	Auth *web.Auth
+	// DeadLetters reads the newest dead letters (nil: the queues page says it cannot).
+	DeadLetters func(ctx context.Context, n int) ([]kafkago.Message, error)
+	// DefaultActor prefills "who decides" on a loopback console.
+	DefaultActor string
+	Log          *slog.Logger
+}
+
 // ConsoleHandler serves the console for the auditor a and the query store q (opened with
-// OpenQueryStore). Engine errors are logged in full and answered in short.
-func ConsoleHandler(q *Store, a *auditor.Auditor, log *slog.Logger) http.Handler {
+// OpenQueryStore): the web pages under /ui/ and the CLI's JSON API under /v1/console/, both
+// behind o.Auth. Engine errors are logged in full and answered in short.
+func ConsoleHandler(q *Store, a *auditor.Auditor, o ConsoleOptions) (http.Handler, error) {
+	log := o.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	log = log.With("component", "console")
 	mux := http.NewServeMux()
+	ui, err := web.New(web.Options{Auditor: a, Auth: o.Auth, DeadLetters: o.DeadLetters, DefaultActor: o.DefaultActor, Log: log,
+		Query: func(ctx context.Context, sql string) (*clickhouse.QueryResult, error) { return ReadOnlyQuery(ctx, q, sql, log) }})
+	if err != nil {
+		return nil, err
+	}
+	ui.Mount(mux)
 	mux.HandleFunc("GET "+consoleFindingsPath, func(w http.ResponseWriter, r *http.Request) {
 		v := r.URL.Query()
 		f := auditor.FindingFilter{ID: v.Get("id"), Status: schemas.FindingStatus(v.Get("status")), Kind: v.Get("kind"), Principal: v.Get("principal")}
@@ -103,6 +135,9 @@ func ConsoleHandler(q *Store, a *auditor.Auditor, log *slog.Logger) http.Handler
 			writeJSONError(w, http.StatusBadRequest, "triage decision: "+err.Error())
 			return
 		}
+		if actor := web.ActorFrom(r.Context()); actor != "" {
+			d.Actor = actor // an authenticated client decides as whom it signed in
+		}
 		stored, err := a.Triage(r.Context(), d)
 		switch {
 		case errors.Is(err, auditor.ErrInvalidTriage):
@@ -116,32 +151,32 @@ func ConsoleHandler(q *Store, a *auditor.Auditor, log *slog.Logger) http.Handler
 			writeJSON(w, stored)
 		}
 	})
-	return loopbackOnly(mux)
+	return o.Auth.Wrap(mux), nil
+}
+
+// NewConsole is the console of cfg over the auditor a and the query store q: its
+// authenticator from console.auth, the dead letters read from cfg's Kafka, and $USER as
+// the loopback console's default actor.
+func NewConsole(ctx context.Context, cfg *Config, q *Store, a *auditor.Auditor, log *slog.Logger) (http.Handler, error) {
+	auth, err := ConsoleAuth(ctx, &cfg.Console)
+	if err != nil {
+		return nil, err
+	}
+	topics := kafka.TopicNames(cfg.Kafka.TopicPrefix)
+	actor := os.Getenv("USER")
+	if u, err := user.Current(); actor == "" && err == nil {
+		actor = u.Username
+	}
+	return ConsoleHandler(q, a, ConsoleOptions{Auth: auth, DefaultActor: actor, Log: log,
+		DeadLetters: func(ctx context.Context, n int) ([]kafkago.Message, error) {
+			return kafka.Tail(ctx, cfg.Kafka, topics.DLQ, n)
+		}})
 }
 
 // ReadOnlyQuery runs one analyst's SELECT on q through clickhouse.RunReadOnly: refused unless
 // it reads only the database, run on read-only connections, errors short and sanitized.
 func ReadOnlyQuery(ctx context.Context, q *Store, sql string, log *slog.Logger) (*QueryResult, error) {
 	return clickhouse.RunReadOnly(ctx, q.ColumnQuerier, sql, log)
-}
-
-// loopbackOnly refuses clients that are not on this host, and requests relayed by a proxy
-// on this host (which would make any client look local).
-func loopbackOnly(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		host, _, _ := net.SplitHostPort(r.RemoteAddr)
-		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-			writeJSONError(w, http.StatusForbidden, "the console answers loopback clients only")
-			return
-		}
-		for _, hdr := range []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-Ip", "Via"} {
-			if r.Header.Get(hdr) != "" {
-				writeJSONError(w, http.StatusForbidden, "the console does not answer requests relayed by a proxy ("+hdr+")")
-				return
-			}
-		}
-		h.ServeHTTP(w, r)
-	})
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
@@ -157,8 +192,9 @@ func writeJSONError(w http.ResponseWriter, code int, msg string) {
 
 // Console is a client of a running `tollgate up`'s console.
 type Console struct {
-	base string
-	hc   *http.Client
+	base  string
+	token string // TOLLGATE_CONSOLE_TOKEN, for a console with console.auth
+	hc    *http.Client
 }
 
 // FindConsole returns a client when a tollgate up answers at the configured console address
@@ -180,15 +216,15 @@ func FindConsole(ctx context.Context, cfg *Config) *Console {
 		return nil
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusUnauthorized {
 		return nil
 	}
-	return c
+	return c // a console asking for a token answers the next call with a 401 that says so
 }
 
 // NewConsoleClient is a client of the console at base (http://host:port).
 func NewConsoleClient(base string) *Console {
-	return &Console{base: base, hc: &http.Client{Timeout: 60 * time.Second}}
+	return &Console{base: base, token: os.Getenv(ConsoleTokenEnv), hc: &http.Client{Timeout: 60 * time.Second}}
 }
 
 // Findings asks the running process for findings.
@@ -242,6 +278,9 @@ func (c *Console) do(ctx context.Context, method, path string, body []byte, into
 	if method == http.MethodPost && path == consoleTriagePath {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return fmt.Errorf("tollgate up console: %w", err)
@@ -250,6 +289,9 @@ func (c *Console) do(ctx context.Context, method, path string, body []byte, into
 	if resp.StatusCode != http.StatusOK {
 		var e struct{ Error string }
 		_ = json.NewDecoder(resp.Body).Decode(&e)
+		if resp.StatusCode == http.StatusUnauthorized {
+			return fmt.Errorf("tollgate up console: %s (set %s to a console.auth.tokens token)", e.Error, ConsoleTokenEnv)
+		}
 		return fmt.Errorf("%s", e.Error)
 	}
 	dec := json.NewDecoder(resp.Body)

@@ -419,6 +419,12 @@ func readSecretFiles(v reflect.Value, path string) error {
 			v.FieldByIndex(fileIdx).SetString("")
 		case f.Kind() == reflect.Struct:
 			errs = append(errs, readSecretFiles(f, join(path, key)))
+		case f.Kind() == reflect.Pointer && !f.IsNil() && f.Elem().Kind() == reflect.Struct:
+			errs = append(errs, readSecretFiles(f.Elem(), join(path, key)))
+		case f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.Struct:
+			for i := range f.Len() {
+				errs = append(errs, readSecretFiles(f.Index(i), fmt.Sprintf("%s[%d]", join(path, key), i)))
+			}
 		case f.Kind() == reflect.Map && f.Type().Elem().Kind() == reflect.Struct:
 			iter := f.MapRange()
 			for iter.Next() {
