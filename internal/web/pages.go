@@ -38,9 +38,13 @@ const grantLabel = "if(entitlement_system != '', concat(entitlement_system, ':',
 const grantColumns = "entitlement_key, " + grantLabel + " AS entitlement, entitlement_privilege, state, lane, granted_at, revoked_at," +
 	" ticket_id, approver, review_due, expires_at, last_reviewed_at, disabled_at, grant_event_id"
 
+// grantSQL finds the grant a finding names: by the finding's label (system:name), else by
+// the bare name or id (SELF_APPROVED names the ticket's requested entitlement).
 func grantSQL(principal, label string) string {
+	l := clickhouse.Quote(label)
 	return "SELECT " + grantColumns + " FROM grants FINAL WHERE principal = " + clickhouse.Quote(principal) +
-		" AND " + grantLabel + " = " + clickhouse.Quote(label)
+		" AND (" + grantLabel + " = " + l + " OR entitlement_name = " + l + " OR entitlement_id = " + l + ")" +
+		" ORDER BY " + grantLabel + " = " + l + " DESC, granted_at DESC LIMIT 1"
 }
 
 func principalGrantsSQL(principal string) string {
