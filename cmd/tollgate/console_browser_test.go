@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/tollgate-io/tollgate/auditor"
+	"github.com/tollgate-io/tollgate/internal/app"
 	"github.com/tollgate-io/tollgate/internal/gen"
 	"github.com/tollgate-io/tollgate/schemas"
 )
@@ -35,39 +36,23 @@ func TestConsoleInBrowser(t *testing.T) {
 	dir := t.TempDir()
 	samples, manifest := runGen(t)
 	ingestAddr, consoleAddr := freeAddr(t), freeAddr(t)
-	cfgFile := filepath.Join(dir, "tollgate.yaml")
-	conf := fmt.Sprintf("up:\n  data_dir: %s\n  kafka_addr: 127.0.0.1:0\n  registry_addr: 127.0.0.1:0\ningest:\n  listen: %s\nconsole:\n  listen: %s\n"+
-		"auditor:\n  flush_interval: 100ms\nshutdown_timeout: 20s\nlog:\n  level: warn\n", filepath.Join(dir, "data"), ingestAddr, consoleAddr)
-	if err := os.WriteFile(cfgFile, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
+	writeConf := func(name, consoleAuth string) []string {
+		p := filepath.Join(dir, name)
+		conf := fmt.Sprintf("up:\n  data_dir: %s\n  kafka_addr: 127.0.0.1:0\n  registry_addr: 127.0.0.1:0\ningest:\n  listen: %s\nconsole:\n  listen: %s\n%s"+
+			"auditor:\n  flush_interval: 100ms\nshutdown_timeout: 20s\nlog:\n  level: warn\n", filepath.Join(dir, "data"), ingestAddr, consoleAddr, consoleAuth)
+		if err := os.WriteFile(p, []byte(conf), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return []string{"--config", p}
 	}
-	global := []string{"--config", cfgFile}
+	global := writeConf("tollgate.yaml", "")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	// tollgate up in a process of its own, as a user runs it: the embedded engine belongs
 	// to one data directory per process, and other tests of this package open their own.
-	up := exec.Command(os.Args[0], append(global, "up")...)
-	up.Env = append(os.Environ(), runMainEnv+"=1")
-	var upOut bytes.Buffer
-	up.Stdout, up.Stderr = &upOut, &upOut
-	if err := up.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- up.Wait() }()
-	defer func() {
-		_ = up.Process.Signal(os.Interrupt)
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("tollgate up: %v\n%s", err, upOut.String())
-			}
-		case <-time.After(60 * time.Second):
-			_ = up.Process.Kill()
-			t.Errorf("tollgate up did not stop on SIGINT")
-		}
-	}()
-	waitHTTP(t, done, "http://"+ingestAddr+"/readyz")
+	up := startTollgate(t, append(global, "up")...)
+	defer up.stop(t)
+	waitHTTP(t, up.done, "http://"+ingestAddr+"/readyz")
 
 	files, _ := filepath.Glob(filepath.Join(samples, "*.jsonl"))
 	for _, f := range files {
@@ -144,6 +129,82 @@ func TestConsoleInBrowser(t *testing.T) {
 	out = run(t, append(global, "findings", "show", id)...)
 	if strings.Contains(out, "mallory") || !strings.Contains(out, "triage decisions (1)") {
 		t.Fatalf("a cross-site post was recorded:\n%s", out)
+	}
+
+	// tollgate console on the same data once up has stopped, with a static token: the CLI
+	// and API need the token, a browser signs in with it, and its decisions are the token's.
+	up.stop(t)
+	token := "night-shift-token-0123456789abcdef"
+	tokenFile := filepath.Join(dir, "console.token")
+	if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	authed := writeConf("authed.yaml", "  auth:\n    tokens:\n      - name: night-shift\n        token_file: "+tokenFile+"\n")
+	cons := startTollgate(t, append(authed, "console")...)
+	defer cons.stop(t)
+	waitHTTP(t, cons.done, console+"/ui/static/style.css")
+	if resp, err := http.Get(console + "/v1/console/findings?id=" + id); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("findings without the token: %v %v, want 401", resp, err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, console+"/v1/console/findings?id="+id, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("findings with the token: %v %v", resp, err)
+	}
+	browse(t, tab, chromedp.Navigate(console+"/ui/findings/"+id), chromedp.WaitVisible(chromedp.CSS("#login-form")),
+		chromedp.SetValue(chromedp.CSS(`input[name="token"]`), token), chromedp.Submit(chromedp.CSS("#login-form")),
+		chromedp.WaitVisible(chromedp.CSS("#triage-form")))
+	if who := get(t, tab, chromedp.Text(chromedp.CSS("#actor"))); who != "night-shift" {
+		t.Fatalf("signed in as %q", who)
+	}
+	// A signed-in console asks nobody who decides: it records the token's name.
+	browse(t, tab, chromedp.SetValue(chromedp.CSS("#action"), string(auditor.TriageAssign)),
+		chromedp.SetValue(chromedp.CSS(`input[name="assignee"]`), "iam-team"), chromedp.Click(chromedp.CSS("#triage-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#flash")), screenshot(shots, "signed-in-assign.png"))
+	t.Setenv(app.ConsoleTokenEnv, token)
+	out = run(t, append(authed, "findings", "show", id)...)
+	if !strings.Contains(out, "ASSIGN by night-shift") || !strings.Contains(out, "triage decisions (2)") {
+		t.Fatalf("findings show through the signed-in console:\n%s", out)
+	}
+}
+
+// process is a tollgate command running in a process of its own.
+type process struct {
+	cmd     *exec.Cmd
+	out     *bytes.Buffer
+	done    chan error
+	stopped bool
+}
+
+// startTollgate runs the test binary as tollgate with args (see TestMain).
+func startTollgate(t *testing.T, args ...string) *process {
+	t.Helper()
+	p := &process{cmd: exec.Command(os.Args[0], args...), out: &bytes.Buffer{}, done: make(chan error, 1)}
+	p.cmd.Env = append(os.Environ(), runMainEnv+"=1")
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	return p
+}
+
+// stop interrupts the process as Ctrl-C does and waits for a clean exit.
+func (p *process) stop(t *testing.T) {
+	t.Helper()
+	if p.stopped {
+		return
+	}
+	p.stopped = true
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Errorf("tollgate %v: %v\n%s", p.cmd.Args[1:], err, p.out.String())
+		}
+	case <-time.After(60 * time.Second):
+		_ = p.cmd.Process.Kill()
+		t.Errorf("tollgate %v did not stop on SIGINT", p.cmd.Args[1:])
 	}
 }
 

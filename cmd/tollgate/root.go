@@ -73,6 +73,7 @@ func newRoot() *cobra.Command {
 		newSendCmd(),
 		newGenCmd(g),
 		newFindingsCmd(g),
+		newConsoleCmd(g),
 		newQueryCmd(g),
 		newBenchCmd(g),
 		newHealthcheckCmd(),
