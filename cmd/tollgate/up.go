@@ -78,6 +78,9 @@ func newUpCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := app.AddActions(cmd.Context(), group, deps); err != nil {
+				return err
+			}
 			qs, err := app.OpenQueryStore(cmd.Context(), cfg, log)
 			if err != nil {
 				cln.Close()
@@ -218,6 +221,8 @@ func newServiceCmd(g *globals, name, short string) *cobra.Command {
 				var run *app.AuditorRun
 				if run, err = app.AddAuditor(cmd.Context(), group, deps, nil); err == nil {
 					defer run.Store.Close()
+					// The actions stage on tollgate.findings runs beside the auditor (actions:).
+					err = app.AddActions(cmd.Context(), group, deps)
 				}
 			}
 			if err != nil {

@@ -46,6 +46,8 @@ type Config struct {
 	// Console configures the loopback console of `tollgate up` (findings and read-only
 	// queries for the CLI).
 	Console ConsoleConfig `yaml:"console"`
+	// Actions configures the outbound actions on findings (actionsconfig.go).
+	Actions ActionsConfig `yaml:"actions"`
 }
 
 // ConsoleConfig is the `console:` section.
@@ -328,6 +330,7 @@ func (c *Config) ApplyDefaults() {
 	if c.Auditor.Grace == nil {
 		c.Auditor.Grace = maps.Clone(DefaultGrace)
 	}
+	c.Actions.applyDefaults()
 }
 
 // Validate checks every section and returns all problems, each naming its key.
@@ -350,6 +353,7 @@ func (c *Config) Validate() error {
 		config.Invalid(c.Kafka.Validate()),
 		config.Invalid(c.Ingest.Config.Validate()),
 		config.Invalid(c.Auditor.Detections.Validate()))
+	errs = append(errs, c.Actions.validate()...)
 	for i, r := range c.Auditor.Suppress {
 		key := fmt.Sprintf("auditor.suppress[%d]", i)
 		if _, err := r.until(); err != nil {
