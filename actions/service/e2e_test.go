@@ -64,7 +64,9 @@ func TestGraceWithheldFindingSendsNothing(t *testing.T) {
 		Grace: map[string]time.Duration{auditor.KindUnticketedAccessChange: 10 * time.Minute}}
 	auditorCtx, stopAuditor := context.WithCancel(ctx)
 	auditorDone := make(chan error, 1)
-	go func() { auditorDone <- auditorsvc.New(acfg, a, st.Codec, st.Producer, nil, slog.New(slog.DiscardHandler)).Run(auditorCtx) }()
+	go func() {
+		auditorDone <- auditorsvc.New(acfg, a, st.Codec, st.Producer, nil, slog.New(slog.DiscardHandler)).Run(auditorCtx)
+	}()
 	t.Cleanup(func() { stopAuditor(); <-auditorDone })
 
 	fake := actionstest.NewServiceNow(t, "incident", "tollgate", "pw")
