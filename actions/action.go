@@ -152,9 +152,15 @@ func title(a Action) string {
 	return fmt.Sprintf("[%s] %s: %s", f.Severity, f.Kind, f.Principal)
 }
 
-// describe is the plain-text body of a ticket or comment about a.
+// describe is the plain-text body of a comment about a: the finding and the change.
 func describe(a Action) string {
-	f := &a.Finding
+	return describeFinding(&a.Finding) + fmt.Sprintf("Change: %s (%s)\n", a.Event, a.ID)
+}
+
+// describeFinding is the plain-text description of a ticket about f: the same for the
+// same state of the finding, so a ticket sink can tell a redelivery from an update by
+// comparing it with the ticket's.
+func describeFinding(f *schemas.Finding) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n\n", f.Summary)
 	fmt.Fprintf(&b, "Finding: %s\nKind: %s\nSeverity: %s\nStatus: %s\nPrincipal: %s\n", f.FindingID, f.Kind, f.Severity, f.Status, f.Principal)
@@ -174,7 +180,6 @@ func describe(a Action) string {
 	if len(f.Controls) > 0 {
 		fmt.Fprintf(&b, "Controls: %s\n", strings.Join(f.Controls, ", "))
 	}
-	fmt.Fprintf(&b, "Change: %s (%s)\n", a.Event, a.ID)
 	return b.String()
 }
 

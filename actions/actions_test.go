@@ -81,6 +81,22 @@ func TestServiceNowOneTicketPerFinding(t *testing.T) {
 	if in := fake.Incidents()[0]; len(in.WorkNotes) != 1 || !strings.Contains(in.WorkNotes[0], "twice") || !strings.Contains(in.Description, "twice") {
 		t.Fatalf("after the update %+v", in)
 	}
+	// The update delivered again after a restart (classified opened: nothing in memory)
+	// finds its state in the description and adds nothing; a newer state adds a note.
+	if err := newSNOW(t, fake).Send(c, action(EventOpened, updated)); err != nil {
+		t.Fatal(err)
+	}
+	if in := fake.Incidents()[0]; len(in.WorkNotes) != 1 {
+		t.Fatalf("a redelivered update added a note: %+v", in.WorkNotes)
+	}
+	newer := updated
+	newer.Severity = schemas.SeverityCritical
+	if err := newSNOW(t, fake).Send(c, action(EventOpened, newer)); err != nil {
+		t.Fatal(err)
+	}
+	if in := fake.Incidents()[0]; len(in.WorkNotes) != 2 || !strings.Contains(in.Description, "CRITICAL") {
+		t.Fatalf("an update seen after a restart: %+v", in)
+	}
 	resolved := finding("f00d", schemas.FindingResolved, "grant without a ticket")
 	for range 2 {
 		if err := s.Send(c, action(EventResolved, resolved)); err != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tollgate-io/tollgate/schemas"
@@ -52,7 +53,9 @@ type ServiceNowConfig struct {
 // ServiceNow keeps one ticket per finding in a ServiceNow table through the Table API:
 // created on open (correlation_id = finding_id, looked up first, so a redelivery finds it),
 // commented (work notes) on update, set to ResolvedState on resolve, set back to ReopenState
-// when a finding opens again after its ticket closed.
+// when a finding opens again after its ticket closed. The ticket's description is the
+// finding's state (describeFinding): an open finding whose ticket shows another state is an
+// update, one whose ticket shows the same is a redelivery — across restarts too.
 type ServiceNow struct {
 	e     endpoint
 	cfg   ServiceNowConfig
@@ -60,9 +63,10 @@ type ServiceNow struct {
 }
 
 type snowTicket struct {
-	SysID  string `json:"sys_id"`
-	Number string `json:"number"`
-	State  string `json:"state"`
+	SysID       string `json:"sys_id"`
+	Number      string `json:"number"`
+	State       string `json:"state"`
+	Description string `json:"description"`
 }
 
 // NewServiceNow returns a ServiceNow sink.
@@ -101,7 +105,7 @@ func NewServiceNow(c ServiceNowConfig) (*ServiceNow, error) {
 // Name implements Sink.
 func (s *ServiceNow) Name() string { return s.e.sink }
 
-const snowFields = "sys_id,number,state"
+const snowFields = "sys_id,number,state,description"
 
 // Send implements Sink.
 func (s *ServiceNow) Send(ctx context.Context, a Action) error {
@@ -123,12 +127,14 @@ func (s *ServiceNow) Send(ctx context.Context, a Action) error {
 	case !found:
 		return s.create(ctx, a)
 	case closed:
-		return s.patch(ctx, id, t, map[string]any{"state": s.cfg.ReopenState,
+		return s.patch(ctx, id, t, map[string]any{"state": s.cfg.ReopenState, "description": describeFinding(&a.Finding),
 			s.cfg.CommentField: "Re-opened by tollgate: the finding is open again.\n\n" + describe(a)})
-	case a.Event == EventUpdated:
-		return s.patch(ctx, id, t, map[string]any{"description": describe(a), s.cfg.CommentField: "Finding updated.\n\n" + describe(a)})
+	case sameText(t.Description, describeFinding(&a.Finding)):
+		return nil // the ticket shows this state already: a redelivery
 	default:
-		return nil // opened, and its ticket is open: a redelivery
+		// Updated — or opened, but the ticket shows an older state: an update delivered
+		// again after a restart, which the description tells apart without local state.
+		return s.patch(ctx, id, t, map[string]any{"description": describeFinding(&a.Finding), s.cfg.CommentField: "Finding updated.\n\n" + describe(a)})
 	}
 }
 
@@ -161,7 +167,7 @@ func (s *ServiceNow) create(ctx context.Context, a Action) error {
 		body[k] = v
 	}
 	body["short_description"] = truncate(title(a)+" — "+f.Summary, 160)
-	body["description"] = describe(a)
+	body["description"] = describeFinding(f)
 	body["correlation_id"] = f.FindingID
 	body["correlation_display"] = "tollgate"
 	body["impact"], body["urgency"] = impact, urgency
@@ -195,6 +201,12 @@ func (s *ServiceNow) patch(ctx context.Context, id string, t snowTicket, body ma
 	}
 	s.cache.put(id, t)
 	return nil
+}
+
+// sameText compares two descriptions as ServiceNow may store them (line endings, trailing
+// space changed).
+func sameText(a, b string) bool {
+	return strings.Join(strings.Fields(a), " ") == strings.Join(strings.Fields(b), " ")
 }
 
 // snowPriority maps a severity to incident impact and urgency (1 high … 3 low), from which

@@ -76,7 +76,7 @@ func (s *ServiceNow) authorized(r *http.Request) bool {
 }
 
 func (in *Incident) record() map[string]string {
-	return map[string]string{"sys_id": in.SysID, "number": in.Number, "state": in.State}
+	return map[string]string{"sys_id": in.SysID, "number": in.Number, "state": in.State, "description": in.Description}
 }
 
 func (s *ServiceNow) serveHTTP(w http.ResponseWriter, r *http.Request) {
