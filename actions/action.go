@@ -138,6 +138,15 @@ func (t *Tracker) Done(a Action) {
 	t.last[a.Finding.FindingID] = tracked{status: a.Finding.Status, fingerprint: Fingerprint(&a.Finding)}
 }
 
+// Forget drops what the tracker knows of the findings ids: their next record counts as new.
+func (t *Tracker) Forget(ids ...string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, id := range ids {
+		delete(t.last, id)
+	}
+}
+
 // stateTime is when f entered its status.
 func stateTime(f *schemas.Finding) time.Time {
 	if f.Status == schemas.FindingResolved && f.ResolvedAt != nil {

@@ -410,6 +410,10 @@ func TestTrackerClassify(t *testing.T) {
 			tr.Done(a)
 		}
 	}
+	tr.Forget("f1")
+	if a, ok := tr.Classify(&open, "id"); !ok || a.Event != EventOpened {
+		t.Fatalf("after Forget: %v %q, want opened", ok, a.Event)
+	}
 }
 
 // TestRouter: kinds globs, minimum severity, events, and each sink once.

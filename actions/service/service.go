@@ -174,9 +174,10 @@ func (s *Service) Run(ctx context.Context) error {
 	return nil
 }
 
-// process gives every record of a batch its fate (see Service).
-func (s *Service) process(ctx context.Context, batch []kafkago.Message) (stage.Output, error) {
-	var out stage.Output
+// process gives every record of a batch its fate (see Service). Every record is decoded
+// before any is sent, so a registry outage retries the batch before anything went out.
+func (s *Service) process(ctx context.Context, batch []kafkago.Message) (out stage.Output, err error) {
+	findings := make([]*schemas.Finding, len(batch)) // nil: dead-lettered
 	for i, m := range batch {
 		var f schemas.Finding
 		if err := s.codec.Decode(ctx, m.Value, &f); err != nil {
@@ -188,11 +189,27 @@ func (s *Service) process(ctx context.Context, batch []kafkago.Message) (stage.O
 			s.m.dead.WithLabelValues("", "").Inc()
 			continue
 		}
+		findings[i] = &f
+	}
+	// A batch left undecided (shutdown) is delivered again: what this batch taught the
+	// tracker is forgotten, so the records are acted on again rather than skipped without
+	// their dead letters.
+	var acted []string
+	defer func() {
+		if err != nil {
+			s.tracker.Forget(acted...)
+		}
+	}()
+	for i, f := range findings {
+		if f == nil {
+			continue
+		}
+		m := batch[i]
 		id := kafka.ParseCloudEvent(m.Headers).ID
 		if id == "" {
 			id = fmt.Sprintf("%s.%s.%d", f.FindingID, f.Status, m.Offset)
 		}
-		a, ok := s.tracker.Classify(&f, id)
+		a, ok := s.tracker.Classify(f, id)
 		if !ok {
 			s.m.unchanged.Inc()
 			continue
@@ -205,6 +222,7 @@ func (s *Service) process(ctx context.Context, batch []kafkago.Message) (stage.O
 			out.Add(i, kafka.DeadLetter(s.cfg.Topics.DLQ, DLQStage, m, err, time.Now()))
 		}
 		s.tracker.Done(a)
+		acted = append(acted, f.FindingID)
 	}
 	return out, nil
 }
