@@ -10,7 +10,7 @@ import (
 // governed request, outside break-glass: privilege granted through the help desk queue.
 func helpdeskPathAccessChange(c *eventContext) (schemas.Finding, bool) {
 	f := c.f
-	if !f.accessChange() || c.governed != nil || c.incident == nil || c.breakGlass {
+	if !f.change() || c.governed != nil || c.incident == nil || c.breakGlass {
 		return schemas.Finding{}, false
 	}
 	return newFinding(KindHelpdeskPathAccess, c.ps.ID, f.label(), c.incident.ID, c.nhi, []string{f.EventID},

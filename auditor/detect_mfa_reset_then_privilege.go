@@ -10,7 +10,7 @@ import (
 // the principal's MFA or password was reset: the account-takeover pattern.
 func mfaResetThenPrivilege(c *eventContext) (schemas.Finding, bool) {
 	f, r := c.f, c.lastReset
-	if !f.accessChange() || c.held == nil || r == nil || !isPrivileged(f, c.cfg) ||
+	if !f.change() || c.held == nil || r == nil || !isPrivileged(f, c.cfg) ||
 		f.OccurredAt.Before(r.OccurredAt) || f.OccurredAt.Sub(r.OccurredAt) > c.cfg.MFAResetWindow {
 		return schemas.Finding{}, false
 	}

@@ -11,7 +11,7 @@ import (
 // approver, a justification, or a review or expiry date.
 func missingLifecycle(c *eventContext) (schemas.Finding, bool) {
 	f, gov := c.f, c.governed
-	if !f.accessChange() || gov == nil {
+	if !f.change() || gov == nil {
 		return schemas.Finding{}, false
 	}
 	var missing []string

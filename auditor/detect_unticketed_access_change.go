@@ -11,7 +11,7 @@ import (
 // of who can access what is governed and needs a ticket.
 func unticketedAccessChange(c *eventContext) (schemas.Finding, bool) {
 	f := c.f
-	if !f.accessChange() || c.governed != nil || c.incident != nil || c.breakGlass {
+	if !f.change() || c.governed != nil || c.incident != nil || c.breakGlass {
 		return schemas.Finding{}, false
 	}
 	return newFinding(KindUnticketedAccessChange, c.ps.ID, f.label(), "", c.nhi, []string{f.EventID},

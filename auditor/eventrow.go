@@ -1,6 +1,7 @@
 package auditor
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -136,7 +137,16 @@ type fact struct {
 	CredExpires *time.Time
 	Ticket      ticketFields
 	TicketRefs  []string
+	// Inv is an inventory event's observation: the fact is observed state, not a change.
+	Inv *schemas.Observation `json:",omitempty"`
 }
+
+// observed reports a fact read from an inventory listing or an import, not a change.
+func (f *fact) observed() bool { return f.Inv != nil }
+
+// change reports an access change a vendor reported (not one a listing observed): what
+// the rules about how access changed (a ticket behind it, the path it took) judge.
+func (f *fact) change() bool { return f.accessChange() && !f.observed() }
 
 // ticketFields are the ticket columns of one event.
 type ticketFields struct {
@@ -158,7 +168,7 @@ func factFromRow(r Row) fact {
 		EntPriv: schemas.Privilege(r.String("entitlement_privilege")), EntSystem: r.String("entitlement_system"),
 		EntWildcard: r.Bool("entitlement_wildcard"),
 		CredID:      r.String("credential_id"), CredKind: r.String("credential_kind"), CredOwner: r.String("credential_owner_id"),
-		CredExpires: r.NullTime("credential_expires_at"),
+		CredExpires: r.NullTime("credential_expires_at"), Inv: observation(r.String("inventory")),
 		Ticket: ticketFields{
 			ID: r.String("ticket_id"), System: r.String("ticket_system"), Kind: r.String("ticket_kind"),
 			State: r.String("ticket_state"), Approval: r.String("ticket_approval"), Approver: r.String("ticket_approver_id"),
@@ -217,7 +227,27 @@ func factFromEvent(r *schemas.RoutedEvent) fact {
 			f.CredExpires = tp(milli(*c.ExpiresAt))
 		}
 	}
+	f.Inv = e.Observed()
 	return f
+}
+
+// observation reads the inventory column of a fact row (nil when empty or not an
+// observation).
+func observation(s string) *schemas.Observation {
+	if s == "" {
+		return nil
+	}
+	e := schemas.IdentityEvent{Attributes: map[string]string{schemas.InventoryAttr: s}}
+	return e.Observed()
+}
+
+// inventoryJSON is the inventory column of f.
+func inventoryJSON(f *fact) string {
+	if f.Inv == nil {
+		return ""
+	}
+	b, _ := json.Marshal(f.Inv)
+	return string(b)
 }
 
 // ticketFactFromEvent is the fact factFromRow reads back after eventRow(r)
@@ -269,13 +299,7 @@ func batchFacts(batch []schemas.RoutedEvent, principals map[string]bool) map[str
 }
 
 // entitlementKey identifies an entitlement within a principal's grants.
-func (f *fact) entitlementKey() string {
-	id := f.EntID
-	if id == "" {
-		id = f.EntName
-	}
-	return strings.ToLower(f.EntSystem) + "|" + strings.ToLower(id)
-}
+func (f *fact) entitlementKey() string { return schemas.EntitlementKey(f.EntSystem, f.EntID, f.EntName) }
 
 func (f *fact) success() bool { return f.Outcome == schemas.OutcomeSuccess }
 

@@ -39,7 +39,7 @@ func TestFactFromEventMatchesStoredRow(t *testing.T) {
 	if err := s.Insert(ctx, "events", eventColumns, rows); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.Query(ctx, "SELECT "+iamFactSelect+" FROM events ORDER BY event_id DESC"+aliasSafe)
+	got, err := s.Query(ctx, "SELECT "+iamEventFactSelect+" FROM events ORDER BY event_id DESC"+aliasSafe)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -186,7 +186,31 @@ type grant struct {
 	ReviewEvent                                                      string
 	DisabledAt                                                       *time.Time
 	DisableEvent                                                     string
-	Version                                                          uint64
+	// Origin is what created the grant: originEvent (a vendor-reported change, also ""),
+	// schemas.OriginSnapshot or schemas.OriginImport; FirstSeen and LastSeen are when an
+	// inventory listing first and last saw it.
+	Origin              string     `json:",omitempty"`
+	FirstSeen, LastSeen *time.Time `json:",omitempty"`
+	Version             uint64
+}
+
+const originEvent = "event"
+
+// origin is Origin as stored.
+func (g *grant) origin() string {
+	if g.Origin == "" {
+		return originEvent
+	}
+	return g.Origin
+}
+
+// confirmed is the last time the grant was known to be held: its grant event, or the
+// latest listing that saw it.
+func (g *grant) confirmed() time.Time {
+	if g.LastSeen != nil && g.LastSeen.After(g.GrantedAt) {
+		return *g.LastSeen
+	}
+	return g.GrantedAt
 }
 
 const (
@@ -203,13 +227,13 @@ var grantColumns = []string{
 	"principal", "principal_type", "entitlement_key", "entitlement_id", "entitlement_name", "entitlement_system",
 	"entitlement_privilege", "entitlement_wildcard", "state", "lane", "granted_at", "revoked_at", "grant_event_id",
 	"revoke_event_id", "ticket_id", "approver", "review_due", "expires_at", "last_reviewed_at", "review_event_id",
-	"disabled_at", "disable_event_id", "version",
+	"disabled_at", "disable_event_id", "origin", "first_seen", "last_seen", "version",
 }
 
 func (g *grant) row() []any {
 	return []any{g.Principal, g.PrincipalType, g.Key, g.EntID, g.EntName, g.System, g.Privilege, g.Wildcard,
 		g.State, g.Lane, g.GrantedAt, g.RevokedAt, g.GrantEvent, g.RevokeEvent, g.TicketID, g.Approver,
-		g.ReviewDue, g.ExpiresAt, g.LastReviewedAt, g.ReviewEvent, g.DisabledAt, g.DisableEvent, g.Version}
+		g.ReviewDue, g.ExpiresAt, g.LastReviewedAt, g.ReviewEvent, g.DisabledAt, g.DisableEvent, g.origin(), g.FirstSeen, g.LastSeen, g.Version}
 }
 
 func grantFromRow(r Row) grant {
@@ -221,8 +245,17 @@ func grantFromRow(r Row) grant {
 		GrantEvent: r.String("grant_event_id"), RevokeEvent: r.String("revoke_event_id"), TicketID: r.String("ticket_id"),
 		Approver: r.String("approver"), ReviewDue: r.NullTime("review_due"), ExpiresAt: r.NullTime("expires_at"),
 		LastReviewedAt: r.NullTime("last_reviewed_at"), ReviewEvent: r.String("review_event_id"),
-		DisabledAt: r.NullTime("disabled_at"), DisableEvent: r.String("disable_event_id"), Version: uint64(r.Int("version")),
+		DisabledAt: r.NullTime("disabled_at"), DisableEvent: r.String("disable_event_id"), Origin: originFromRow(r),
+		FirstSeen: r.NullTime("first_seen"), LastSeen: r.NullTime("last_seen"), Version: uint64(r.Int("version")),
 	}
+}
+
+// originFromRow reads a row's origin as the ledger keeps it: "" for a vendor event.
+func originFromRow(r Row) string {
+	if o := r.String("origin"); o != originEvent {
+		return o
+	}
+	return ""
 }
 
 // credential is one row of the credentials ledger.
@@ -230,15 +263,22 @@ type credential struct {
 	Principal, ID, Kind, Owner                 string
 	CreatedAt, RotatedAt, DeletedAt, ExpiresAt *time.Time
 	CreateEvent, RotateEvent, DeleteEvent      string
-	Version                                    uint64
+	// Origin as for grants; LastUsedAt is the vendor's last use, from a listing.
+	Origin     string     `json:",omitempty"`
+	LastUsedAt *time.Time `json:",omitempty"`
+	Version    uint64
 }
 
 var credentialColumns = []string{"principal", "credential_id", "kind", "owner", "created_at", "rotated_at",
-	"deleted_at", "expires_at", "create_event_id", "rotate_event_id", "delete_event_id", "version"}
+	"deleted_at", "expires_at", "create_event_id", "rotate_event_id", "delete_event_id", "origin", "last_used_at", "version"}
 
 func (c *credential) row() []any {
+	origin := c.Origin
+	if origin == "" {
+		origin = originEvent
+	}
 	return []any{c.Principal, c.ID, c.Kind, c.Owner, c.CreatedAt, c.RotatedAt, c.DeletedAt, c.ExpiresAt,
-		c.CreateEvent, c.RotateEvent, c.DeleteEvent, c.Version}
+		c.CreateEvent, c.RotateEvent, c.DeleteEvent, origin, c.LastUsedAt, c.Version}
 }
 
 func credentialFromRow(r Row) credential {
@@ -246,7 +286,8 @@ func credentialFromRow(r Row) credential {
 		Principal: r.String("principal"), ID: r.String("credential_id"), Kind: r.String("kind"), Owner: r.String("owner"),
 		CreatedAt: r.NullTime("created_at"), RotatedAt: r.NullTime("rotated_at"), DeletedAt: r.NullTime("deleted_at"),
 		ExpiresAt: r.NullTime("expires_at"), CreateEvent: r.String("create_event_id"),
-		RotateEvent: r.String("rotate_event_id"), DeleteEvent: r.String("delete_event_id"), Version: uint64(r.Int("version")),
+		RotateEvent: r.String("rotate_event_id"), DeleteEvent: r.String("delete_event_id"), Origin: originFromRow(r),
+		LastUsedAt: r.NullTime("last_used_at"), Version: uint64(r.Int("version")),
 	}
 }
 

@@ -228,6 +228,52 @@ func (ps *principalState) buildLedger(cfg *Config, version uint64) {
 			continue
 		}
 		switch {
+		case f.observed() && f.accessChange():
+			observeGrant(f, grants, &order, ps.ID, breakGlass)
+		case f.observed() && (f.Action == schemas.ActionAccountEnable || f.Action == schemas.ActionAccountDisable):
+			// A listing's account state, and the end of what it lists for the holder: the
+			// system's grants it no longer lists, last confirmed before the listing
+			// began, are revoked.
+			if f.Action == schemas.ActionAccountDisable {
+				if disabled == nil {
+					disabled, disableEvent = tp(f.OccurredAt), f.EventID
+				}
+			} else {
+				disabled, disableEvent = nil, ""
+			}
+			for _, key := range order {
+				g := grants[key]
+				if g.active() && strings.EqualFold(g.System, f.Inv.System) && !slices.Contains(f.Inv.Held, key) && g.confirmed().Before(f.Inv.Started) {
+					g.State, g.RevokedAt, g.RevokeEvent = stateRevoked, tp(f.OccurredAt), f.EventID
+				}
+			}
+		case f.observed() && f.Action == schemas.ActionCredentialCreate:
+			if f.CredID == "" {
+				continue
+			}
+			c, ok := creds[f.CredID]
+			if !ok || c.DeletedAt != nil {
+				c = &credential{Principal: ps.ID, ID: f.CredID, Origin: f.Inv.Origin, CreatedAt: f.Inv.CreatedAt, CreateEvent: f.EventID}
+				if c.CreatedAt == nil {
+					c.CreatedAt = tp(f.OccurredAt)
+				}
+				if !ok {
+					credOrder = append(credOrder, f.CredID)
+				}
+				creds[f.CredID] = c
+			}
+			if f.CredKind != "" {
+				c.Kind = f.CredKind
+			}
+			if f.CredOwner != "" {
+				c.Owner = f.CredOwner
+			}
+			if f.CredExpires != nil {
+				c.ExpiresAt = f.CredExpires
+			}
+			if f.Inv.LastUsedAt != nil {
+				c.LastUsedAt = f.Inv.LastUsedAt
+			}
 		case f.accessChange():
 			key := f.entitlementKey()
 			g, ok := grants[key]
@@ -238,6 +284,7 @@ func (ps *principalState) buildLedger(cfg *Config, version uint64) {
 			}
 			g.EntID, g.EntName, g.System, g.Privilege, g.Wildcard = f.EntID, f.EntName, f.EntSystem, string(f.EntPriv), f.EntWildcard
 			g.State, g.Lane, g.GrantedAt, g.GrantEvent = stateActive, string(f.Lane), f.OccurredAt, f.EventID
+			g.Origin = ""
 			if breakGlass {
 				g.Lane = string(schemas.LaneBreakGlass)
 			}
@@ -337,6 +384,46 @@ func (ps *principalState) buildLedger(cfg *Config, version uint64) {
 		c := creds[id]
 		c.Version = version
 		ps.Creds = append(ps.Creds, *c)
+	}
+}
+
+// observeGrant applies a grant a listing saw: one already held is confirmed (LastSeen;
+// the review and expiry dates a listing records are taken when no ticket set them), one
+// not held is recorded as the listing's, granted when the vendor says (else when first
+// seen), with no ticket behind it.
+func observeGrant(f *fact, grants map[string]*grant, order *[]string, principal string, breakGlass bool) {
+	key := f.entitlementKey()
+	at := tp(f.OccurredAt)
+	g, ok := grants[key]
+	if ok && g.active() {
+		g.LastSeen = at
+		if g.FirstSeen == nil {
+			g.FirstSeen = at
+		}
+		if g.TicketID == "" {
+			if f.Inv.ReviewDue != nil {
+				g.ReviewDue = f.Inv.ReviewDue
+			}
+			if f.Inv.ExpiresAt != nil {
+				g.ExpiresAt = f.Inv.ExpiresAt
+			}
+		}
+		return
+	}
+	if !ok {
+		g = &grant{Principal: principal, Key: key}
+		grants[key] = g
+		*order = append(*order, key)
+	}
+	*g = grant{Principal: principal, Key: key, EntID: f.EntID, EntName: f.EntName, System: f.EntSystem, Privilege: string(f.EntPriv),
+		Wildcard: f.EntWildcard, State: stateActive, Lane: string(f.Lane), GrantedAt: f.OccurredAt, GrantEvent: f.EventID,
+		ReviewDue: f.Inv.ReviewDue, ExpiresAt: f.Inv.ExpiresAt, LastReviewedAt: g.LastReviewedAt, ReviewEvent: g.ReviewEvent,
+		Origin: f.Inv.Origin, FirstSeen: at, LastSeen: at}
+	if f.Inv.GrantedAt != nil && f.Inv.GrantedAt.Before(f.OccurredAt) {
+		g.GrantedAt = *f.Inv.GrantedAt
+	}
+	if breakGlass {
+		g.Lane = string(schemas.LaneBreakGlass)
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/tollgate-io/tollgate/schemas"
 )
 
 // The auditor's SQL, in one place: what the streaming path and the sweep read, by the
@@ -48,11 +50,13 @@ const grantSelect = `principal, principal_type, entitlement_key, entitlement_id,
 	toUnixTimestamp64Milli(revoked_at) AS revoked_at, grant_event_id, revoke_event_id, ticket_id, approver,
 	toUnixTimestamp64Milli(review_due) AS review_due, toUnixTimestamp64Milli(expires_at) AS expires_at,
 	toUnixTimestamp64Milli(last_reviewed_at) AS last_reviewed_at, review_event_id,
-	toUnixTimestamp64Milli(disabled_at) AS disabled_at, disable_event_id, version`
+	toUnixTimestamp64Milli(disabled_at) AS disabled_at, disable_event_id, origin,
+	toUnixTimestamp64Milli(first_seen) AS first_seen, toUnixTimestamp64Milli(last_seen) AS last_seen, version`
 
 const credentialSelect = `principal, credential_id, kind, owner, toUnixTimestamp64Milli(created_at) AS created_at,
 	toUnixTimestamp64Milli(rotated_at) AS rotated_at, toUnixTimestamp64Milli(deleted_at) AS deleted_at,
-	toUnixTimestamp64Milli(expires_at) AS expires_at, create_event_id, rotate_event_id, delete_event_id, version`
+	toUnixTimestamp64Milli(expires_at) AS expires_at, create_event_id, rotate_event_id, delete_event_id, origin,
+	toUnixTimestamp64Milli(last_used_at) AS last_used_at, version`
 
 // iamFactSelect reads back the columns ledgers and detections use from IAM
 // events, times as milliseconds. The ticket columns, empty on IAM events, are
@@ -62,7 +66,11 @@ const iamFactSelect = `event_id, principal, category, action, outcome, lane,
 	actor_id, subject_id, subject_type, subject_email,
 	entitlement_id, entitlement_name, entitlement_kind, entitlement_privilege, entitlement_system, entitlement_wildcard,
 	credential_id, credential_kind, credential_owner_id, toUnixTimestamp64Milli(credential_expires_at) AS credential_expires_at,
-	ticket_refs`
+	ticket_refs, inventory`
+
+// iamEventFactSelect is iamFactSelect on the events table, which keeps an inventory
+// event's observation in its attributes.
+var iamEventFactSelect = strings.TrimSuffix(iamFactSelect, "inventory") + "attributes['" + schemas.InventoryAttr + "'] AS inventory"
 
 // ticketFactSelect reads back the columns of ticket events mergeTicket uses.
 const ticketFactSelect = `event_id, principal, category, action, outcome, lane,

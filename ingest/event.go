@@ -97,6 +97,15 @@ func setOccurredAt(ev *schemas.IdentityEvent, now time.Time, candidates ...strin
 	ev.Attributes[AttrOccurredAtFallback] = "true"
 }
 
+// dropReserved removes from received events the attribute only tollgate's own
+// connectors set (schemas.InventoryAttr): a sender cannot pass a change off as observed
+// state, which the rules about changes do not judge.
+func dropReserved(evs []schemas.IdentityEvent) {
+	for i := range evs {
+		delete(evs[i].Attributes, schemas.InventoryAttr)
+	}
+}
+
 // setAttr records a non-empty attribute.
 func setAttr(ev *schemas.IdentityEvent, key, value string) {
 	if value = strings.TrimSpace(value); value != "" {

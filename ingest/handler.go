@@ -236,6 +236,7 @@ func (h *handler) ingest(w http.ResponseWriter, r *http.Request, source string) 
 		h.reject(w, source, http.StatusBadRequest, reasonOf(err), err.Error(), -1)
 		return
 	}
+	dropReserved(batch.Events)
 	if err := h.deliver(r.Context(), source, &batch); err != nil {
 		var tooLarge *TooLargeError
 		switch {

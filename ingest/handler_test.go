@@ -351,3 +351,22 @@ func TestSend(t *testing.T) {
 		t.Errorf("bad file: %v", err)
 	}
 }
+
+// TestHandlerDropsTheInventoryAttribute: only tollgate's connectors mark events as
+// observed state; a sender that sets the attribute (to pass a grant off as a snapshot,
+// which the rules about changes do not judge) has it removed.
+func TestHandlerDropsTheInventoryAttribute(t *testing.T) {
+	h, p, _ := newTestHandler(t, Config{})
+	body := `{"specversion":"1.0","id":"evt-9","source":"/x","type":"t","time":"2025-05-14T13:00:00Z","data":{"source":"GENERIC",` +
+		`"source_event_type":"grant","category":"IAM","action":"ACCESS_GRANT","outcome":"SUCCESS","subject":{"id":"ann@example.org","source_id":"a","type":"HUMAN"},` +
+		`"entitlement":{"id":"admins","name":"admins","kind":"GROUP","privilege":"ADMIN","system":"hr","wildcard":false},"ticket_refs":[],"ocsf":{"class_uid":0,"activity_id":0},` +
+		`"attributes":{"` + schemas.InventoryAttr + `":"{\"origin\":\"snapshot\",\"system\":\"hr\"}","keep":"me"}}}`
+	rec := do(h, http.MethodPost, "/v1/events", body, map[string]string{"Content-Type": "application/cloudevents+json"})
+	if rec.Code != http.StatusOK || p.count() != 1 {
+		t.Fatalf("answer %d %s, %d events", rec.Code, rec.Body.String(), p.count())
+	}
+	ev := p.batches[0][0]
+	if _, ok := ev.Attributes[schemas.InventoryAttr]; ok || ev.Observed() != nil || ev.Attributes["keep"] != "me" {
+		t.Fatalf("attributes after ingest: %v", ev.Attributes)
+	}
+}

@@ -84,6 +84,7 @@ func (c *RawConsumer) process(_ context.Context, msgs []kafka.Message) (stage.Ou
 			out.Add(i, tkafka.DeadLetter(c.dlq, DeadLetterStage, m, fmt.Errorf("parse %s payload: %w", src, err), now))
 			continue
 		}
+		dropReserved(b.Events)
 		for k := range b.Events {
 			origins = append(origins, origin{i, b.Origin[k]})
 		}
