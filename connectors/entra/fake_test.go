@@ -3,6 +3,7 @@ package entra
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -91,7 +92,9 @@ func (f *fakeGraph) serve(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `{"error":{"code":"InvalidAuthenticationToken","message":"Lifetime validation failed, the token is expired."}}`)
 		return
 	}
-	if fs := f.faults[path]; len(fs) > 0 {
+	if fs := f.faults[path]; len(fs) > 0 && fs[0] == 0 { // 0: serve this one normally
+		f.faults[path] = fs[1:]
+	} else if len(fs) > 0 {
 		f.faults[path] = fs[1:]
 		w.Header().Set("Content-Type", "application/json")
 		if fs[0] == http.StatusTooManyRequests {
@@ -163,3 +166,5 @@ func (f *fakeGraph) requested(prefix string) int {
 	}
 	return n
 }
+
+var discard = slog.New(slog.DiscardHandler)

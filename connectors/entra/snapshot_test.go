@@ -75,7 +75,7 @@ func tenant(f *fakeGraph) {
 		map[string]any{"id": "Xyz1", "deletedDateTime": nil, "appRoleId": dirRW, "createdDateTime": "2025-04-01T12:00:00Z",
 			"principalDisplayName": "billing-export", "principalId": billingSP, "principalType": "ServicePrincipal",
 			"resourceDisplayName": "Microsoft Graph", "resourceId": graphSP})
-	f.set("servicePrincipals/"+billingSP+"/appRoleAssignedTo")
+	f.set("servicePrincipals/" + billingSP + "/appRoleAssignedTo")
 }
 
 // quickClient makes the vendor client's waits instant and records them.
