@@ -74,6 +74,7 @@ func newRoot() *cobra.Command {
 		newGenCmd(g),
 		newFindingsCmd(g),
 		newConsoleCmd(g),
+		newImportCmd(g),
 		newQueryCmd(g),
 		newBenchCmd(g),
 		newHealthcheckCmd(),
