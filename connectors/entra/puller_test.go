@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/tollgate-io/tollgate/connectors"
-	"github.com/tollgate-io/tollgate/internal/config"
 	"github.com/tollgate-io/tollgate/ingest"
+	"github.com/tollgate-io/tollgate/internal/config"
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
@@ -43,7 +43,7 @@ func signIn(i int, at time.Time) map[string]any {
 		"appId": "de8bc8b5-d9f9-48b1-a8ad-b748da725064", "appDisplayName": "Graph Explorer", "ipAddress": "131.107.159.37",
 		"clientAppUsed": "Browser", "correlationId": "d79f5bee-5860-4832-928f-3133e22ae912", "conditionalAccessStatus": "notApplied",
 		"isInteractive": true, "riskDetail": "none", "riskLevelAggregated": "none", "riskState": "none",
-		"status": map[string]any{"errorCode": 0, "failureReason": nil, "additionalDetails": nil},
+		"status":   map[string]any{"errorCode": 0, "failureReason": nil, "additionalDetails": nil},
 		"location": map[string]any{"city": "Redmond", "state": "Washington", "countryOrRegion": "US"},
 	}
 }
@@ -208,7 +208,7 @@ func TestPullRestartsAnExpiredNextLink(t *testing.T) {
 		t.Fatalf("first page: %d events, more %v, %v", len(page.Events), page.More, err)
 	}
 	f.fault("auditLogs/directoryAudits", http.StatusBadRequest) // the skip token expired
-	f.revokeAll()                                                // and the token too
+	f.revokeAll()                                               // and the token too
 	// The poll starts again from the cursor's time: the records of the first page come
 	// again and are skipped by id, the rest arrive once.
 	var rest []string
