@@ -47,7 +47,7 @@ func TestTopicNames(t *testing.T) {
 	want := []string{
 		"acme.events",
 		"acme.lane.help_desk", "acme.lane.service_desk", "acme.lane.break_glass", "acme.lane.nhi", "acme.lane.observe", "acme.lane.triage",
-		"acme.findings", "acme.dlq",
+		"acme.findings", "acme.dlq", "acme.connectors",
 		"acme.raw.okta", "acme.raw.entra", "acme.raw.cloudtrail", "acme.raw.google_workspace", "acme.raw.servicenow", "acme.raw.jira_sm",
 	}
 	if !slices.Equal(all, want) {
@@ -62,12 +62,15 @@ func TestTopicPlan(t *testing.T) {
 		t.Fatalf("plan has %d topics", len(plan))
 	}
 	for _, s := range plan {
-		if s.Partitions != 6 || s.ReplicationFactor != 3 || s.Configs["min.insync.replicas"] != "2" || s.Configs["retention.ms"] == "" {
+		if s.Partitions != 6 || s.ReplicationFactor != 3 || s.Configs["min.insync.replicas"] != "2" || (s.Configs["retention.ms"] == "") != (s.Name == "p.connectors") {
 			t.Errorf("spec %+v", s)
 		}
 	}
 	if plan[7].Name != "p.findings" || plan[7].Configs["cleanup.policy"] != "compact,delete" {
 		t.Errorf("findings spec %+v", plan[7])
+	}
+	if plan[9].Name != "p.connectors" || plan[9].Configs["cleanup.policy"] != "compact" {
+		t.Errorf("connectors spec %+v: the cursors are compacted, never expired", plan[9])
 	}
 }
 

@@ -18,13 +18,39 @@ func Tail(ctx context.Context, cfg Config, topic string, n int) ([]kafka.Message
 	if n <= 0 {
 		return nil, nil
 	}
-	counts, err := PartitionCounts(ctx, cfg, []string{topic})
+	var out []kafka.Message
+	err := scan(ctx, cfg, topic, func(first, last int64) int64 { return max(first, last-int64(n)) }, func(m kafka.Message) { out = append(out, m) })
 	if err != nil {
 		return nil, err
 	}
+	slices.SortFunc(out, func(a, b kafka.Message) int { return b.Time.Compare(a.Time) })
+	return out[:min(n, len(out))], nil
+}
+
+// Latest reads a compacted topic whole and returns the newest value of each key (a key
+// whose newest record has no value, a tombstone, is absent).
+func Latest(ctx context.Context, cfg Config, topic string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	err := scan(ctx, cfg, topic, func(first, _ int64) int64 { return first }, func(m kafka.Message) {
+		if m.Value == nil {
+			delete(out, string(m.Key))
+			return
+		}
+		out[string(m.Key)] = m.Value
+	})
+	return out, err
+}
+
+// scan reads every partition of topic from the offset from picks (given the partition's
+// first and last offsets) to its end, in offset order within a partition.
+func scan(ctx context.Context, cfg Config, topic string, from func(first, last int64) int64, fn func(kafka.Message)) error {
+	counts, err := PartitionCounts(ctx, cfg, []string{topic})
+	if err != nil {
+		return err
+	}
 	cl, closeFn, err := newClient(cfg)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer closeFn()
 	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
@@ -33,21 +59,20 @@ func Tail(ctx context.Context, cfg Config, topic string, n int) ([]kafka.Message
 	}
 	offs, err := cl.ListOffsets(ctx, req)
 	if err != nil {
-		return nil, fmt.Errorf("reading the offsets of %s: %w", topic, classify(err))
+		return fmt.Errorf("reading the offsets of %s: %w", topic, classify(err))
 	}
-	var out []kafka.Message
 	for _, po := range offs.Topics[topic] {
 		if po.Error != nil {
-			return nil, fmt.Errorf("reading the offsets of %s/%d: %w", topic, po.Partition, classify(po.Error))
+			return fmt.Errorf("reading the offsets of %s/%d: %w", topic, po.Partition, classify(po.Error))
 		}
-		from := max(po.FirstOffset, po.LastOffset-int64(n))
-		for from < po.LastOffset {
-			resp, err := cl.Fetch(ctx, &kafka.FetchRequest{Topic: topic, Partition: po.Partition, Offset: from, MinBytes: 1, MaxBytes: 8 << 20})
+		at := from(po.FirstOffset, po.LastOffset)
+		for at < po.LastOffset {
+			resp, err := cl.Fetch(ctx, &kafka.FetchRequest{Topic: topic, Partition: po.Partition, Offset: at, MinBytes: 1, MaxBytes: 8 << 20})
 			if err == nil {
 				err = resp.Error
 			}
 			if err != nil {
-				return nil, fmt.Errorf("reading %s/%d@%d: %w", topic, po.Partition, from, classify(err))
+				return fmt.Errorf("reading %s/%d@%d: %w", topic, po.Partition, at, classify(err))
 			}
 			got := 0
 			for {
@@ -56,17 +81,17 @@ func Tail(ctx context.Context, cfg Config, topic string, n int) ([]kafka.Message
 					break
 				}
 				if err != nil {
-					return nil, fmt.Errorf("reading %s/%d@%d: %w", topic, po.Partition, from, classify(err))
+					return fmt.Errorf("reading %s/%d@%d: %w", topic, po.Partition, at, classify(err))
 				}
-				if rec.Offset < from {
+				if rec.Offset < at {
 					continue // a batch starts before the offset asked for
 				}
 				m, err := message(topic, po.Partition, rec)
 				if err != nil {
-					return nil, err
+					return err
 				}
-				out = append(out, m)
-				from = rec.Offset + 1
+				fn(m)
+				at = rec.Offset + 1
 				got++
 			}
 			if got == 0 {
@@ -74,8 +99,7 @@ func Tail(ctx context.Context, cfg Config, topic string, n int) ([]kafka.Message
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b kafka.Message) int { return b.Time.Compare(a.Time) })
-	return out[:min(n, len(out))], nil
+	return nil
 }
 
 func message(topic string, partition int, rec *kafka.Record) (kafka.Message, error) {

@@ -27,6 +27,9 @@ type Topics struct {
 	Findings string
 	// DLQ carries the original bytes of records that could not be processed.
 	DLQ string
+	// Connectors carries the pull connectors' cursors (JSON, keyed by connector name,
+	// compacted), and its consumer group decides which replica polls which source.
+	Connectors string
 }
 
 // TopicNames returns the topic names under prefix ("" means the default).
@@ -35,10 +38,11 @@ func TopicNames(prefix string) Topics {
 		prefix = DefaultTopicPrefix
 	}
 	return Topics{
-		Prefix:   prefix,
-		Events:   prefix + ".events",
-		Findings: prefix + ".findings",
-		DLQ:      prefix + ".dlq",
+		Prefix:     prefix,
+		Events:     prefix + ".events",
+		Findings:   prefix + ".findings",
+		DLQ:        prefix + ".dlq",
+		Connectors: prefix + ".connectors",
 	}
 }
 
@@ -75,7 +79,7 @@ func (t Topics) RawTopics() []string {
 func (t Topics) All() []string {
 	out := []string{t.Events}
 	out = append(out, t.LaneTopics()...)
-	out = append(out, t.Findings, t.DLQ)
+	out = append(out, t.Findings, t.DLQ, t.Connectors)
 	return append(out, t.RawTopics()...)
 }
 
@@ -138,6 +142,11 @@ func (c *Config) TopicPlan() []TopicSpec {
 	// (OPEN → RESOLVED): compaction keeps each finding's latest state.
 	plan = append(plan, spec(t.Findings, findingsRetention, "cleanup.policy", "compact,delete"))
 	plan = append(plan, spec(t.DLQ, dlqRetention))
+	// A cursor is the latest record of its key: compaction alone, no time retention, so
+	// a connector idle for a month still resumes where it stopped.
+	conn := spec(t.Connectors, 0, "cleanup.policy", "compact")
+	delete(conn.Configs, "retention.ms")
+	plan = append(plan, conn)
 	for _, raw := range t.RawTopics() {
 		plan = append(plan, spec(raw, rawRetention))
 	}
