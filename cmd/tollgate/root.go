@@ -75,6 +75,8 @@ func newRoot() *cobra.Command {
 		newFindingsCmd(g),
 		newConsoleCmd(g),
 		newImportCmd(g),
+		newSyncCmd(g),
+		newPullCmd(g),
 		newQueryCmd(g),
 		newBenchCmd(g),
 		newHealthcheckCmd(),

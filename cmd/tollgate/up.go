@@ -71,6 +71,9 @@ func newUpCmd(g *globals) *cobra.Command {
 			if err := app.AddRawConsumer(cmd.Context(), group, deps); err != nil {
 				return err
 			}
+			if err := app.AddConnectors(cmd.Context(), group, deps); err != nil {
+				return err
+			}
 			if err := app.AddRouter(cmd.Context(), group, deps); err != nil {
 				return err
 			}
@@ -169,6 +172,9 @@ func newIngestCmd(g *globals) *cobra.Command {
 			group.OnDrain(admin.Drain)
 			group.AddHTTP("ingest", ln, app.IngestHandler(deps))
 			if err := app.AddRawConsumer(cmd.Context(), group, deps); err != nil {
+				return err
+			}
+			if err := app.AddConnectors(cmd.Context(), group, deps); err != nil {
 				return err
 			}
 			return group.Run()

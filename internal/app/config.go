@@ -48,6 +48,8 @@ type Config struct {
 	Console ConsoleConfig `yaml:"console"`
 	// Actions configures the outbound actions on findings (actionsconfig.go).
 	Actions ActionsConfig `yaml:"actions"`
+	// Connectors configures the vendor APIs tollgate pulls from (connectors.go).
+	Connectors ConnectorsConfig `yaml:"connectors"`
 }
 
 // ConsoleConfig is the `console:` section.
@@ -331,6 +333,7 @@ func (c *Config) ApplyDefaults() {
 		c.Auditor.Grace = maps.Clone(DefaultGrace)
 	}
 	c.Actions.applyDefaults()
+	c.Connectors.defaults()
 }
 
 // Validate checks every section and returns all problems, each naming its key.
@@ -354,6 +357,7 @@ func (c *Config) Validate() error {
 		config.Invalid(c.Ingest.Config.Validate()),
 		config.Invalid(c.Auditor.Detections.Validate()))
 	errs = append(errs, c.Actions.validate()...)
+	errs = append(errs, c.Connectors.validate()...)
 	for i, r := range c.Auditor.Suppress {
 		key := fmt.Sprintf("auditor.suppress[%d]", i)
 		if _, err := r.until(); err != nil {
