@@ -91,6 +91,22 @@ type Page struct {
 	// Newest is the time of the newest record seen so far (for the lag metric); zero if
 	// the page had none.
 	Newest time.Time
+	// Failed are the page's records the source's parser refused, with their raw bytes:
+	// RunPull dead-letters them before it saves the cursor, so none is lost.
+	Failed []Failed
+}
+
+// Failed is one record a puller could not normalize.
+type Failed struct {
+	Raw []byte
+	Err error
+}
+
+// Acker is a Puller whose source must be told a page is done (an SQS queue deletes its
+// messages): RunPull calls Ack with the page's cursor once the page's events are on Kafka
+// and its cursor is saved.
+type Acker interface {
+	Ack(ctx context.Context, cursor string) error
 }
 
 // Puller reads a vendor log from a cursor.

@@ -92,6 +92,9 @@ type PullOptions struct {
 	OnPage func(p Page)
 	Now    func() time.Time
 	Prog   Progress
+	// DeadLetter receives each record a page's parser refused, before the page's cursor is
+	// saved; nil logs them instead.
+	DeadLetter func(ctx context.Context, f Failed) error
 }
 
 // RunPull reads p from its saved cursor until ctx ends (or, with Once, until caught up):
@@ -122,6 +125,16 @@ func RunPull(ctx context.Context, p Puller, store CursorStore, sink Sink, o Pull
 		if err == nil && len(page.Events) > 0 {
 			err = sink.Produce(ctx, page.Events)
 		}
+		for _, f := range page.Failed {
+			if err != nil {
+				break
+			}
+			if o.DeadLetter == nil {
+				o.Log.Warn("connector record refused by its parser", "connector", o.Name, "err", f.Err, "bytes", len(f.Raw))
+				continue
+			}
+			err = o.DeadLetter(ctx, f)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -145,6 +158,13 @@ func RunPull(ctx context.Context, p Puller, store CursorStore, sink Sink, o Pull
 				return fmt.Errorf("connector %s: saving its cursor: %w", o.Name, err)
 			}
 			cursor = page.Cursor
+		}
+		if a, ok := p.(Acker); ok {
+			if err := a.Ack(ctx, page.Cursor); err != nil && ctx.Err() == nil {
+				// Not acknowledged: the source offers the page again, and the auditor
+				// drops its events as duplicates.
+				o.Log.Warn("connector could not acknowledge a page; it will be read again", "connector", o.Name, "err", err)
+			}
 		}
 		if o.Prog != nil {
 			o.Prog.Add(len(page.Events))

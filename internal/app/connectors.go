@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/tollgate-io/tollgate/connectors"
 	"github.com/tollgate-io/tollgate/connectors/aws"
@@ -270,7 +271,10 @@ func AddConnectors(ctx context.Context, g *Group, d *Deps) error {
 	log.Info("connectors configured", "connectors", names, "group", cc.Group)
 	g.AddContext(ctx, func(ctx context.Context) error {
 		return connectors.Lead(ctx, d.Config.Kafka, cc.Group, d.Topics.Connectors, partitions, names, func(ctx context.Context, name string) {
-			RunConnector(ctx, built[name], sink, cursors, m, log)
+			dead := func(ctx context.Context, f connectors.Failed) error {
+				return d.Producer.SendDeadLetter(ctx, d.Topics.DLQ, "connector", kafkago.Message{Topic: "connector:" + name, Value: f.Raw}, f.Err)
+			}
+			RunConnector(ctx, built[name], sink, cursors, dead, m, log)
 		})
 	})
 	return nil
@@ -278,7 +282,8 @@ func AddConnectors(ctx context.Context, g *Group, d *Deps) error {
 
 // RunConnector runs one connector until ctx ends: the puller from its durable cursor and
 // the listing on its schedule, side by side.
-func RunConnector(ctx context.Context, c *Connector, sink connectors.Sink, cursors connectors.CursorStore, m *connectorMetrics, log *slog.Logger) {
+func RunConnector(ctx context.Context, c *Connector, sink connectors.Sink, cursors connectors.CursorStore,
+	dead func(context.Context, connectors.Failed) error, m *connectorMetrics, log *slog.Logger) {
 	log = log.With("connector", c.Name)
 	log.Info("connector running on this replica")
 	done := make(chan struct{})
@@ -286,7 +291,7 @@ func RunConnector(ctx context.Context, c *Connector, sink connectors.Sink, curso
 		go func() {
 			defer close(done)
 			for ctx.Err() == nil {
-				err := connectors.RunPull(ctx, c.Puller, cursors, sink, connectors.PullOptions{Name: c.Name, Interval: c.Schedule.PullEvery.D(), Log: log,
+				err := connectors.RunPull(ctx, c.Puller, cursors, sink, connectors.PullOptions{Name: c.Name, Interval: c.Schedule.PullEvery.D(), Log: log, DeadLetter: dead,
 					OnPage: func(p connectors.Page) {
 						m.events.WithLabelValues(c.Name, "pull").Add(float64(len(p.Events)))
 						if !p.Newest.IsZero() {
