@@ -14,7 +14,7 @@ import (
 func newBenchCmd(g *globals) *cobra.Command {
 	var quick, asJSON, quiet bool
 	var stages, cpuProfile string
-	var grants []int
+	var grants, snapshotGrants []int
 	full := bench.FullOptions()
 	opts := full
 	cmd := &cobra.Command{
@@ -63,8 +63,12 @@ perfect; sizes flags override either preset. See docs/benchmarks.md.`,
 				if !f.Changed("grants") {
 					grants = q.Grants
 				}
+				if !f.Changed("snapshot-grants") {
+					snapshotGrants = q.SnapshotGrants
+				}
 			}
 			opts.Grants = grants
+			opts.SnapshotGrants = snapshotGrants
 			if stages != "" {
 				opts.Stages = strings.Split(stages, ",")
 			}
@@ -119,6 +123,7 @@ perfect; sizes flags override either preset. See docs/benchmarks.md.`,
 	f.IntVar(&opts.AuditorRate, "auditor-rate", full.AuditorRate, "events/s of the auditor latency case")
 	f.IntVar(&opts.AuditorSeconds, "auditor-seconds", full.AuditorSeconds, "seconds of the auditor latency case")
 	f.IntSliceVar(&grants, "grants", full.Grants, "active grants to seed for each sweep measurement")
+	f.IntSliceVar(&snapshotGrants, "snapshot-grants", full.SnapshotGrants, "grants of each inventory listing the snapshot stage applies")
 	f.Int64Var(&opts.Seed, "seed", full.Seed, "gen seed")
 	f.Float64Var(&opts.ViolationRate, "violation-rate", full.ViolationRate, "share of gen scenarios that plant a violation")
 	return cmd

@@ -55,6 +55,7 @@ func Run(ctx context.Context, mode string, opts Options) (*Report, error) {
 		{StageRouter, func(ctx context.Context) error { _, err := r.stageEnv(ctx, true); return err }},
 		{StageAuditor, r.benchAuditor},
 		{StageSweep, r.benchSweep},
+		{StageSnapshot, r.benchSnapshot},
 		{StagePipeline, r.benchPipeline},
 	}
 	for _, s := range steps {

@@ -13,15 +13,18 @@ var ErrInvalidOptions = errors.New("bench: invalid options")
 
 // Stage names select what Run measures.
 const (
-	StageIngest   = "ingest"
-	StageRouter   = "router"
-	StageAuditor  = "auditor"
-	StageSweep    = "sweep"
+	StageIngest  = "ingest"
+	StageRouter  = "router"
+	StageAuditor = "auditor"
+	StageSweep   = "sweep"
+	// StageSnapshot applies an inventory listing of SnapshotGrants grants through the
+	// auditor and sweeps after it.
+	StageSnapshot = "snapshot"
 	StagePipeline = "pipeline"
 )
 
 // AllStages are the stages in the order Run measures them.
-var AllStages = []string{StageIngest, StageRouter, StageAuditor, StageSweep, StagePipeline}
+var AllStages = []string{StageIngest, StageRouter, StageAuditor, StageSweep, StageSnapshot, StagePipeline}
 
 // Options size a run. QuickOptions and FullOptions are the two presets.
 type Options struct {
@@ -55,6 +58,8 @@ type Options struct {
 	AuditorSeconds int `json:"auditor_seconds"`
 	// Grants are the active-grant ledger sizes the sweep is measured at.
 	Grants []int `json:"grants"`
+	// SnapshotGrants are the sizes of the inventory listings the snapshot stage applies.
+	SnapshotGrants []int `json:"snapshot_grants"`
 	// Log receives the run's progress and the components' logs; nil discards
 	// them.
 	Log *slog.Logger `json:"-"`
@@ -67,7 +72,7 @@ func QuickOptions() Options {
 	return Options{
 		Seed: 7, ViolationRate: 0.06, Events: 3000, Identities: 200, NHIs: 40,
 		StageEvents: 5000, IngestEvents: 2000, Concurrency: 8, IngestRate: 500, IngestSeconds: 1,
-		AuditorRate: 2000, AuditorSeconds: 2, Grants: []int{10_000},
+		AuditorRate: 2000, AuditorSeconds: 2, Grants: []int{10_000}, SnapshotGrants: []int{10_000},
 	}
 }
 
@@ -76,7 +81,7 @@ func FullOptions() Options {
 	return Options{
 		Seed: 7, ViolationRate: 0.02, Events: 100_000, Identities: 10_000, NHIs: 1_000,
 		StageEvents: 100_000, IngestEvents: 50_000, Concurrency: 16, IngestRate: 1000, IngestSeconds: 10,
-		AuditorRate: 5000, AuditorSeconds: 10, Grants: []int{10_000, 100_000, 1_000_000},
+		AuditorRate: 5000, AuditorSeconds: 10, Grants: []int{10_000, 100_000, 1_000_000}, SnapshotGrants: []int{100_000, 1_000_000},
 	}
 }
 
@@ -94,7 +99,7 @@ func (o *Options) validate() error {
 	case o.Concurrency < 1 || o.IngestRate < 1 || o.IngestSeconds < 1 || o.AuditorRate < 100 || o.AuditorSeconds < 1:
 		return fmt.Errorf("%w: concurrency, rates and durations must be positive (auditor rate at least 100)", ErrInvalidOptions)
 	}
-	for _, g := range o.Grants {
+	for _, g := range append(slices.Clone(o.Grants), o.SnapshotGrants...) {
 		if g < 1 {
 			return fmt.Errorf("%w: grant count %d", ErrInvalidOptions, g)
 		}

@@ -69,14 +69,15 @@ type Machine struct {
 
 // Report is a whole run.
 type Report struct {
-	Mode       string        `json:"mode"`
-	Options    Options       `json:"options"`
-	Machine    Machine       `json:"machine"`
-	Rows       []Row         `json:"rows"`
-	Sweeps     []SweepResult `json:"sweeps,omitempty"`
-	Detection  *Detection    `json:"detection,omitempty"`
-	PeakRSSMiB float64       `json:"peak_rss_mib"`
-	Seconds    float64       `json:"seconds"`
+	Mode       string           `json:"mode"`
+	Options    Options          `json:"options"`
+	Machine    Machine          `json:"machine"`
+	Rows       []Row            `json:"rows"`
+	Sweeps     []SweepResult    `json:"sweeps,omitempty"`
+	Snapshots  []SnapshotResult `json:"snapshots,omitempty"`
+	Detection  *Detection       `json:"detection,omitempty"`
+	PeakRSSMiB float64          `json:"peak_rss_mib"`
+	Seconds    float64          `json:"seconds"`
 }
 
 // WriteJSON writes the report as indented JSON.
@@ -126,6 +127,18 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintln(tw, "sweep\tactive grants\tseed s\tfirst sweep s\tsteady sweep s\tfindings opened\tpeak RSS MiB\t")
 		for _, s := range r.Sweeps {
 			fmt.Fprintf(tw, "\t%d\t%.2f\t%.3f\t%.3f\t%d\t%.0f\t\n", s.Grants, s.SeedSeconds, s.FirstSeconds, s.SteadySeconds, s.FindingsOpened, s.PeakRSSMiB)
+		}
+		if err := tw.Flush(); err != nil {
+			return fmt.Errorf("bench: write table: %w", err)
+		}
+	}
+	if len(r.Snapshots) > 0 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "snapshot\tgrants\tholders\tseconds\tgrants/s\tbulk insert grants/s\tratio\tCPU s\theap MiB\tpeak RSS MiB\tsweep after s\tfindings open\t")
+		for _, s := range r.Snapshots {
+			fmt.Fprintf(tw, "\t%d\t%d\t%.1f\t%.0f\t%.0f\t%.2f\t%.1f\t%.0f\t%.0f\t%.2f\t%d\t\n", s.Grants, s.Holders, s.Seconds, s.GrantsPerSec,
+				s.BulkPerSec, s.Ratio, s.CPUSeconds, s.HeapInuseMiB, s.PeakRSSMiB, s.SweepSeconds, s.FindingsOpen)
 		}
 		if err := tw.Flush(); err != nil {
 			return fmt.Errorf("bench: write table: %w", err)
