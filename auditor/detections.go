@@ -27,6 +27,8 @@ const (
 	KindNHINoOwner              = "NHI_NO_OWNER"
 	KindOrphanedGrant           = "ORPHANED_GRANT"
 	KindSoDConflict             = "SOD_CONFLICT"
+	KindSelfReviewed            = "SELF_REVIEWED"
+	KindReviewNotEnforced       = "REVIEW_DECISION_NOT_ENFORCED"
 )
 
 const (
@@ -59,6 +61,8 @@ var kindSpec = map[string]struct {
 	KindNHINoOwner:              {schemas.SeverityMedium, []string{ctlIdentities, ctlNHI1}},
 	KindOrphanedGrant:           {schemas.SeverityHigh, []string{ctlAccess}},
 	KindSoDConflict:             {schemas.SeverityHigh, []string{ctlAccess}},
+	KindSelfReviewed:            {schemas.SeverityHigh, []string{ctlAccess}},
+	KindReviewNotEnforced:       {schemas.SeverityHigh, []string{ctlAccess}},
 }
 
 // kindAdvice is what a finding of each kind means and what to do about it, for the CLI and
@@ -79,6 +83,8 @@ var kindAdvice = map[string]string{
 	KindNHINoOwner:              "The credential has no recorded owner. Record an accountable owner, or revoke it.",
 	KindOrphanedGrant:           "The identity was disabled or deleted but still holds this access. Revoke it.",
 	KindSoDConflict:             "The identity holds two entitlements policy lists as conflicting. Revoke one, or record an approved exception.",
+	KindSelfReviewed:            "The grant was reviewed by the person who holds it or asked for it, which is no review. Have someone independent review it.",
+	KindReviewNotEnforced:       "A review decided to revoke this grant, and it is still active. Revoke it, or record why the decision was reversed.",
 }
 
 // Kinds returns every finding kind, sorted.
@@ -97,7 +103,7 @@ func Advice(kind string) string { return kindAdvice[kind] }
 // ledgerKinds are the kinds derived from ledger rows and the clock alone;
 // Sweep owns them between batches.
 var ledgerKinds = []string{KindReviewOverdue, KindExpiredNotRevoked, KindBreakglassNoReview,
-	KindBreakglassNotRevoked, KindNHILongLivedSecret, KindNHINoOwner, KindOrphanedGrant}
+	KindBreakglassNotRevoked, KindNHILongLivedSecret, KindNHINoOwner, KindOrphanedGrant, KindSelfReviewed, KindReviewNotEnforced}
 
 // findingID is the deterministic id: the same kind, principal, subject and
 // proving facts always give the same id.
@@ -218,7 +224,7 @@ var (
 		overBroadGrant, mfaResetThenPrivilege,
 	}
 	principalRules  = []func(*principalState, *Config, bool) []schemas.Finding{selfApproved, sodConflict}
-	grantRules      = []func(*grant, time.Time, *Config) (schemas.Finding, bool){breakglassNoReview, breakglassNotRevoked, reviewOverdue, expiredNotRevoked, orphanedGrant}
+	grantRules      = []func(*grant, time.Time, *Config) (schemas.Finding, bool){breakglassNoReview, breakglassNotRevoked, reviewOverdue, expiredNotRevoked, orphanedGrant, selfReviewed, reviewDecisionNotEnforced}
 	credentialRules = []func(*credential, time.Time, *Config) (schemas.Finding, bool){nhiNoOwner, nhiLongLivedSecret}
 )
 

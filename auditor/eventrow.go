@@ -139,6 +139,8 @@ type fact struct {
 	TicketRefs  []string
 	// Inv is an inventory event's observation: the fact is observed state, not a change.
 	Inv *schemas.Observation `json:",omitempty"`
+	// Decision is an ACCESS_REVIEWED event's decision (schemas.ReviewKeep, ReviewRevoke, "").
+	Decision string `json:",omitempty"`
 }
 
 // observed reports a fact read from an inventory listing or an import, not a change.
@@ -169,6 +171,7 @@ func factFromRow(r Row) fact {
 		EntWildcard: r.Bool("entitlement_wildcard"),
 		CredID:      r.String("credential_id"), CredKind: r.String("credential_kind"), CredOwner: r.String("credential_owner_id"),
 		CredExpires: r.NullTime("credential_expires_at"), Inv: observation(r.String("inventory")),
+		Decision: schemas.ReviewDecision(r.String("review_decision")),
 		Ticket: ticketFields{
 			ID: r.String("ticket_id"), System: r.String("ticket_system"), Kind: r.String("ticket_kind"),
 			State: r.String("ticket_state"), Approval: r.String("ticket_approval"), Approver: r.String("ticket_approver_id"),
@@ -228,6 +231,9 @@ func factFromEvent(r *schemas.RoutedEvent) fact {
 		}
 	}
 	f.Inv = e.Observed()
+	if f.Action == schemas.ActionAccessReviewed {
+		f.Decision = schemas.ReviewDecision(e.Attributes[schemas.AttrReviewDecision])
+	}
 	return f
 }
 

@@ -191,6 +191,17 @@ type grant struct {
 	// inventory listing first and last saw it.
 	Origin              string     `json:",omitempty"`
 	FirstSeen, LastSeen *time.Time `json:",omitempty"`
+	// Requester asked for the grant (its governing ticket's requester). Reviewer made the
+	// last review that counts. SelfReview* is a review by the holder or the requester,
+	// which does not count; RevokeDecided* a review's decision to revoke, which is not a
+	// review and must be followed by the revocation.
+	Requester           string     `json:",omitempty"`
+	Reviewer            string     `json:",omitempty"`
+	SelfReviewAt        *time.Time `json:",omitempty"`
+	SelfReviewEvent     string     `json:",omitempty"`
+	SelfReviewer        string     `json:",omitempty"`
+	RevokeDecidedAt     *time.Time `json:",omitempty"`
+	RevokeDecisionEvent string     `json:",omitempty"`
 	Version             uint64
 }
 
@@ -227,13 +238,15 @@ var grantColumns = []string{
 	"principal", "principal_type", "entitlement_key", "entitlement_id", "entitlement_name", "entitlement_system",
 	"entitlement_privilege", "entitlement_wildcard", "state", "lane", "granted_at", "revoked_at", "grant_event_id",
 	"revoke_event_id", "ticket_id", "approver", "review_due", "expires_at", "last_reviewed_at", "review_event_id",
-	"disabled_at", "disable_event_id", "origin", "first_seen", "last_seen", "version",
+	"disabled_at", "disable_event_id", "origin", "first_seen", "last_seen", "requester", "reviewer", "self_reviewed_at",
+	"self_review_event_id", "self_reviewer", "revoke_decided_at", "revoke_decision_event_id", "version",
 }
 
 func (g *grant) row() []any {
 	return []any{g.Principal, g.PrincipalType, g.Key, g.EntID, g.EntName, g.System, g.Privilege, g.Wildcard,
 		g.State, g.Lane, g.GrantedAt, g.RevokedAt, g.GrantEvent, g.RevokeEvent, g.TicketID, g.Approver,
-		g.ReviewDue, g.ExpiresAt, g.LastReviewedAt, g.ReviewEvent, g.DisabledAt, g.DisableEvent, g.origin(), g.FirstSeen, g.LastSeen, g.Version}
+		g.ReviewDue, g.ExpiresAt, g.LastReviewedAt, g.ReviewEvent, g.DisabledAt, g.DisableEvent, g.origin(), g.FirstSeen, g.LastSeen,
+		g.Requester, g.Reviewer, g.SelfReviewAt, g.SelfReviewEvent, g.SelfReviewer, g.RevokeDecidedAt, g.RevokeDecisionEvent, g.Version}
 }
 
 func grantFromRow(r Row) grant {
@@ -246,7 +259,9 @@ func grantFromRow(r Row) grant {
 		Approver: r.String("approver"), ReviewDue: r.NullTime("review_due"), ExpiresAt: r.NullTime("expires_at"),
 		LastReviewedAt: r.NullTime("last_reviewed_at"), ReviewEvent: r.String("review_event_id"),
 		DisabledAt: r.NullTime("disabled_at"), DisableEvent: r.String("disable_event_id"), Origin: originFromRow(r),
-		FirstSeen: r.NullTime("first_seen"), LastSeen: r.NullTime("last_seen"), Version: uint64(r.Int("version")),
+		FirstSeen: r.NullTime("first_seen"), LastSeen: r.NullTime("last_seen"), Requester: r.String("requester"), Reviewer: r.String("reviewer"),
+		SelfReviewAt: r.NullTime("self_reviewed_at"), SelfReviewEvent: r.String("self_review_event_id"), SelfReviewer: r.String("self_reviewer"),
+		RevokeDecidedAt: r.NullTime("revoke_decided_at"), RevokeDecisionEvent: r.String("revoke_decision_event_id"), Version: uint64(r.Int("version")),
 	}
 }
 

@@ -289,11 +289,13 @@ func (ps *principalState) buildLedger(cfg *Config, version uint64) {
 				g.Lane = string(schemas.LaneBreakGlass)
 			}
 			g.RevokedAt, g.RevokeEvent = nil, ""
-			g.TicketID, g.Approver, g.ReviewDue, g.ExpiresAt = "", "", nil, nil
+			g.TicketID, g.Approver, g.ReviewDue, g.ExpiresAt, g.Requester = "", "", nil, nil, ""
+			g.SelfReviewAt, g.SelfReviewEvent, g.SelfReviewer, g.RevokeDecidedAt, g.RevokeDecisionEvent = nil, "", "", nil, ""
 			gov, inc := correlate(f, ps, cfg)
 			if gov != nil {
 				ps.Match[f.EventID] = gov
 				g.TicketID, g.Approver, g.ReviewDue, g.ExpiresAt = gov.ID, gov.Approver, gov.ReviewDue, gov.AccessExpires
+				g.Requester = gov.Requester
 			} else if inc != nil {
 				ps.Incident[f.EventID] = inc
 				g.TicketID = inc.ID
@@ -303,12 +305,12 @@ func (ps *principalState) buildLedger(cfg *Config, version uint64) {
 				g.State, g.RevokedAt, g.RevokeEvent = stateRevoked, tp(f.OccurredAt), f.EventID
 			}
 		case f.Action == schemas.ActionAccessReviewed:
-			for _, key := range order {
-				g := grants[key]
-				if (f.EntID != "" || f.EntName != "") && key != f.entitlementKey() {
-					continue
-				}
-				g.LastReviewedAt, g.ReviewEvent = tp(f.OccurredAt), f.EventID
+			// A review covers the entitlement it names, and nothing when it names none.
+			if f.EntID == "" && f.EntName == "" {
+				continue
+			}
+			if g, ok := grants[f.entitlementKey()]; ok {
+				ps.review(g, f.ActorID, f.Decision, f.OccurredAt, f.EventID)
 			}
 		case f.Action == schemas.ActionAccountDisable || f.Action == schemas.ActionAccountDelete:
 			disabled, disableEvent = tp(f.OccurredAt), f.EventID
@@ -355,12 +357,20 @@ func (ps *principalState) buildLedger(cfg *Config, version uint64) {
 		}
 		for _, key := range order {
 			g := grants[key]
+			// A review ticket naming no entitlement is the post-event review of emergency
+			// access: it covers the principal's break-glass grants, not everything.
+			if t.RequestedEntitlement == "" && g.Lane != string(schemas.LaneBreakGlass) {
+				continue
+			}
 			if t.RequestedEntitlement != "" && !strings.EqualFold(t.RequestedEntitlement, g.EntName) && !strings.EqualFold(t.RequestedEntitlement, g.EntID) {
 				continue
 			}
-			if g.LastReviewedAt == nil || t.UpdatedAt.After(*g.LastReviewedAt) {
-				g.LastReviewedAt, g.ReviewEvent = tp(t.UpdatedAt), t.EventIDs[len(t.EventIDs)-1]
+			if g.LastReviewedAt != nil && !t.UpdatedAt.After(*g.LastReviewedAt) {
+				continue
 			}
+			// The reviewer is the ticket's approver; a ticket that names none (closed by
+			// whoever worked it) counts as a review by someone unknown.
+			ps.review(g, t.Approver, schemas.ReviewKeep, t.UpdatedAt, t.EventIDs[len(t.EventIDs)-1])
 		}
 	}
 	ps.Grants = ps.Grants[:0]
@@ -384,6 +394,27 @@ func (ps *principalState) buildLedger(cfg *Config, version uint64) {
 		c := creds[id]
 		c.Version = version
 		ps.Creds = append(ps.Creds, *c)
+	}
+}
+
+// review applies a review of g by reviewer at at: by the holder or the grant's requester it
+// counts for nothing but a SELF_REVIEWED finding; a decision to revoke is not a review (the
+// grant stays due) and must be followed by the revocation; any other decision reviews the
+// grant and clears an earlier self-review or revoke decision.
+func (ps *principalState) review(g *grant, reviewer, decision string, at time.Time, event string) {
+	self := reviewer != "" && (strings.EqualFold(reviewer, ps.ID) || slices.ContainsFunc(ps.Emails, func(e string) bool { return strings.EqualFold(e, reviewer) }) ||
+		(g.Requester != "" && strings.EqualFold(reviewer, g.Requester)))
+	switch {
+	case self:
+		g.SelfReviewAt, g.SelfReviewEvent, g.SelfReviewer = tp(at), event, reviewer
+	case decision == schemas.ReviewRevoke:
+		if g.RevokeDecidedAt == nil {
+			g.RevokeDecidedAt, g.RevokeDecisionEvent = tp(at), event
+		}
+		g.Reviewer = reviewer
+	default:
+		g.LastReviewedAt, g.ReviewEvent, g.Reviewer = tp(at), event, reviewer
+		g.SelfReviewAt, g.SelfReviewEvent, g.SelfReviewer, g.RevokeDecidedAt, g.RevokeDecisionEvent = nil, "", "", nil, ""
 	}
 }
 
@@ -417,7 +448,7 @@ func observeGrant(f *fact, grants map[string]*grant, order *[]string, principal 
 	}
 	*g = grant{Principal: principal, Key: key, EntID: f.EntID, EntName: f.EntName, System: f.EntSystem, Privilege: string(f.EntPriv),
 		Wildcard: f.EntWildcard, State: stateActive, Lane: string(f.Lane), GrantedAt: f.OccurredAt, GrantEvent: f.EventID,
-		ReviewDue: f.Inv.ReviewDue, ExpiresAt: f.Inv.ExpiresAt, LastReviewedAt: g.LastReviewedAt, ReviewEvent: g.ReviewEvent,
+		ReviewDue: f.Inv.ReviewDue, ExpiresAt: f.Inv.ExpiresAt, LastReviewedAt: g.LastReviewedAt, ReviewEvent: g.ReviewEvent, Reviewer: g.Reviewer,
 		Origin: f.Inv.Origin, FirstSeen: at, LastSeen: at}
 	if f.Inv.GrantedAt != nil && f.Inv.GrantedAt.Before(f.OccurredAt) {
 		g.GrantedAt = *f.Inv.GrantedAt

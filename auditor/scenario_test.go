@@ -233,7 +233,10 @@ func TestLateTicketReviewAndRevokeResolve(t *testing.T) {
 	h.sweep(t0.Add(61 * 24 * time.Hour))
 	h.expectOpen(want{KindReviewOverdue, alice.ID, []string{id(grant)}})
 	h.clock.now = t0.Add(62 * 24 * time.Hour)
-	review := h.ev(schemas.ActionAccessReviewed, h.clock.now, schemas.LaneServiceDesk, bob, alice, nil)
+	// A review that names no entitlement reviews nothing; one of the grant resolves it.
+	h.write(h.ev(schemas.ActionAccessReviewed, h.clock.now, schemas.LaneServiceDesk, bob, alice, nil))
+	h.expectOpen(want{KindReviewOverdue, alice.ID, []string{id(grant)}})
+	review := h.ev(schemas.ActionAccessReviewed, h.clock.now.Add(time.Minute), schemas.LaneServiceDesk, bob, alice, group("finance-readers", schemas.PrivilegeRead))
 	h.write(review)
 	h.expectOpen()
 

@@ -51,7 +51,9 @@ const grantSelect = `principal, principal_type, entitlement_key, entitlement_id,
 	toUnixTimestamp64Milli(review_due) AS review_due, toUnixTimestamp64Milli(expires_at) AS expires_at,
 	toUnixTimestamp64Milli(last_reviewed_at) AS last_reviewed_at, review_event_id,
 	toUnixTimestamp64Milli(disabled_at) AS disabled_at, disable_event_id, origin,
-	toUnixTimestamp64Milli(first_seen) AS first_seen, toUnixTimestamp64Milli(last_seen) AS last_seen, version`
+	toUnixTimestamp64Milli(first_seen) AS first_seen, toUnixTimestamp64Milli(last_seen) AS last_seen, requester, reviewer,
+	toUnixTimestamp64Milli(self_reviewed_at) AS self_reviewed_at, self_review_event_id, self_reviewer,
+	toUnixTimestamp64Milli(revoke_decided_at) AS revoke_decided_at, revoke_decision_event_id, version`
 
 const credentialSelect = `principal, credential_id, kind, owner, toUnixTimestamp64Milli(created_at) AS created_at,
 	toUnixTimestamp64Milli(rotated_at) AS rotated_at, toUnixTimestamp64Milli(deleted_at) AS deleted_at,
@@ -66,11 +68,12 @@ const iamFactSelect = `event_id, principal, category, action, outcome, lane,
 	actor_id, subject_id, subject_type, subject_email,
 	entitlement_id, entitlement_name, entitlement_kind, entitlement_privilege, entitlement_system, entitlement_wildcard,
 	credential_id, credential_kind, credential_owner_id, toUnixTimestamp64Milli(credential_expires_at) AS credential_expires_at,
-	ticket_refs, inventory`
+	ticket_refs, inventory, review_decision`
 
 // iamEventFactSelect is iamFactSelect on the events table, which keeps an inventory
 // event's observation in its attributes.
-var iamEventFactSelect = strings.TrimSuffix(iamFactSelect, "inventory") + "attributes['" + schemas.InventoryAttr + "'] AS inventory"
+var iamEventFactSelect = strings.TrimSuffix(iamFactSelect, "inventory, review_decision") + "attributes['" + schemas.InventoryAttr +
+	"'] AS inventory, attributes['" + schemas.AttrReviewDecision + "'] AS review_decision"
 
 // ticketFactSelect reads back the columns of ticket events mergeTicket uses.
 const ticketFactSelect = `event_id, principal, category, action, outcome, lane,
@@ -127,6 +130,7 @@ func sweepGrantsSQL(now time.Time, cfg *Config) string {
 	at := sqlTime(now)
 	return "SELECT " + grantSelect + " FROM grants FINAL WHERE (state = 'ACTIVE' AND (" +
 		"(review_due IS NOT NULL AND review_due < " + at + ") OR (expires_at IS NOT NULL AND expires_at < " + at + ") OR disabled_at IS NOT NULL" +
+		" OR self_reviewed_at IS NOT NULL OR (revoke_decided_at IS NOT NULL AND revoke_decided_at < " + at + " - " + sqlInterval(cfg.ReviewEnforcementWindow) + ")" +
 		" OR (lane = 'BREAK_GLASS' AND granted_at < " + at + " - " + sqlInterval(cfg.BreakGlassWindow) + ")))" +
 		" OR (lane = 'BREAK_GLASS' AND granted_at < " + at + " - " + sqlInterval(cfg.BreakGlassReviewWindow) +
 		" AND (last_reviewed_at IS NULL OR last_reviewed_at < granted_at))" + aliasSafe

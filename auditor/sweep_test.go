@@ -52,6 +52,12 @@ func TestSweepSelectsWhatTheRulesFlag(t *testing.T) {
 		if rng.IntN(2) == 0 {
 			g.ExpiresAt = nil
 		}
+		if rng.IntN(6) == 0 {
+			g.SelfReviewAt, g.SelfReviewEvent, g.SelfReviewer = tp(g.GrantedAt.Add(time.Duration(rng.Int64N(int64(10*day))))), fmt.Sprintf("OKTA:srv%d", i), g.Principal
+		}
+		if rng.IntN(6) == 0 {
+			g.RevokeDecidedAt, g.RevokeDecisionEvent, g.Reviewer = around(15*day), fmt.Sprintf("OKTA:rd%d", i), "mgr@corp.example"
+		}
 		switch rng.IntN(3) {
 		case 0:
 			g.LastReviewedAt, g.ReviewEvent = tp(g.GrantedAt.Add(-time.Hour)), "OKTA:rv-before"

@@ -226,6 +226,15 @@ func oktaEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, err
 	if le.DebugContext != nil && firstByte(le.DebugContext.DebugData) == '{' && mayHoldPrivilege(le.DebugContext.DebugData) {
 		_ = json.Unmarshal(le.DebugContext.DebugData, &debug)
 	}
+	// An access certification's decision (Okta Identity Governance): keep or revoke.
+	if le.DebugContext != nil && firstByte(le.DebugContext.DebugData) == '{' && bytes.Contains(le.DebugContext.DebugData, []byte("decision")) {
+		var d struct {
+			Decision string `json:"decision"`
+		}
+		if json.Unmarshal(le.DebugContext.DebugData, &d) == nil {
+			setAttr(&ev, schemas.AttrReviewDecision, schemas.ReviewDecision(d.Decision))
+		}
+	}
 	var app *schemas.Principal // the first AppInstance target, as the non-human identity it is
 	for _, t := range le.Target {
 		switch t.Type {

@@ -264,3 +264,22 @@ func TestOktaCatalogueCoversTheHandMap(t *testing.T) {
 		}
 	}
 }
+
+// TestOktaCertificationDecision: an access certification's decision is carried on the
+// ACCESS_REVIEWED event, in the canonical words the auditor reads.
+func TestOktaCertificationDecision(t *testing.T) {
+	for decision, want := range map[string]string{"APPROVE": schemas.ReviewKeep, "REVOKE": schemas.ReviewRevoke, "REASSIGN": ""} {
+		body := `[{"uuid":"c1","published":"2026-11-02T10:00:00.000Z","eventType":"certification.campaign.item.decide","outcome":{"result":"SUCCESS"},
+		  "actor":{"id":"00uM","type":"User","alternateId":"mgr@example.com"},
+		  "target":[{"id":"00uA","type":"User","alternateId":"ann@example.com"},{"id":"00gF","type":"UserGroup","alternateId":"unknown","displayName":"finance"}],
+		  "debugContext":{"debugData":{"decision":"` + decision + `"}}}]`
+		evs, err := ParseOkta([]byte(body), testNow)
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("%s: %v %v", decision, evs, err)
+		}
+		e := evs[0]
+		if e.Action != schemas.ActionAccessReviewed || e.Attributes[schemas.AttrReviewDecision] != want || e.Entitlement == nil || e.Actor == nil {
+			t.Errorf("%s: action %s, decision %q (want %q), entitlement %v", decision, e.Action, e.Attributes[schemas.AttrReviewDecision], want, e.Entitlement)
+		}
+	}
+}

@@ -62,3 +62,24 @@ func (e *IdentityEvent) Observed() *Observation {
 	}
 	return &o
 }
+
+// AttrReviewDecision is the attribute of an ACCESS_REVIEWED event that says what the
+// reviewer decided: ReviewKeep or ReviewRevoke (ingest normalizes the vendors' words).
+const AttrReviewDecision = "review_decision"
+
+// The review decisions.
+const (
+	ReviewKeep   = "KEEP"
+	ReviewRevoke = "REVOKE"
+)
+
+// ReviewDecision normalizes a vendor's review decision ("" when it is neither).
+func ReviewDecision(s string) string {
+	switch strings.ToUpper(strings.TrimSpace(s)) {
+	case "APPROVE", "APPROVED", "KEEP", "CERTIFY", "CERTIFIED", "MAINTAIN", "ALLOW":
+		return ReviewKeep
+	case "REVOKE", "REVOKED", "REMOVE", "DENY", "DENIED", "REJECT", "REJECTED":
+		return ReviewRevoke
+	}
+	return ""
+}
