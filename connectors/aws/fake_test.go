@@ -46,6 +46,7 @@ type fakeMessage struct {
 	inFlight         bool
 	receives         int
 	deleted          bool
+	deletes          int // DeleteMessageBatch entries naming it, deleted or not
 }
 
 func newFakeAWS(t *testing.T) *fakeAWS {
@@ -195,6 +196,9 @@ func (f *fakeAWS) sqs(w http.ResponseWriter, r *http.Request, op string) {
 		for _, e := range in.Entries {
 			found := false
 			for _, m := range f.messages {
+				if m.handle == e.ReceiptHandle {
+					m.deletes++
+				}
 				if m.handle == e.ReceiptHandle && m.inFlight {
 					m.deleted, found = true, true
 				}

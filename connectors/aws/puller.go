@@ -47,20 +47,29 @@ const maxObject = 256 << 20
 // it with ingest.ParseCloudTrail.
 //
 // A message is deleted only after its events are on Kafka. The queue, not the cursor, is
-// this source's position, so the Puller acknowledges through the cursor RunPull hands
-// back: every page carries a cursor of its own, RunPull saves it once the page's events
-// are produced and passes it to the next Pull, and that Pull first deletes the messages of
-// the page the cursor names. A Pull given any other cursor (the produce failed, or this is
-// a new process) hands back the page still unacknowledged, or starts afresh; messages of
-// a process that died come back when their visibility timeout ends, and their duplicate
-// events are dropped by event id downstream. A page that received messages always says
-// More, so the run's last page is an empty receive and everything produced is deleted
-// before RunPull returns (also with PullOptions.Once). Ack does the same for a framework
-// that calls it.
+// this source's position: every page carries a cursor of its own, and RunPull, once the
+// page's events are produced, its refused records dead-lettered and its cursor saved,
+// calls Ack with that cursor, which deletes the page's messages, once. A Pull given any
+// other cursor (the produce failed, or this is a new process) hands back the page still
+// unacknowledged, or starts afresh; messages of a process that died come back when their
+// visibility timeout ends, and their duplicate events are dropped by event id downstream.
+// A Pull given the cursor of the page still pending (RunPull saved it but its Ack failed)
+// retries the delete before it receives more, so an SQS outage backs off instead of
+// producing the page again and again. A page that received messages always says More, so
+// a run with PullOptions.Once ends on an empty receive.
 //
-// A message whose object cannot be read or parsed is never deleted: SQS delivers it again
-// and, after the queue's maxReceiveCount, moves it to the dead-letter queue (the redrive
-// policy is part of the set-up). Its good events are still produced; Rejected counts it.
+// A log file that parses but holds records ingest refuses: those records go into the
+// page's Failed with their bytes and the reason, and the message is deleted like any
+// other. The parser is deterministic, so redelivery could never make them parse; the
+// connector's dead letters hold the record itself, where SQS's would hold only the
+// notification, and the file's good events are produced once, not at every redelivery.
+//
+// A message whose notification or object cannot be read or parsed as a whole is never
+// deleted, and nothing of it goes into Failed (dead-lettering it here and redelivering it
+// would give it two fates): a failed GetObject may succeed next time, and otherwise SQS,
+// after the queue's maxReceiveCount, moves the message to its dead-letter queue (the
+// redrive policy is part of the set-up). Its good events are still produced; Rejected
+// counts it.
 type Puller struct {
 	SQS      SQSAPI
 	S3       S3API
@@ -128,7 +137,8 @@ func (p *Puller) Rejected() int {
 }
 
 // Ack deletes the messages of the page whose cursor is cursor, once its events are on
-// Kafka. It is a no-op for any other cursor.
+// Kafka (connectors.Acker: RunPull calls it). It is a no-op for any other cursor, and for
+// a page already acknowledged, so each page's messages are deleted once.
 func (p *Puller) Ack(ctx context.Context, cursor string) error {
 	p.mu.Lock()
 	pend := p.pending
@@ -147,7 +157,9 @@ func (p *Puller) Ack(ctx context.Context, cursor string) error {
 	return nil
 }
 
-// Pull acknowledges the page cursor names, then receives the next.
+// Pull receives the next page. Given the cursor of a page saved but not acknowledged (its
+// Ack failed), it first retries the delete; RunPull has normally acknowledged it already,
+// and then this is a no-op.
 func (p *Puller) Pull(ctx context.Context, cursor string) (connectors.Page, error) {
 	if err := p.Ack(ctx, cursor); err != nil {
 		return connectors.Page{}, err
@@ -169,9 +181,10 @@ func (p *Puller) Pull(ctx context.Context, cursor string) (connectors.Page, erro
 	page := connectors.Page{More: len(out.Messages) > 0}
 	var handles []string
 	for _, m := range out.Messages {
-		evs, err := p.message(ctx, aws.ToString(m.Body), now)
+		evs, failed, err := p.message(ctx, aws.ToString(m.Body), now)
 		page.Events = append(page.Events, evs...)
 		if err != nil {
+			// Left on the queue: its refused records (failed) come back with it.
 			if ctx.Err() != nil {
 				return connectors.Page{}, ctx.Err()
 			}
@@ -182,6 +195,10 @@ func (p *Puller) Pull(ctx context.Context, cursor string) (connectors.Page, erro
 				"receive_count", m.Attributes[string(sqstypes.MessageSystemAttributeNameApproximateReceiveCount)], "err", err)
 			continue
 		}
+		for _, f := range failed {
+			p.Log.Warn("cloudtrail: a record ingest cannot read is dead-lettered", "message_id", aws.ToString(m.MessageId), "err", f.Err)
+		}
+		page.Failed = append(page.Failed, failed...)
 		handles = append(handles, aws.ToString(m.ReceiptHandle))
 	}
 	for _, e := range page.Events {
@@ -299,39 +316,45 @@ func notification(body string) ([]objectRef, error) {
 	return refs, nil
 }
 
-// message returns the events of every log file a message names; an error leaves the
+// message returns the events of every log file a message names and the records ingest
+// refused in them; an error (a notification or a file unusable as a whole) leaves the
 // message on the queue.
-func (p *Puller) message(ctx context.Context, body string, now time.Time) ([]schemas.IdentityEvent, error) {
+func (p *Puller) message(ctx context.Context, body string, now time.Time) ([]schemas.IdentityEvent, []connectors.Failed, error) {
 	refs, err := notification(body)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var events []schemas.IdentityEvent
+	var failed []connectors.Failed
 	var errs []error
 	for _, r := range refs {
 		if strings.Contains(r.key, "/CloudTrail-Digest/") {
 			continue // digest files sign the logs; they hold no records
 		}
-		evs, err := p.object(ctx, r, now)
+		evs, refused, err := p.object(ctx, r, now)
 		events = append(events, evs...)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("s3://%s/%s: %w", r.bucket, r.key, err))
+			continue
+		}
+		for _, f := range refused {
+			failed = append(failed, connectors.Failed{Raw: f.Raw, Err: fmt.Errorf("s3://%s/%s record %d: %w", r.bucket, r.key, f.Index, f.Err)})
 		}
 	}
-	return events, errors.Join(errs...)
+	return events, failed, errors.Join(errs...)
 }
 
 var cloudTrail = ingest.Parsers(ingest.ParserOptions{})[ingest.SourceCloudTrail]
 
-func (p *Puller) object(ctx context.Context, r objectRef, now time.Time) ([]schemas.IdentityEvent, error) {
+func (p *Puller) object(ctx context.Context, r objectRef, now time.Time) ([]schemas.IdentityEvent, []*ingest.EventError, error) {
 	out, err := p.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(r.bucket), Key: aws.String(r.key)})
 	if err != nil {
-		return nil, fmt.Errorf("s3:GetObject: %w", err)
+		return nil, nil, fmt.Errorf("s3:GetObject: %w", err)
 	}
 	defer out.Body.Close()
 	body, err := readLogFile(out.Body)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	return parseLogFile(body, now)
 }
@@ -360,17 +383,15 @@ func readLogFile(r io.Reader) ([]byte, error) {
 }
 
 // parseLogFile parses {"Records":[…]} with ingest's CloudTrail parser: the good records'
-// events, and an error when any record (or the file) could not be parsed.
-func parseLogFile(body []byte, now time.Time) ([]schemas.IdentityEvent, error) {
+// events and the records it refused (each with its index, bytes and reason), or an error
+// when the file as a whole cannot be parsed.
+func parseLogFile(body []byte, now time.Time) ([]schemas.IdentityEvent, []*ingest.EventError, error) {
 	b, err := cloudTrail.ParseBatch(body, now)
 	if err != nil {
 		if errors.Is(err, ingest.ErrEmpty) {
-			return nil, nil // a file with no records (CloudTrail writes them for quiet periods)
+			return nil, nil, nil // a file with no records (CloudTrail writes them for quiet periods)
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	if len(b.Failed) > 0 {
-		return b.Events, fmt.Errorf("%d of %d records could not be parsed, the first: %w", len(b.Failed), b.Items, b.Failed[0])
-	}
-	return b.Events, nil
+	return b.Events, b.Failed, nil
 }

@@ -5,13 +5,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tollgate-io/tollgate/connectors"
+	"github.com/tollgate-io/tollgate/ingest"
 	"github.com/tollgate-io/tollgate/schemas"
 )
+
+var discard = slog.New(slog.DiscardHandler)
 
 const bucket = "trail-bucket"
 
@@ -76,8 +80,8 @@ func TestPullEveryRecordOnceAcrossAKill(t *testing.T) {
 		t.Fatalf("%d pages before the kill, want 2", len(sink.pages))
 	}
 	redelivered := sink.pages[1]
-	// Deleted: the first page's two and the test event (a page with no events, acked by
-	// the Pull after it); left: the unparseable one and the killed page's two.
+	// Deleted (RunPull's Ack after each saved cursor): the first page's two and the test
+	// event (a page with no events); left: the unparseable one and the killed page's two.
 	if n := len(f.left()); n != 3 {
 		t.Errorf("%d messages left after the kill, want 3", n)
 	}
@@ -114,6 +118,105 @@ func TestPullEveryRecordOnceAcrossAKill(t *testing.T) {
 	if p.Rejected()+p2.Rejected() == 0 {
 		t.Error("the unparseable object was not reported")
 	}
+	for _, m := range f.messages {
+		if m.deleted && m.deletes != 1 {
+			t.Errorf("message %s deleted with %d calls, want 1", m.id, m.deletes)
+		}
+	}
+}
+
+// A log file that parses but holds a record ingest refuses: the record is in the page's
+// Failed with its bytes, RunPull dead-letters it, the file's good records arrive, and the
+// message is deleted (once) rather than redriven, since redelivery could not make the
+// record parse. A file that does not parse at all stays on the queue and is in no Failed.
+func TestPullDeadLettersARefusedRecord(t *testing.T) {
+	f := newFakeAWS(t)
+	bad := record("bad-1", "", `{"groupName":"Admins","userName":"alice"}`, "") // no eventName: ingest refuses it
+	f.objects[bucket+"/"+objectKey(0)] = gz(t, `{"Records":[`+record("good-1", "AddUserToGroup", `{"groupName":"Admins","userName":"alice"}`, "")+
+		`,`+bad+`,`+record("good-2", "AddUserToGroup", `{"groupName":"Admins","userName":"bob"}`, "")+`]}`)
+	f.objects[bucket+"/"+objectKey(9)] = []byte("this is not a log file")
+	f.send(s3Notification(objectKey(0)))
+	f.send(s3Notification(objectKey(9)))
+	p := must(NewPuller(context.Background(), f.config(), nil))
+	p.Log = discard
+
+	page, err := p.Pull(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := eventIDs(page.Events); strings.Join(got, ",") != "cloudtrail:good-1,cloudtrail:good-2" {
+		t.Errorf("the page's good records: %v", got)
+	}
+	if len(page.Failed) != 1 {
+		t.Fatalf("%d records in Failed, want the one without eventName (and nothing of the unparseable file)", len(page.Failed))
+	}
+	got := page.Failed[0]
+	if !strings.Contains(string(got.Raw), `"eventID":"bad-1"`) || !json.Valid(got.Raw) || !errors.Is(got.Err, ingest.ErrMissingField) ||
+		!strings.Contains(got.Err.Error(), objectKey(0)) {
+		t.Errorf("Failed %s: %v, want the record's bytes and a missing field in its object", got.Raw, got.Err)
+	}
+
+	f.expireVisibility() // read it all again, through RunPull
+	p = must(NewPuller(context.Background(), f.config(), nil))
+	p.Log = discard
+	var dead []connectors.Failed
+	sink := &killingSink{}
+	opts := connectors.PullOptions{Name: "cloudtrail", Once: true, RetryMin: time.Millisecond,
+		DeadLetter: func(_ context.Context, f connectors.Failed) error { dead = append(dead, f); return nil }}
+	if err := connectors.RunPull(context.Background(), p, &connectors.MemoryCursors{}, sink, opts); err != nil {
+		t.Fatal(err)
+	}
+	if len(sink.pages) != 1 || strings.Join(sink.pages[0], ",") != "cloudtrail:good-1,cloudtrail:good-2" {
+		t.Errorf("produced %v, want the two good records", sink.pages)
+	}
+	if len(dead) != 1 || !strings.Contains(string(dead[0].Raw), `"bad-1"`) {
+		t.Errorf("dead-lettered %d records, want the refused one", len(dead))
+	}
+	left := f.left()
+	if len(left) != 1 || !strings.Contains(left[0].body, "%5F0009") {
+		t.Errorf("left on the queue: %d messages, want only the one whose object does not parse", len(left))
+	}
+	if f.messages[0].deletes != 1 || p.Rejected() != 1 {
+		t.Errorf("the dead-lettered record's message: %d deletes, want 1; %d rejected, want 1", f.messages[0].deletes, p.Rejected())
+	}
+}
+
+// An Ack that fails (SQS down) leaves the page pending; the next Pull, given the page's
+// saved cursor, deletes it before receiving more, and the page is not offered again.
+func TestPullRetriesAFailedAck(t *testing.T) {
+	f := newFakeAWS(t)
+	f.objects[bucket+"/"+objectKey(0)] = gz(t, logFile("x-1"))
+	f.send(s3Notification(objectKey(0)))
+	p := must(NewPuller(context.Background(), f.config(), nil))
+	first, err := p.Pull(context.Background(), "")
+	if err != nil || len(first.Events) != 1 {
+		t.Fatalf("first page: %+v %v", first, err)
+	}
+	f.fault("DeleteMessageBatch", 500, 500, 500, 500, 500) // every attempt the SDK makes
+	if err := p.Ack(context.Background(), first.Cursor); err == nil {
+		t.Fatal("Ack succeeded against a failing SQS")
+	}
+	next, err := p.Pull(context.Background(), first.Cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(next.Events) != 0 || next.Cursor == first.Cursor {
+		t.Errorf("the acknowledged page was offered again: %+v", next)
+	}
+	if len(f.left()) != 0 || f.messages[0].deletes != 1 {
+		t.Errorf("%d messages left, %d successful deletes; want the message deleted once", len(f.left()), f.messages[0].deletes)
+	}
+	if err := p.Ack(context.Background(), first.Cursor); err != nil || f.messages[0].deletes != 1 {
+		t.Errorf("a second Ack of the page deleted again (%d) or failed: %v", f.messages[0].deletes, err)
+	}
+}
+
+func eventIDs(evs []schemas.IdentityEvent) []string {
+	var out []string
+	for _, e := range evs {
+		out = append(out, e.EventID)
+	}
+	return out
 }
 
 func TestPullOffersAnUnproducedPageAgain(t *testing.T) {
@@ -226,10 +329,18 @@ func FuzzLogFile(f *testing.F) {
 		if err != nil {
 			return
 		}
-		evs, _ := parseLogFile(body, time.Now())
+		evs, failed, err := parseLogFile(body, time.Now())
+		if err != nil && (evs != nil || failed != nil) {
+			t.Fatal("a file refused as a whole with events or refused records")
+		}
 		for _, e := range evs {
 			if e.Source != schemas.SourceCloudTrail {
 				t.Fatalf("an event of %s", e.Source)
+			}
+		}
+		for _, f := range failed {
+			if len(f.Raw) == 0 || f.Err == nil {
+				t.Fatalf("a refused record without its bytes or its reason: %+v", f)
 			}
 		}
 	})

@@ -75,8 +75,14 @@ func FuzzGraphPage(f *testing.F) {
 		pl := &Puller{overlap: time.Minute, Now: time.Now, Log: discard}
 		for _, spec := range logSpecs {
 			lc := &logCursor{}
-			if _, _, err := pl.take(p.Value, spec, lc); err != nil {
-				t.Fatal(err)
+			page := pl.take(p.Value, spec, lc)
+			if len(page.Failed) > len(p.Value) {
+				t.Fatalf("%d records refused of %d", len(page.Failed), len(p.Value))
+			}
+			for _, f := range page.Failed {
+				if len(f.Raw) == 0 || f.Err == nil {
+					t.Fatalf("a refused record without its bytes or its reason: %+v", f)
+				}
 			}
 			b, _ := json.Marshal(cursor{Logs: map[string]*logCursor{"x": lc}})
 			if _, err := parseCursor(string(b)); err != nil {

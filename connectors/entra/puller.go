@@ -46,9 +46,8 @@ type Puller struct {
 	start    time.Time
 	// Now is the clock (tests set it).
 	Now func() time.Time
-	// Log receives the records ingest could not parse, which a puller cannot hand to a
-	// dead-letter topic (the framework has no hook for it yet): they are logged with the
-	// reason and skipped, never silently.
+	// Log hears of the records ingest could not parse; each is also in its page's Failed,
+	// with its bytes and the reason, for RunPull to dead-letter.
 	Log *slog.Logger
 }
 
@@ -126,7 +125,7 @@ func (p *Puller) Pull(ctx context.Context, cur string) (connectors.Page, error) 
 	spec, ok := logSpecs[name]
 	if !ok { // a log the configuration no longer lists
 		c.Round = c.Round[1:]
-		return p.page(c, nil, time.Time{})
+		return p.page(c, connectors.Page{})
 	}
 	lc := c.Logs[name]
 	if lc == nil {
@@ -137,23 +136,22 @@ func (p *Puller) Pull(ctx context.Context, cur string) (connectors.Page, error) 
 	if err != nil {
 		return connectors.Page{}, fmt.Errorf("entra %s: %w", name, err)
 	}
-	events, newest, err := p.take(gp.Value, spec, lc)
-	if err != nil {
-		return connectors.Page{}, fmt.Errorf("entra %s: %w", name, err)
-	}
+	page := p.take(gp.Value, spec, lc)
 	lc.Next = gp.NextLink
 	if lc.Next == "" {
 		c.Round = c.Round[1:]
 	}
-	return p.page(c, events, newest)
+	return p.page(c, page)
 }
 
-func (p *Puller) page(c cursor, events []schemas.IdentityEvent, newest time.Time) (connectors.Page, error) {
+// page finishes page with c as its cursor.
+func (p *Puller) page(c cursor, page connectors.Page) (connectors.Page, error) {
 	b, err := json.Marshal(c)
 	if err != nil {
 		return connectors.Page{}, err
 	}
-	return connectors.Page{Events: events, Cursor: string(b), More: len(c.Round) > 0, Newest: newest}, nil
+	page.Cursor, page.More = string(b), len(c.Round) > 0
+	return page, nil
 }
 
 // fetch reads the poll's next page, or starts the poll.
@@ -176,19 +174,22 @@ func (p *Puller) fetch(ctx context.Context, spec logSpec, lc *logCursor) (graphP
 	return p.g.page(ctx, p.g.url(spec.path, q))
 }
 
-// take parses a page's records not read before, advances lc, and returns their events and
-// the newest record time.
-func (p *Puller) take(items []json.RawMessage, spec logSpec, lc *logCursor) ([]schemas.IdentityEvent, time.Time, error) {
+// take parses a page's records not read before and advances lc: the page's events, the
+// records ingest refused (Failed, each with its bytes as Graph sent them and the reason)
+// and the newest record time. A refused record with an id and a time is remembered as
+// read like any other, so the overlap does not dead-letter it twice.
+func (p *Puller) take(items []json.RawMessage, spec logSpec, lc *logCursor) connectors.Page {
 	if lc.Seen == nil {
 		lc.Seen = map[string]time.Time{}
 	}
 	now := p.Now()
-	var events []schemas.IdentityEvent
-	var newest time.Time
+	var page connectors.Page
 	for _, raw := range items {
 		var r record
 		if err := json.Unmarshal(raw, &r); err != nil {
-			p.Log.Warn("entra: a log record that is not an object; skipped", "log", spec.path, "err", err)
+			p.Log.Warn("entra: a log record that is not an object is dead-lettered", "log", spec.path, "err", err)
+			page.Failed = append(page.Failed, connectors.Failed{Raw: raw,
+				Err: fmt.Errorf("entra %s record: %w: %v", spec.path, ingest.ErrShape, err)})
 			continue
 		}
 		ts := r.ActivityDateTime
@@ -203,24 +204,29 @@ func (p *Puller) take(items []json.RawMessage, spec logSpec, lc *logCursor) ([]s
 		}
 		evs, err := ingest.ParseEntra(raw, now)
 		if err != nil {
-			p.Log.Warn("entra: a log record ingest cannot parse; skipped", "log", spec.path, "id", r.ID, "err", err)
+			var ee *ingest.EventError
+			if errors.As(err, &ee) {
+				err = ee.Err // the record is the whole batch here: its index says nothing
+			}
+			p.Log.Warn("entra: a log record ingest cannot parse is dead-lettered", "log", spec.path, "id", r.ID, "err", err)
+			page.Failed = append(page.Failed, connectors.Failed{Raw: raw, Err: fmt.Errorf("entra %s record %q: %w", spec.path, r.ID, err)})
 		}
-		events = append(events, evs...)
+		page.Events = append(page.Events, evs...)
 		if t == nil {
 			continue
 		}
 		if r.ID != "" {
 			lc.Seen[r.ID] = *t
 		}
-		if t.After(newest) {
-			newest = *t
+		if t.After(page.Newest) {
+			page.Newest = *t
 		}
 	}
-	if newest.After(lc.Since) {
-		lc.Since = newest
+	if page.Newest.After(lc.Since) {
+		lc.Since = page.Newest
 	}
 	pruneSeen(lc, p.overlap)
-	return events, newest, nil
+	return page
 }
 
 // pruneSeen forgets ids older than the next poll's overlap, and the oldest past maxSeen.

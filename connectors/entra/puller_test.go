@@ -190,6 +190,62 @@ func TestPullEveryRecordOnceAcrossAKill(t *testing.T) {
 	}
 }
 
+// A record ingest refuses is in its page's Failed with its bytes as Graph sent them,
+// RunPull dead-letters it before moving the cursor, the page's good records still arrive,
+// and the next poll's overlap does not dead-letter it again.
+func TestPullDeadLettersARefusedRecord(t *testing.T) {
+	f := newFakeGraph(t)
+	bad := audit(1, t0.Add(time.Minute))
+	bad["activityDisplayName"] = "" // no activity: ingest refuses it
+	good := []map[string]any{audit(0, t0), audit(2, t0.Add(2*time.Minute))}
+	f.set("auditLogs/directoryAudits", good[0], bad, good[1])
+	var waits []time.Duration
+	p := newTestPuller(t, f, &waits)
+	p.logs, p.Log = []string{LogDirectoryAudits}, discard
+
+	page, err := p.Pull(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ids(must(ingest.ParseEntra(must(json.Marshal(good[0])), time.Now())))
+	if strings.Join(ids(page.Events), ",") != strings.Join(want, ",") {
+		t.Errorf("the page's good record: %v, want %v", ids(page.Events), want)
+	}
+	if len(page.Failed) != 1 {
+		t.Fatalf("%d records in Failed, want the one without an activity", len(page.Failed))
+	}
+	got := page.Failed[0]
+	if !strings.Contains(string(got.Raw), `"id":"Directory_0001_ABC12_1"`) || !errors.Is(got.Err, ingest.ErrMissingField) {
+		t.Errorf("Failed %s: %v, want the record's bytes and a missing field", got.Raw, got.Err)
+	}
+
+	var dead []connectors.Failed
+	sink := &killingSink{}
+	opts := connectors.PullOptions{Name: "entra", Once: true, RetryMin: time.Millisecond,
+		DeadLetter: func(_ context.Context, f connectors.Failed) error { dead = append(dead, f); return nil }}
+	store := &connectors.MemoryCursors{}
+	if err := connectors.RunPull(context.Background(), p, store, sink, opts); err != nil {
+		t.Fatal(err)
+	}
+	// The next round polls the overlap again: the refused record is read, and skipped.
+	if err := connectors.RunPull(context.Background(), p, store, sink, opts); err != nil {
+		t.Fatal(err)
+	}
+	var produced []string
+	for _, pg := range sink.pages {
+		produced = append(produced, pg...)
+	}
+	sort.Strings(produced)
+	wantAll := ids(must(ingest.ParseEntra(must(json.Marshal(good)), time.Now())))
+	sort.Strings(wantAll)
+	if strings.Join(produced, ",") != strings.Join(wantAll, ",") {
+		t.Errorf("produced %v, want the two good records once %v", produced, wantAll)
+	}
+	if len(dead) != 1 || !strings.Contains(string(dead[0].Raw), "Directory_0001_ABC12_1") {
+		t.Errorf("dead-lettered %d records, want the refused one once", len(dead))
+	}
+}
+
 func TestPullRestartsAnExpiredNextLink(t *testing.T) {
 	f := newFakeGraph(t)
 	var audits []map[string]any

@@ -43,7 +43,13 @@ func FuzzResponses(f *testing.F) {
 				_ = appEntitlement(tk)
 			}
 		}
-		_, _, _ = p.page(body)
+		if pg, _, err := p.page(body); err == nil {
+			for _, f := range pg.Failed {
+				if len(f.Raw) == 0 || f.Err == nil {
+					t.Fatalf("a refused activity without its bytes or its reason: %+v", f)
+				}
+			}
+		}
 		_, _ = decodeCursor(string(body))
 		_, _ = parseKey(body)
 		var v any

@@ -31,7 +31,7 @@ type Puller struct {
 	lag, overlap time.Duration
 	// Client is the vendor client every call goes through (tests shorten its backoff).
 	Client *connectors.Client
-	// Log hears of activities ingest's parser refused (none is dropped unsaid).
+	// Log hears of activities ingest's parser refused (each is also in its Page.Failed).
 	Log *slog.Logger
 	// Now is the clock: windows end Lag before it.
 	Now func() time.Time
@@ -180,8 +180,8 @@ func (p *Puller) fetch(ctx context.Context, app string, from, to time.Time, toke
 }
 
 // page parses one activities.list answer with ingest's Workspace parser: its items and
-// nextPageToken. An activity the parser refuses is logged with its position and reason
-// and the others go on.
+// nextPageToken. An activity the parser refuses goes into the page's Failed with its bytes
+// as Google sent them and the reason (RunPull dead-letters it), and the others go on.
 func (p *Puller) page(body []byte) (connectors.Page, string, error) {
 	list, err := decodePage[json.RawMessage](body, "items")
 	if err != nil {
@@ -197,7 +197,12 @@ func (p *Puller) page(body []byte) (connectors.Page, string, error) {
 		return connectors.Page{}, "", fmt.Errorf("the activities page does not parse: %w", err)
 	}
 	for _, f := range b.Failed {
-		p.Log.Warn("google: a Reports activity ingest cannot read is left out", "index", f.Index, "err", f.Err)
+		p.Log.Warn("google: a Reports activity ingest cannot read is dead-lettered", "index", f.Index, "err", f.Err)
+		raw := f.Raw
+		if f.Index >= 0 && f.Index < len(list.Items) {
+			raw = list.Items[f.Index] // as received, not as re-encoded for the parser
+		}
+		page.Failed = append(page.Failed, connectors.Failed{Raw: raw, Err: fmt.Errorf("google Reports activity %d of the page: %w", f.Index, f.Err)})
 	}
 	page.Events = b.Events
 	for _, e := range b.Events {

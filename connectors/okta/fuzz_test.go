@@ -70,7 +70,17 @@ func FuzzResponses(f *testing.F) {
 				_ = lastUsed(tk)
 			}
 		}
-		_, _ = p.page(body)
+		if lp, err := p.page(body); err == nil {
+			// Every record is an event or refused with its bytes and reason, never dropped.
+			if len(lp.Failed) > lp.items {
+				t.Fatalf("%d records refused of %d", len(lp.Failed), lp.items)
+			}
+			for _, f := range lp.Failed {
+				if len(f.Raw) == 0 || f.Err == nil {
+					t.Fatalf("a refused record without its bytes or its reason: %+v", f)
+				}
+			}
+		}
 	})
 }
 

@@ -26,7 +26,7 @@ type Puller struct {
 	start time.Time
 	// Client is the vendor client every call goes through (tests shorten its backoff).
 	Client *connectors.Client
-	// Log hears of records ingest's parser refused (none is dropped unsaid).
+	// Log hears of records ingest's parser refused (each is also in its Page.Failed).
 	Log *slog.Logger
 	// Now is the clock (ingested_at of the events).
 	Now func() time.Time
@@ -114,8 +114,9 @@ type logPage struct {
 }
 
 // page parses one System Log answer (a JSON array of LogEvents) with ingest's Okta
-// parser. A record the parser refuses is logged with its position and reason and the
-// others go on: a page is never held up by one record.
+// parser. A record the parser refuses goes into the page's Failed with its bytes as Okta
+// sent them and the reason (RunPull dead-letters it), and the others go on: a page is
+// never held up by one record, and none is dropped.
 func (p *Puller) page(body []byte) (logPage, error) {
 	raws, err := decodeArray[json.RawMessage](body)
 	if err != nil {
@@ -130,7 +131,8 @@ func (p *Puller) page(body []byte) (logPage, error) {
 		return logPage{}, fmt.Errorf("the System Log page does not parse: %w", err)
 	}
 	for _, f := range b.Failed {
-		p.Log.Warn("okta: a System Log record ingest cannot read is left out", "index", f.Index, "err", f.Err)
+		p.Log.Warn("okta: a System Log record ingest cannot read is dead-lettered", "index", f.Index, "err", f.Err)
+		lp.Failed = append(lp.Failed, connectors.Failed{Raw: f.Raw, Err: fmt.Errorf("okta System Log record %d of the page: %w", f.Index, f.Err)})
 	}
 	lp.Events = b.Events
 	for _, e := range b.Events {

@@ -316,6 +316,50 @@ func TestPullExactlyOnceAcrossRestart(t *testing.T) {
 
 func ids(i int) string { return "0000000" + string(rune('0'+i)) + "-log" }
 
+// A System Log record ingest refuses is in its page's Failed with its bytes as Okta sent
+// them, RunPull dead-letters it before moving the cursor, and the page's good records
+// still arrive.
+func TestPullDeadLettersARefusedRecord(t *testing.T) {
+	f := newFakeOkta(t)
+	f.addLog(ids(1), "user.session.start", "2025-05-14T09:00:01.000Z")
+	f.addLog(ids(2), "", "2025-05-14T09:00:02.000Z") // no eventType: ingest refuses it
+	f.addLog(ids(3), "user.session.start", "2025-05-14T09:00:03.000Z")
+	cfg := testConfig(f)
+	cfg.Start = "2025-05-14T00:00:00Z"
+	p, err := NewPuller(cfg, f.srv.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := p.Pull(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Events) != 1 || page.Events[0].EventID != "okta:"+ids(1) {
+		t.Errorf("the page's good record: %+v", page.Events)
+	}
+	if len(page.Failed) != 1 {
+		t.Fatalf("%d records in Failed, want the one without eventType", len(page.Failed))
+	}
+	got := page.Failed[0]
+	if !strings.Contains(string(got.Raw), `"uuid":"`+ids(2)+`"`) || !errors.Is(got.Err, ingest.ErrMissingField) {
+		t.Errorf("Failed %s: %v, want the record's bytes and a missing field", got.Raw, got.Err)
+	}
+
+	var dead []connectors.Failed
+	rec := &recorder{}
+	opts := connectors.PullOptions{Name: "okta", Once: true, RetryMin: time.Millisecond,
+		DeadLetter: func(_ context.Context, f connectors.Failed) error { dead = append(dead, f); return nil }}
+	if err := connectors.RunPull(context.Background(), p, &connectors.MemoryCursors{}, rec, opts); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rec.ids, []string{"okta:" + ids(1), "okta:" + ids(3)}) {
+		t.Errorf("produced %v, want the two good records", rec.ids)
+	}
+	if len(dead) != 1 || !strings.Contains(string(dead[0].Raw), ids(2)) {
+		t.Errorf("dead-lettered %d records, want the refused one", len(dead))
+	}
+}
+
 func TestPullRateLimits(t *testing.T) {
 	f := newFakeOkta(t)
 	f.addLog("a", "user.session.start", "2025-05-14T09:00:00.000Z")
