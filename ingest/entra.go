@@ -185,7 +185,10 @@ func entraEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, er
 	setAttr(&ev, "correlation_id", a.CorrelationID)
 
 	texts := []string{a.ResultReason}
-	var role, roleID, invited string
+	// roleTemplate is Role.TemplateId, the role's id in every tenant and the one Graph's
+	// roleDefinitions and connectors/entra's snapshot use; roleID is the fallback, the
+	// tenant's directoryRole object id (Role.ObjectID) or a role target's id.
+	var role, roleID, roleTemplate, invited string
 	for _, d := range a.AdditionalDetails {
 		switch strings.ToLower(d.Key) {
 		case "rolename", "roledisplayname":
@@ -229,9 +232,15 @@ func entraEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, er
 				if role == "" {
 					role = decodeTwice(mp.OldValue)
 				}
-			case "Role.ObjectID", "Role.TemplateId":
+			case "Role.TemplateId":
+				// "Add member to role" lists Role.ObjectID first; a removal has its values
+				// in oldValue only.
+				if roleTemplate == "" {
+					roleTemplate = newOrOld(mp)
+				}
+			case "Role.ObjectID":
 				if roleID == "" {
-					roleID = decodeTwice(mp.NewValue)
+					roleID = newOrOld(mp)
 				}
 			}
 		}
@@ -277,7 +286,10 @@ func entraEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, er
 		if role == "" && strings.Contains(EntraActivityKey(activity), "user access administrator") {
 			role = "User Access Administrator"
 		}
-		id := roleID
+		id := roleTemplate
+		if id == "" {
+			id = roleID
+		}
 		if id == "" {
 			id = strings.ToLower(role)
 		}
@@ -623,6 +635,14 @@ func decodeList(raw json.RawMessage) []string {
 		}
 	}
 	return out
+}
+
+// newOrOld is a modifiedProperty's new value, else its old one (a removal's).
+func newOrOld(mp entraModifiedProperty) string {
+	if v := decodeTwice(mp.NewValue); v != "" {
+		return v
+	}
+	return decodeTwice(mp.OldValue)
 }
 
 // decodeTwice reads an Entra modifiedProperties value: JSON whose string content is itself

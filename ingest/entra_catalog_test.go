@@ -18,6 +18,7 @@ type entraCase struct {
 	subject   string
 	subjType  schemas.PrincipalType
 	entName   string
+	entID     string
 	entKind   schemas.EntitlementKind
 	privilege schemas.Privilege
 	wildcard  bool
@@ -37,12 +38,17 @@ const (
 // entraAudits is testdata/entra_directory_audits.json, a Microsoft Graph page of
 // directoryAudit records (shapes from the directoryAudit, targetResource and
 // modifiedProperty resources of Graph v1.0), in file order.
+//
+// A role's id is its Role.TemplateId, the same in every tenant and the id Graph's role
+// assignments (so connectors/entra's snapshot) use, not the Role.ObjectID the records list
+// first (the tenant's directoryRole object, 3f5a6c1e-… here); a removal carries it in
+// oldValue.
 var entraAudits = []entraCase{
-	{activity: "Add member to role", action: "ACCESS_GRANT", subject: jane, entName: "Privileged Role Administrator", entKind: "ROLE", privilege: "ADMIN", entry: "rolemanagement/add member to role", lane: "SERVICE_DESK"},
-	{activity: "Add eligible member to role", action: "ACCESS_GRANT", subject: jane, entName: "User Administrator", entKind: "ROLE", privilege: "ADMIN", lane: "SERVICE_DESK"},
+	{activity: "Add member to role", action: "ACCESS_GRANT", subject: jane, entName: "Privileged Role Administrator", entID: "entra:role:e8611ab8-c189-46e8-94e1-60213ab1f814", entKind: "ROLE", privilege: "ADMIN", entry: "rolemanagement/add member to role", lane: "SERVICE_DESK"},
+	{activity: "Add eligible member to role", action: "ACCESS_GRANT", subject: jane, entName: "User Administrator", entID: "entra:role:fe930be7-5e62-47db-91af-98c3a49a38b1", entKind: "ROLE", privilege: "ADMIN", lane: "SERVICE_DESK"},
 	{activity: "Add member to role completed (PIM activation)", action: "ACCESS_GRANT", subject: jane, entName: "Global Administrator", entKind: "ROLE", privilege: "ADMIN", lane: "SERVICE_DESK"},
-	{activity: "Add scoped member to role", action: "ACCESS_GRANT", subject: jane, entName: "Helpdesk Administrator", entKind: "ROLE", privilege: "ADMIN", lane: "SERVICE_DESK"},
-	{activity: "Remove member from role", action: "ACCESS_REVOKE", subject: jane, entName: "User Administrator", entKind: "ROLE", lane: "SERVICE_DESK"},
+	{activity: "Add scoped member to role", action: "ACCESS_GRANT", subject: jane, entName: "Helpdesk Administrator", entID: "entra:role:729827e3-9c14-49f7-bb1b-9608f156bbb8", entKind: "ROLE", privilege: "ADMIN", lane: "SERVICE_DESK"},
+	{activity: "Remove member from role", action: "ACCESS_REVOKE", subject: jane, entName: "User Administrator", entID: "entra:role:fe930be7-5e62-47db-91af-98c3a49a38b1", entKind: "ROLE", lane: "SERVICE_DESK"},
 	{activity: "Add member to group", action: "ACCESS_GRANT", subject: jane, entName: "Finance-Approvers", entKind: "GROUP", lane: "SERVICE_DESK"},
 	{activity: "Remove member from group", action: "ACCESS_REVOKE", subject: jane, entName: "Finance-Approvers", entKind: "GROUP", lane: "SERVICE_DESK"},
 	{activity: "Add app role assignment grant to user", action: "ACCESS_GRANT", subject: jane, entName: "Sales Manager", entKind: "APP", lane: "SERVICE_DESK"},
@@ -132,9 +138,9 @@ func TestEntraCatalogueClasses(t *testing.T) {
 				switch {
 				case e == nil:
 					t.Errorf("%s %s: no entitlement, want %s %s", name, c.activity, c.entKind, c.entName)
-				case c.entName != "" && e.Name != c.entName, c.entKind != "" && e.Kind != c.entKind,
+				case c.entName != "" && e.Name != c.entName, c.entID != "" && e.ID != c.entID, c.entKind != "" && e.Kind != c.entKind,
 					c.privilege != "" && e.Privilege != c.privilege, e.Wildcard != c.wildcard:
-					t.Errorf("%s %s: entitlement %+v, want %s %s %s wildcard=%v", name, c.activity, *e, c.entKind, c.entName, c.privilege, c.wildcard)
+					t.Errorf("%s %s: entitlement %+v, want %s %s %s %s wildcard=%v", name, c.activity, *e, c.entKind, c.entName, c.entID, c.privilege, c.wildcard)
 				}
 			}
 			if c.credID != "" || c.credKind != "" {

@@ -380,7 +380,10 @@ func workspaceEntitlement(name string, entry catalog.Entry, params map[string]st
 	case schemas.EntitlementRole:
 		role := first("ROLE_NAME", "MEMBER_ROLE")
 		if role == "" && strings.HasSuffix(name, "_ADMIN_PRIVILEGE") {
-			role = "Super Admin" // GRANT_/REVOKE_ADMIN_PRIVILEGE make or unmake a super administrator
+			// GRANT_/REVOKE_ADMIN_PRIVILEGE make or unmake a super administrator: the role
+			// ASSIGN_ROLE and the Directory API (so connectors/google's snapshot) name
+			// _SEED_ADMIN_ROLE, so that all three meet on one entitlement key.
+			role = workspaceSuperAdminRole
 		}
 		if role == "" {
 			role = name
@@ -453,6 +456,9 @@ func workspaceCredential(name string, action schemas.Action, params map[string]s
 	}
 	return &schemas.Credential{ID: "google_workspace:" + strings.ToLower(name) + ":" + id, Kind: kind, Owner: owner}
 }
+
+// workspaceSuperAdminRole is the Directory API's roleName of the super administrator role.
+const workspaceSuperAdminRole = "_SEED_ADMIN_ROLE"
 
 // workspaceRolePrivilege classifies a role by its name (_SEED_ADMIN_ROLE is super admin,
 // *_ADMIN_ROLE are prebuilt admin roles, *_READER_ROLE read only), then by the privilege

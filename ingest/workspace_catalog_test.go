@@ -24,7 +24,7 @@ type workspaceCase struct {
 	entName                    string
 	privilege                  schemas.Privilege
 	entry, class, catalogClass string
-	entID                      string // the shared item, for content applications
+	entID                      string // the entitlement's id (the shared item, for content applications)
 	wildcard                   bool   // checked for every PERMISSION entitlement
 	noSubject                  bool   // the record names no grantee
 }
@@ -35,8 +35,9 @@ var workspaceCases = []workspaceCase{
 	{file: "workspace_admin_roles.json", event: "ADD_PRIVILEGE", action: "POLICY_CHANGE", entKind: "ROLE", entName: "Finance Helpdesk", privilege: "ADMIN"},
 	{file: "workspace_admin_roles.json", event: "ASSIGN_ROLE", action: "ACCESS_GRANT", subject: "m.keller@example.org", entKind: "ROLE", entName: "_HELP_DESK_ADMIN_ROLE", privilege: "ADMIN", entry: "admin:ASSIGN_ROLE", class: "DELEGATED_ADMIN_SETTINGS"},
 	{file: "workspace_admin_roles.json", event: "UNASSIGN_ROLE", action: "ACCESS_REVOKE", subject: "m.keller@example.org", entKind: "ROLE", entName: "_GROUPS_READER_ROLE", privilege: "READ"},
-	{file: "workspace_admin_roles.json", event: "GRANT_ADMIN_PRIVILEGE", action: "ACCESS_GRANT", subject: "r.osei@example.org", entKind: "ROLE", entName: "Super Admin", privilege: "ADMIN", class: "USER_SETTINGS"},
-	{file: "workspace_admin_roles.json", event: "REVOKE_ADMIN_PRIVILEGE", action: "ACCESS_REVOKE", subject: "former.admin@example.org", entKind: "ROLE", privilege: "ADMIN"},
+	// The super administrator role as ASSIGN_ROLE and the Directory API name it.
+	{file: "workspace_admin_roles.json", event: "GRANT_ADMIN_PRIVILEGE", action: "ACCESS_GRANT", subject: "r.osei@example.org", entKind: "ROLE", entName: "_SEED_ADMIN_ROLE", entID: "google_workspace:role:_SEED_ADMIN_ROLE", privilege: "ADMIN", class: "USER_SETTINGS"},
+	{file: "workspace_admin_roles.json", event: "REVOKE_ADMIN_PRIVILEGE", action: "ACCESS_REVOKE", subject: "former.admin@example.org", entKind: "ROLE", entName: "_SEED_ADMIN_ROLE", entID: "google_workspace:role:_SEED_ADMIN_ROLE", privilege: "ADMIN"},
 	// User settings: lifecycle, and break-fix on someone else's credentials.
 	{file: "workspace_admin_users.json", event: "CREATE_USER", action: "ACCOUNT_CREATE", subject: "new.hire@example.org", entry: "admin:CREATE_USER", class: "USER_SETTINGS"},
 	{file: "workspace_admin_users.json", event: "SUSPEND_USER", action: "ACCOUNT_DISABLE", subject: "leaver@example.org"},

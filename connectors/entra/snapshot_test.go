@@ -166,10 +166,19 @@ func TestSnapshotTenant(t *testing.T) {
 		t.Errorf("jane lacks the group grant keyed %s: %+v", keyOf(groupEv.Entitlement), jane.Grants)
 	}
 
-	// Active role: the key of ingest's "Add member to role"; Global Administrator is an admin wildcard.
+	// Active role: the key of ingest's "Add member to role"; Global Administrator is an admin
+	// wildcard. The record lists, as Entra's do, the tenant's directoryRole object id
+	// (Role.ObjectID) before the template id the snapshot keys the role by.
 	roleEv := eventOf(t, `{"id":"Directory_2","category":"RoleManagement","result":"success","activityDisplayName":"Add member to role","activityDateTime":"2025-05-14T10:01:07.1234567+00:00","loggedByService":"Core Directory","operationType":"Assign",
 		"initiatedBy":{"user":{"id":"9f0c","displayName":"Ops","userPrincipalName":"ops@example.org"}},
-		"targetResources":[{"id":"`+janeID+`","type":"User","userPrincipalName":"jane.doe@example.org","modifiedProperties":[{"displayName":"Role.DisplayName","oldValue":null,"newValue":"\"Global Administrator\""},{"displayName":"Role.TemplateId","oldValue":null,"newValue":"\"`+GlobalAdministratorTemplate+`\""}]}],"additionalDetails":[]}`)
+		"targetResources":[{"id":"`+janeID+`","type":"User","userPrincipalName":"jane.doe@example.org","modifiedProperties":[{"displayName":"Role.ObjectID","oldValue":null,"newValue":"\"0b2c7d4e-5f60-4a81-b9c2-d3e4f5a6b7c8\""},{"displayName":"Role.DisplayName","oldValue":null,"newValue":"\"Global Administrator\""},{"displayName":"Role.TemplateId","oldValue":null,"newValue":"\"`+GlobalAdministratorTemplate+`\""},{"displayName":"Role.WellKnownObjectName","oldValue":null,"newValue":"\"TenantAdmins\""}]}],"additionalDetails":[]}`)
+	// Its removal carries the same properties in oldValue: the revocation meets the grant.
+	unroleEv := eventOf(t, `{"id":"Directory_5","category":"RoleManagement","result":"success","activityDisplayName":"Remove member from role","activityDateTime":"2025-05-15T10:01:07Z","loggedByService":"Core Directory","operationType":"Unassign",
+		"initiatedBy":{"user":{"id":"9f0c","displayName":"Ops","userPrincipalName":"ops@example.org"}},
+		"targetResources":[{"id":"`+janeID+`","type":"User","userPrincipalName":"jane.doe@example.org","modifiedProperties":[{"displayName":"Role.ObjectID","oldValue":"\"0b2c7d4e-5f60-4a81-b9c2-d3e4f5a6b7c8\"","newValue":null},{"displayName":"Role.DisplayName","oldValue":"\"Global Administrator\"","newValue":null},{"displayName":"Role.TemplateId","oldValue":"\"`+GlobalAdministratorTemplate+`\"","newValue":null}]}],"additionalDetails":[]}`)
+	if keyOf(unroleEv.Entitlement) != keyOf(roleEv.Entitlement) {
+		t.Errorf("the removal is keyed %s, the grant %s", keyOf(unroleEv.Entitlement), keyOf(roleEv.Entitlement))
+	}
 	ga := grantKeyed(jane, keyOf(roleEv.Entitlement))
 	switch {
 	case ga == nil:

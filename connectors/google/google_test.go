@@ -182,6 +182,9 @@ func TestSnapshotMeetsEvents(t *testing.T) {
 		who  string
 	}{
 		{"ASSIGN_ROLE", activity("admin", "ASSIGN_ROLE", "gadmin@example.org", param("ROLE_NAME", "_SEED_ADMIN_ROLE"), param("USER_EMAIL", "gadmin@example.org")), "gadmin@example.org"},
+		// The older super-admin grant names no role: it is the role ASSIGN_ROLE and the Directory call _SEED_ADMIN_ROLE.
+		{"GRANT_ADMIN_PRIVILEGE", activity("admin", "GRANT_ADMIN_PRIVILEGE", "gadmin@example.org", param("USER_EMAIL", "gadmin@example.org")), "gadmin@example.org"},
+		{"REVOKE_ADMIN_PRIVILEGE", activity("admin", "REVOKE_ADMIN_PRIVILEGE", "gadmin@example.org", param("USER_EMAIL", "gadmin@example.org")), "gadmin@example.org"},
 		{"ASSIGN_ROLE help desk", activity("admin", "ASSIGN_ROLE", "gadmin@example.org", param("ROLE_NAME", "_HELP_DESK_ADMIN_ROLE"), param("USER_EMAIL", "jane@example.org")), "jane@example.org"},
 		{"ADD_GROUP_MEMBER", activity("admin", "ADD_GROUP_MEMBER", "gadmin@example.org", param("GROUP_EMAIL", "Finance-Approvers@example.org"), param("USER_EMAIL", "jane@example.org")), "jane@example.org"},
 		{"token authorize", activity("token", "authorize", "jane@example.org", param("client_id", "1234-abc.apps.googleusercontent.com"), param("app_name", "Expense Tracker"),
@@ -308,6 +311,55 @@ func TestPullExactlyOnceAcrossRestart(t *testing.T) {
 		if strings.Contains(r, "/applications/") && !strings.Contains(r, "endTime=") {
 			t.Errorf("a window without an end: %s", r)
 		}
+	}
+}
+
+// An activity ingest refuses is in its page's Failed with its bytes as Google sent them,
+// RunPull dead-letters it before moving the cursor, and the page's good activities still
+// arrive.
+func TestPullDeadLettersARefusedActivity(t *testing.T) {
+	f := newFakeGoogle(t)
+	start := time.Date(2025, 5, 14, 0, 0, 0, 0, time.UTC)
+	f.addActivity("admin", "-301", start.Add(time.Hour), "CHANGE_PASSWORD", param("USER_EMAIL", "jane@example.org"))
+	f.addActivity("admin", "-302", start.Add(2*time.Hour), "CHANGE_PASSWORD", param("USER_EMAIL", "jane@example.org"))
+	f.addActivity("admin", "-303", start.Add(3*time.Hour), "") // an event without a name: ingest refuses it
+	cfg := testConfig(f)
+	cfg.Start, cfg.Applications = start.Format(time.RFC3339), []string{"admin"}
+	p, err := NewPuller(cfg, f.srv.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sl sleeps
+	fast(p.Client, &sl)
+	p.Now = func() time.Time { return start.Add(6 * time.Hour) }
+
+	page, err := p.Pull(context.Background(), "") // newest first: -303 and -302
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Events) != 1 || page.Events[0].EventID != "google_workspace:-302:0:CHANGE_PASSWORD" {
+		t.Errorf("the page's good activity: %+v", page.Events)
+	}
+	if len(page.Failed) != 1 {
+		t.Fatalf("%d activities in Failed, want the nameless one", len(page.Failed))
+	}
+	got := page.Failed[0]
+	if !strings.Contains(string(got.Raw), `"uniqueQualifier":"-303"`) || !json.Valid(got.Raw) || !errors.Is(got.Err, ingest.ErrMissingField) {
+		t.Errorf("Failed %s: %v, want the activity's bytes and a missing field", got.Raw, got.Err)
+	}
+
+	var dead []connectors.Failed
+	rec := &recorder{}
+	opts := connectors.PullOptions{Name: "google", Once: true, RetryMin: time.Millisecond,
+		DeadLetter: func(_ context.Context, f connectors.Failed) error { dead = append(dead, f); return nil }}
+	if err := connectors.RunPull(context.Background(), p, &connectors.MemoryCursors{}, rec, opts); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rec.ids, []string{"google_workspace:-302:0:CHANGE_PASSWORD", "google_workspace:-301:0:CHANGE_PASSWORD"}) {
+		t.Errorf("produced %v, want the two good activities", rec.ids)
+	}
+	if len(dead) != 1 || !strings.Contains(string(dead[0].Raw), `"-303"`) {
+		t.Errorf("dead-lettered %d activities, want the refused one", len(dead))
 	}
 }
 
