@@ -30,6 +30,9 @@ type Config struct {
 	// MFAResetWindow is how soon after an MFA or password reset a privilege
 	// grant to the same principal is suspicious.
 	MFAResetWindow time.Duration `yaml:"mfa_reset_window"`
+	// NHIUnusedAge is how long a credential may go unused (by the vendor's last-use record)
+	// before NHI_UNUSED_CREDENTIAL.
+	NHIUnusedAge time.Duration `yaml:"nhi_unused_age"`
 	// NHIRotationAge is the age after which an unrotated NHI secret is long-lived.
 	NHIRotationAge time.Duration `yaml:"nhi_rotation_age"`
 	// AdminEntitlements are entitlement names (case-insensitive substrings)
@@ -57,6 +60,7 @@ func DefaultConfig() Config {
 		BreakGlassWindow:        8 * time.Hour,
 		MFAResetWindow:          12 * time.Hour,
 		NHIRotationAge:          90 * 24 * time.Hour,
+		NHIUnusedAge:            90 * 24 * time.Hour,
 		AdminEntitlements: []string{
 			"AdministratorAccess", "Super Admin", "Global Administrator", "Organization Administrator",
 			"Privileged Role Administrator", "SUPER_ADMIN", "ORG_ADMIN", "APP_ADMIN", "USER_ADMIN",
@@ -86,6 +90,7 @@ func (c Config) Validate() error {
 		{"breakglass_window", c.BreakGlassWindow},
 		{"mfa_reset_window", c.MFAResetWindow},
 		{"nhi_rotation_age", c.NHIRotationAge},
+		{"nhi_unused_age", c.NHIUnusedAge},
 	}
 	for _, d := range durations {
 		if d.v < 0 {

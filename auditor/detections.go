@@ -29,6 +29,7 @@ const (
 	KindSoDConflict             = "SOD_CONFLICT"
 	KindSelfReviewed            = "SELF_REVIEWED"
 	KindReviewNotEnforced       = "REVIEW_DECISION_NOT_ENFORCED"
+	KindNHIUnusedCredential     = "NHI_UNUSED_CREDENTIAL"
 )
 
 const (
@@ -63,6 +64,7 @@ var kindSpec = map[string]struct {
 	KindSoDConflict:             {schemas.SeverityHigh, []string{ctlAccess}},
 	KindSelfReviewed:            {schemas.SeverityHigh, []string{ctlAccess}},
 	KindReviewNotEnforced:       {schemas.SeverityHigh, []string{ctlAccess}},
+	KindNHIUnusedCredential:     {schemas.SeverityMedium, []string{ctlIdentities, ctlNHI1}},
 }
 
 // kindAdvice is what a finding of each kind means and what to do about it, for the CLI and
@@ -85,6 +87,7 @@ var kindAdvice = map[string]string{
 	KindSoDConflict:             "The identity holds two entitlements policy lists as conflicting. Revoke one, or record an approved exception.",
 	KindSelfReviewed:            "The grant was reviewed by the person who holds it or asked for it, which is no review. Have someone independent review it.",
 	KindReviewNotEnforced:       "A review decided to revoke this grant, and it is still active. Revoke it, or record why the decision was reversed.",
+	KindNHIUnusedCredential:     "The credential has not been used for longer than the unused age. Revoke it; whoever still needs it will ask.",
 }
 
 // Kinds returns every finding kind, sorted.
@@ -103,7 +106,7 @@ func Advice(kind string) string { return kindAdvice[kind] }
 // ledgerKinds are the kinds derived from ledger rows and the clock alone;
 // Sweep owns them between batches.
 var ledgerKinds = []string{KindReviewOverdue, KindExpiredNotRevoked, KindBreakglassNoReview,
-	KindBreakglassNotRevoked, KindNHILongLivedSecret, KindNHINoOwner, KindOrphanedGrant, KindSelfReviewed, KindReviewNotEnforced}
+	KindBreakglassNotRevoked, KindNHILongLivedSecret, KindNHINoOwner, KindOrphanedGrant, KindSelfReviewed, KindReviewNotEnforced, KindNHIUnusedCredential}
 
 // findingID is the deterministic id: the same kind, principal, subject and
 // proving facts always give the same id.
@@ -225,7 +228,7 @@ var (
 	}
 	principalRules  = []func(*principalState, *Config, bool) []schemas.Finding{selfApproved, sodConflict}
 	grantRules      = []func(*grant, time.Time, *Config) (schemas.Finding, bool){breakglassNoReview, breakglassNotRevoked, reviewOverdue, expiredNotRevoked, orphanedGrant, selfReviewed, reviewDecisionNotEnforced}
-	credentialRules = []func(*credential, time.Time, *Config) (schemas.Finding, bool){nhiNoOwner, nhiLongLivedSecret}
+	credentialRules = []func(*credential, time.Time, *Config) (schemas.Finding, bool){nhiNoOwner, nhiLongLivedSecret, nhiUnusedCredential}
 )
 
 // eventFindings are the findings proved by a principal's history and tickets

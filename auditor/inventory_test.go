@@ -157,27 +157,29 @@ func TestSnapshotGrantsAreObservedState(t *testing.T) {
 
 // TestSnapshotCredentialsKeepTheirAge: a listed credential is as old as the vendor says,
 // so a secret created long ago raises NHI_LONG_LIVED_SECRET at once, and its last use is
-// kept.
+// kept: a key unused for longer than nhi_unused_age raises NHI_UNUSED_CREDENTIAL.
 func TestSnapshotCredentialsKeepTheirAge(t *testing.T) {
 	ctx := context.Background()
 	now := t0
 	a, s := inventoryAuditor(t, &now)
 	created, used := t0.AddDate(-1, 0, 0), t0.Add(-48*time.Hour)
+	recent, longAgo := t0.Add(-30*24*time.Hour), t0.Add(-200*24*time.Hour) // a young key nobody has used for 200 days
 	svc := schemas.Principal{ID: "arn:aws:iam::123456789012:user/deploy-bot", SourceID: "AIDA1", Type: schemas.PrincipalNHI}
 	owner := holder("ops@corp.example")
 	l := connectors.NewListing(schemas.SourceCloudTrail, "aws", schemas.OriginSnapshot, now)
 	evs := l.Events(connectors.Holding{Principal: svc, Status: connectors.StatusActive, Credentials: []connectors.Credential{
-		{ID: "AKIAOLD", Kind: schemas.CredentialAccessKey, Owner: &owner, CreatedAt: &created, LastUsedAt: &used}}}, now)
+		{ID: "AKIAOLD", Kind: schemas.CredentialAccessKey, Owner: &owner, CreatedAt: &created, LastUsedAt: &used},
+		{ID: "AKIASTALE", Kind: schemas.CredentialAccessKey, Owner: &owner, CreatedAt: &recent, LastUsedAt: &longAgo}}}, now)
 	if _, err := a.WriteBatch(ctx, routed(evs)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := a.Sweep(ctx, now); err != nil {
 		t.Fatal(err)
 	}
-	if got := openKinds(t, a, svc.ID); !slices.Equal(got, []string{"NHI_LONG_LIVED_SECRET credential:AKIAOLD"}) {
+	if got := openKinds(t, a, svc.ID); !slices.Equal(got, []string{"NHI_LONG_LIVED_SECRET credential:AKIAOLD", "NHI_UNUSED_CREDENTIAL credential:AKIASTALE"}) {
 		t.Fatalf("open findings %v", got)
 	}
-	rows, err := s.Query(ctx, "SELECT origin, toUnixTimestamp64Milli(created_at) AS created_at, toUnixTimestamp64Milli(last_used_at) AS last_used_at FROM credentials FINAL"+aliasSafe)
+	rows, err := s.Query(ctx, "SELECT origin, toUnixTimestamp64Milli(created_at) AS created_at, toUnixTimestamp64Milli(last_used_at) AS last_used_at FROM credentials FINAL WHERE credential_id = 'AKIAOLD'"+aliasSafe)
 	if err != nil || len(rows) != 1 || rows[0].String("origin") != schemas.OriginSnapshot || !rows[0].Time("created_at").Equal(created) || !rows[0].Time("last_used_at").Equal(used) {
 		t.Fatalf("credential row %v %v", rows, err)
 	}

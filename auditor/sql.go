@@ -140,7 +140,8 @@ func sweepGrantsSQL(now time.Time, cfg *Config) string {
 // flag at now.
 func sweepCredentialsSQL(now time.Time, cfg *Config) string {
 	return "SELECT " + credentialSelect + " FROM credentials FINAL WHERE deleted_at IS NULL AND ((owner = '' AND create_event_id != '')" +
-		" OR coalesce(rotated_at, created_at) < " + sqlTime(now) + " - " + sqlInterval(cfg.NHIRotationAge) + ")" + aliasSafe
+		" OR coalesce(rotated_at, created_at) < " + sqlTime(now) + " - " + sqlInterval(cfg.NHIRotationAge) +
+		" OR (last_used_at IS NOT NULL AND last_used_at < " + sqlTime(now) + " - " + sqlInterval(cfg.NHIUnusedAge) + "))" + aliasSafe
 }
 
 func sqlTime(t time.Time) string {
