@@ -117,6 +117,11 @@ func CheckReadOnly(sql string) error {
 		call := i+1 < len(toks) && toks[i+1].kind == tokOpenParen
 		switch t.kind {
 		case tokQuotedWord:
+			// A name with a line break or another control character would split the
+			// engine's one-line-per-node parse tree that the second check reads.
+			if strings.ContainsFunc(t.word, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+				return fmt.Errorf("%w: a quoted name may not contain a line break or another control character", ErrNotReadOnly)
+			}
 			if call && refusedFunction(t.word) {
 				return refusedCall(t.word)
 			}
