@@ -149,14 +149,14 @@ func (a *Auditor) WriteBatch(ctx context.Context, batch []schemas.RoutedEvent) (
 		rows = append(rows, eventRow(&batch[i]))
 		if e.Category == schemas.CategoryTicket {
 			ticketIDs[e.Ticket.ID] = true
-		} else if p := principalOf(e); p != "" && ledgerEvent(e) {
+		} else if p := principalOf(e); p != "" && ledgerRecord(&batch[i], &a.cfg) {
 			principals[p] = true
 		}
 	}
 	// First the checkpoints of the principals the IAM events touch, and the tickets the
 	// ticket events change with the principals those concern: all keyed reads.
 	iam := keys(principals)
-	newFacts := batchFacts(batch, principals)
+	newFacts := batchFacts(batch, principals, &a.cfg)
 	var factRows [][]any
 	for _, p := range iam {
 		for i := range newFacts[p] {
@@ -202,7 +202,7 @@ func (a *Auditor) WriteBatch(ctx context.Context, batch []schemas.RoutedEvent) (
 	// A replayed principal whose ledger events this auditor holds at the version of its
 	// checkpoint is replayed from memory; one touched only by a ticket is checked once its
 	// checkpoint is read below.
-	extra := batchFacts(batch, full)
+	extra := batchFacts(batch, full, &a.cfg)
 	cached := map[string]memoEntry[fact]{}
 	var toRead []string
 	for _, p := range keys(full) {

@@ -19,6 +19,9 @@ type Config struct {
 	// ReviewInterval is the review cadence of a grant whose ticket gives no
 	// review date, counted from the grant or its last review.
 	ReviewInterval time.Duration `yaml:"review_interval"`
+	// BreakGlassRotationWindow is how long an emergency account's password or credentials
+	// may stay unchanged after a use of the account.
+	BreakGlassRotationWindow time.Duration `yaml:"breakglass_rotation_window"`
 	// ReviewEnforcementWindow is how long a review's decision to revoke a grant may wait
 	// for the revocation before REVIEW_DECISION_NOT_ENFORCED.
 	ReviewEnforcementWindow time.Duration `yaml:"review_enforcement_window"`
@@ -52,15 +55,16 @@ type Config struct {
 // DefaultConfig returns the windows and lists of DESIGN.md §5.
 func DefaultConfig() Config {
 	return Config{
-		TicketWindowBefore:      14 * 24 * time.Hour,
-		TicketWindowAfter:       time.Hour,
-		ReviewInterval:          90 * 24 * time.Hour,
-		BreakGlassReviewWindow:  24 * time.Hour,
-		ReviewEnforcementWindow: 7 * 24 * time.Hour,
-		BreakGlassWindow:        8 * time.Hour,
-		MFAResetWindow:          12 * time.Hour,
-		NHIRotationAge:          90 * 24 * time.Hour,
-		NHIUnusedAge:            90 * 24 * time.Hour,
+		TicketWindowBefore:       14 * 24 * time.Hour,
+		TicketWindowAfter:        time.Hour,
+		ReviewInterval:           90 * 24 * time.Hour,
+		BreakGlassReviewWindow:   24 * time.Hour,
+		ReviewEnforcementWindow:  7 * 24 * time.Hour,
+		BreakGlassRotationWindow: 24 * time.Hour,
+		BreakGlassWindow:         8 * time.Hour,
+		MFAResetWindow:           12 * time.Hour,
+		NHIRotationAge:           90 * 24 * time.Hour,
+		NHIUnusedAge:             90 * 24 * time.Hour,
 		AdminEntitlements: []string{
 			"AdministratorAccess", "Super Admin", "Global Administrator", "Organization Administrator",
 			"Privileged Role Administrator", "SUPER_ADMIN", "ORG_ADMIN", "APP_ADMIN", "USER_ADMIN",
@@ -87,6 +91,7 @@ func (c Config) Validate() error {
 		{"review_interval", c.ReviewInterval},
 		{"breakglass_review_window", c.BreakGlassReviewWindow},
 		{"review_enforcement_window", c.ReviewEnforcementWindow},
+		{"breakglass_rotation_window", c.BreakGlassRotationWindow},
 		{"breakglass_window", c.BreakGlassWindow},
 		{"mfa_reset_window", c.MFAResetWindow},
 		{"nhi_rotation_age", c.NHIRotationAge},

@@ -13,10 +13,11 @@ import (
 // Review evidence: a grant in the BREAK_GLASS lane (or to a configured break-glass account)
 // counts as reviewed when a successful ACCESS_REVIEWED event for the principal (naming that
 // entitlement or none) or an approved or closed ACCESS_REVIEW ticket for the principal
-// (requesting that entitlement or none) is recorded at or after the grant; that is the
+// (requesting that entitlement or none), by someone other than the holder, is recorded at
+// or after the grant; that is the
 // grant's last_reviewed_at. A review that arrives late still resolves the finding.
 func breakglassNoReview(g *grant, now time.Time, cfg *Config) (schemas.Finding, bool) {
-	if g.Lane != string(schemas.LaneBreakGlass) {
+	if g.Lane != string(schemas.LaneBreakGlass) || g.Origin == originUse {
 		return schemas.Finding{}, false
 	}
 	if reviewed := g.LastReviewedAt != nil && !g.LastReviewedAt.Before(g.GrantedAt); reviewed || now.Sub(g.GrantedAt) <= cfg.BreakGlassReviewWindow {

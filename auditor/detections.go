@@ -30,6 +30,8 @@ const (
 	KindSelfReviewed            = "SELF_REVIEWED"
 	KindReviewNotEnforced       = "REVIEW_DECISION_NOT_ENFORCED"
 	KindNHIUnusedCredential     = "NHI_UNUSED_CREDENTIAL"
+	KindBreakglassUseNoReview   = "BREAKGLASS_USE_NO_REVIEW"
+	KindBreakglassNotRotated    = "BREAKGLASS_CREDENTIAL_NOT_ROTATED"
 )
 
 const (
@@ -65,6 +67,8 @@ var kindSpec = map[string]struct {
 	KindSelfReviewed:            {schemas.SeverityHigh, []string{ctlAccess}},
 	KindReviewNotEnforced:       {schemas.SeverityHigh, []string{ctlAccess}},
 	KindNHIUnusedCredential:     {schemas.SeverityMedium, []string{ctlIdentities, ctlNHI1}},
+	KindBreakglassUseNoReview:   {schemas.SeverityHigh, []string{ctlAccess, ctlMonitor}},
+	KindBreakglassNotRotated:    {schemas.SeverityHigh, []string{ctlIdentities}},
 }
 
 // kindAdvice is what a finding of each kind means and what to do about it, for the CLI and
@@ -88,6 +92,8 @@ var kindAdvice = map[string]string{
 	KindSelfReviewed:            "The grant was reviewed by the person who holds it or asked for it, which is no review. Have someone independent review it.",
 	KindReviewNotEnforced:       "A review decided to revoke this grant, and it is still active. Revoke it, or record why the decision was reversed.",
 	KindNHIUnusedCredential:     "The credential has not been used for longer than the unused age. Revoke it; whoever still needs it will ask.",
+	KindBreakglassUseNoReview:   "An emergency identity was used (a sign-in, a read, an impersonation) and nobody has reviewed what was done. Review the session's actions and record the review.",
+	KindBreakglassNotRotated:    "An emergency account was used and its password or keys have not been changed since. Rotate them and put the new secret back in the vault.",
 }
 
 // Kinds returns every finding kind, sorted.
@@ -106,7 +112,8 @@ func Advice(kind string) string { return kindAdvice[kind] }
 // ledgerKinds are the kinds derived from ledger rows and the clock alone;
 // Sweep owns them between batches.
 var ledgerKinds = []string{KindReviewOverdue, KindExpiredNotRevoked, KindBreakglassNoReview,
-	KindBreakglassNotRevoked, KindNHILongLivedSecret, KindNHINoOwner, KindOrphanedGrant, KindSelfReviewed, KindReviewNotEnforced, KindNHIUnusedCredential}
+	KindBreakglassNotRevoked, KindNHILongLivedSecret, KindNHINoOwner, KindOrphanedGrant, KindSelfReviewed, KindReviewNotEnforced, KindNHIUnusedCredential,
+	KindBreakglassUseNoReview, KindBreakglassNotRotated}
 
 // findingID is the deterministic id: the same kind, principal, subject and
 // proving facts always give the same id.
@@ -226,8 +233,9 @@ var (
 		recoveryWithoutProofing, missingLifecycle, helpdeskPathAccessChange, unticketedAccessChange,
 		overBroadGrant, mfaResetThenPrivilege,
 	}
-	principalRules  = []func(*principalState, *Config, bool) []schemas.Finding{selfApproved, sodConflict}
-	grantRules      = []func(*grant, time.Time, *Config) (schemas.Finding, bool){breakglassNoReview, breakglassNotRevoked, reviewOverdue, expiredNotRevoked, orphanedGrant, selfReviewed, reviewDecisionNotEnforced}
+	principalRules = []func(*principalState, *Config, bool) []schemas.Finding{selfApproved, sodConflict}
+	grantRules     = []func(*grant, time.Time, *Config) (schemas.Finding, bool){breakglassNoReview, breakglassNotRevoked, reviewOverdue, expiredNotRevoked, orphanedGrant, selfReviewed, reviewDecisionNotEnforced,
+		breakglassUseNoReview, breakglassCredentialNotRotated}
 	credentialRules = []func(*credential, time.Time, *Config) (schemas.Finding, bool){nhiNoOwner, nhiLongLivedSecret, nhiUnusedCredential}
 )
 

@@ -146,6 +146,47 @@ type fact struct {
 // observed reports a fact read from an inventory listing or an import, not a change.
 func (f *fact) observed() bool { return f.Inv != nil }
 
+// breakGlassUse reports a use of emergency access: a successful sign-in, read,
+// impersonation or other action the policy put in the BREAK_GLASS lane (grants there are
+// grants, revocations revocations).
+func (f *fact) breakGlassUse() bool {
+	return f.success() && f.Lane == schemas.LaneBreakGlass && !f.observed() &&
+		(f.Action == schemas.ActionSignIn || f.Action == schemas.ActionRead || f.Action == schemas.ActionImpersonation || f.Action == schemas.ActionOther)
+}
+
+// rotatesSecrets reports a change of the principal's own password or credentials.
+func (f *fact) rotatesSecrets() bool {
+	switch f.Action {
+	case schemas.ActionPasswordChange, schemas.ActionPasswordReset, schemas.ActionCredentialRotate, schemas.ActionCredentialCreate:
+		return !f.observed() && (f.SubjectID == f.Principal || f.SubjectID == "" && f.ActorID == f.Principal)
+	}
+	return false
+}
+
+// ledgerRecord reports whether r changes its principal's ledgers or findings: a ledger
+// event (ledgerActions), a use of break-glass access, or a password change of an identity
+// whose uses must be followed by one (a break-glass account, the AWS root user).
+func ledgerRecord(r *schemas.RoutedEvent, cfg *Config) bool {
+	e := &r.Event
+	if ledgerEvent(e) {
+		return true
+	}
+	if e.Outcome != schemas.OutcomeSuccess || e.Category == schemas.CategoryTicket {
+		return false
+	}
+	if r.Decision.Lane == schemas.LaneBreakGlass {
+		switch e.Action {
+		case schemas.ActionSignIn, schemas.ActionRead, schemas.ActionImpersonation, schemas.ActionOther:
+			return true
+		}
+	}
+	if e.Action == schemas.ActionPasswordChange {
+		p := principalOf(e)
+		return strings.HasSuffix(p, ":root") || slices.ContainsFunc(cfg.BreakGlassAccounts, func(a string) bool { return strings.EqualFold(a, p) })
+	}
+	return false
+}
+
 // change reports an access change a vendor reported (not one a listing observed): what
 // the rules about how access changed (a ticket behind it, the path it took) judge.
 func (f *fact) change() bool { return f.accessChange() && !f.observed() }
@@ -290,11 +331,11 @@ func ticketFactFromEvent(r *schemas.RoutedEvent) fact {
 }
 
 // batchFacts are the facts of the batch's IAM ledger events of principals.
-func batchFacts(batch []schemas.RoutedEvent, principals map[string]bool) map[string][]fact {
+func batchFacts(batch []schemas.RoutedEvent, principals map[string]bool, cfg *Config) map[string][]fact {
 	out := map[string][]fact{}
 	for i := range batch {
 		e := &batch[i].Event
-		if e.Category == schemas.CategoryTicket || !ledgerEvent(e) {
+		if e.Category == schemas.CategoryTicket || !ledgerRecord(&batch[i], cfg) {
 			continue
 		}
 		if p := principalOf(e); principals[p] {

@@ -184,3 +184,48 @@ func TestSnapshotCredentialsKeepTheirAge(t *testing.T) {
 		t.Fatalf("credential row %v %v", rows, err)
 	}
 }
+
+// TestBreakglassUseThroughTheAuditor: a root console sign-in (routed BREAK_GLASS) starts
+// the break-glass clock: unreviewed and unrotated a day later, it raises
+// BREAKGLASS_USE_NO_REVIEW and BREAKGLASS_CREDENTIAL_NOT_ROTATED; a password change and a
+// closed post-event review ticket resolve them.
+func TestBreakglassUseThroughTheAuditor(t *testing.T) {
+	ctx := context.Background()
+	now := t0
+	a, _ := inventoryAuditor(t, &now)
+	root := schemas.Principal{ID: "arn:aws:iam::123456789012:root", SourceID: "123456789012", Type: schemas.PrincipalHuman}
+	ev := func(id string, action schemas.Action, lane schemas.Lane, at time.Time) schemas.RoutedEvent {
+		return schemas.RoutedEvent{Event: schemas.IdentityEvent{EventID: id, Source: schemas.SourceCloudTrail, SourceEventType: "ConsoleLogin",
+			Category: schemas.CategoryIAM, Action: action, OccurredAt: at, IngestedAt: at, Outcome: schemas.OutcomeSuccess, Actor: &root, TicketRefs: []string{}},
+			Decision: schemas.Decision{Lane: lane, Impact: schemas.ImpactCritical, RuleID: "root-use", DecidedAt: at}}
+	}
+	if _, err := a.WriteBatch(ctx, []schemas.RoutedEvent{ev("CLOUDTRAIL:login-1", schemas.ActionSignIn, schemas.LaneBreakGlass, t0),
+		ev("CLOUDTRAIL:read-1", schemas.ActionSignIn, schemas.LaneObserve, t0.Add(time.Minute))}); err != nil {
+		t.Fatal(err)
+	}
+	now = t0.Add(25 * time.Hour)
+	if _, err := a.Sweep(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"BREAKGLASS_CREDENTIAL_NOT_ROTATED break-glass use (SIGN_IN)", "BREAKGLASS_USE_NO_REVIEW break-glass use (SIGN_IN)"}
+	if got := openKinds(t, a, root.ID); !slices.Equal(got, want) {
+		t.Fatalf("after an unreviewed root sign-in: %v, want %v (the OBSERVE sign-in is no use)", got, want)
+	}
+	pw := ev("CLOUDTRAIL:pw-1", schemas.ActionPasswordChange, schemas.LaneObserve, t0.Add(26*time.Hour))
+	review := schemas.RoutedEvent{Event: schemas.IdentityEvent{EventID: "SERVICENOW:pir-1", Source: schemas.SourceServiceNow, SourceEventType: "sn_access_review",
+		Category: schemas.CategoryTicket, Action: schemas.ActionTicketClosed, OccurredAt: t0.Add(27 * time.Hour), IngestedAt: t0.Add(27 * time.Hour),
+		Outcome: schemas.OutcomeSuccess, Subject: &root, TicketRefs: []string{},
+		Ticket: &schemas.Ticket{ID: "PIR0042", System: "servicenow", Kind: schemas.TicketAccessReview, State: "closed", RequestedFor: &root,
+			Approval: schemas.ApprovalApproved, Approver: &schemas.Principal{ID: "secops@corp.example", Type: schemas.PrincipalHuman}}},
+		Decision: schemas.Decision{Lane: schemas.LaneServiceDesk, Impact: schemas.ImpactLow, RuleID: "ticket-access-review", DecidedAt: t0.Add(27 * time.Hour)}}
+	now = t0.Add(28 * time.Hour)
+	if _, err := a.WriteBatch(ctx, []schemas.RoutedEvent{pw, review}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Sweep(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	if got := openKinds(t, a, root.ID); len(got) != 0 {
+		t.Fatalf("after the rotation and the review: %v", got)
+	}
+}

@@ -202,8 +202,18 @@ type grant struct {
 	SelfReviewer        string     `json:",omitempty"`
 	RevokeDecidedAt     *time.Time `json:",omitempty"`
 	RevokeDecisionEvent string     `json:",omitempty"`
-	Version             uint64
+	// RotatedAt and RotateEvent, on a break-glass use (Origin originUse), are the first
+	// change of the principal's password or credentials after it.
+	RotatedAt   *time.Time `json:",omitempty"`
+	RotateEvent string     `json:",omitempty"`
+	Version     uint64
 }
+
+// originUse is the origin of a break-glass use's ledger row, and useKeyPrefix its key's.
+const (
+	originUse    = "use"
+	useKeyPrefix = "use|"
+)
 
 const originEvent = "event"
 
@@ -239,14 +249,14 @@ var grantColumns = []string{
 	"entitlement_privilege", "entitlement_wildcard", "state", "lane", "granted_at", "revoked_at", "grant_event_id",
 	"revoke_event_id", "ticket_id", "approver", "review_due", "expires_at", "last_reviewed_at", "review_event_id",
 	"disabled_at", "disable_event_id", "origin", "first_seen", "last_seen", "requester", "reviewer", "self_reviewed_at",
-	"self_review_event_id", "self_reviewer", "revoke_decided_at", "revoke_decision_event_id", "version",
+	"self_review_event_id", "self_reviewer", "revoke_decided_at", "revoke_decision_event_id", "rotated_at", "rotate_event_id", "version",
 }
 
 func (g *grant) row() []any {
 	return []any{g.Principal, g.PrincipalType, g.Key, g.EntID, g.EntName, g.System, g.Privilege, g.Wildcard,
 		g.State, g.Lane, g.GrantedAt, g.RevokedAt, g.GrantEvent, g.RevokeEvent, g.TicketID, g.Approver,
 		g.ReviewDue, g.ExpiresAt, g.LastReviewedAt, g.ReviewEvent, g.DisabledAt, g.DisableEvent, g.origin(), g.FirstSeen, g.LastSeen,
-		g.Requester, g.Reviewer, g.SelfReviewAt, g.SelfReviewEvent, g.SelfReviewer, g.RevokeDecidedAt, g.RevokeDecisionEvent, g.Version}
+		g.Requester, g.Reviewer, g.SelfReviewAt, g.SelfReviewEvent, g.SelfReviewer, g.RevokeDecidedAt, g.RevokeDecisionEvent, g.RotatedAt, g.RotateEvent, g.Version}
 }
 
 func grantFromRow(r Row) grant {
@@ -261,7 +271,8 @@ func grantFromRow(r Row) grant {
 		DisabledAt: r.NullTime("disabled_at"), DisableEvent: r.String("disable_event_id"), Origin: originFromRow(r),
 		FirstSeen: r.NullTime("first_seen"), LastSeen: r.NullTime("last_seen"), Requester: r.String("requester"), Reviewer: r.String("reviewer"),
 		SelfReviewAt: r.NullTime("self_reviewed_at"), SelfReviewEvent: r.String("self_review_event_id"), SelfReviewer: r.String("self_reviewer"),
-		RevokeDecidedAt: r.NullTime("revoke_decided_at"), RevokeDecisionEvent: r.String("revoke_decision_event_id"), Version: uint64(r.Int("version")),
+		RevokeDecidedAt: r.NullTime("revoke_decided_at"), RevokeDecisionEvent: r.String("revoke_decision_event_id"),
+		RotatedAt: r.NullTime("rotated_at"), RotateEvent: r.String("rotate_event_id"), Version: uint64(r.Int("version")),
 	}
 }
 

@@ -227,6 +227,15 @@ func (ps *principalState) buildLedger(cfg *Config, version uint64) {
 		if !f.success() {
 			continue
 		}
+		if f.rotatesSecrets() {
+			// The principal's password or credentials changed: every earlier break-glass use
+			// not yet followed by a rotation has been.
+			for _, key := range order {
+				if g := grants[key]; g.Origin == originUse && g.RotatedAt == nil && g.GrantedAt.Before(f.OccurredAt) {
+					g.RotatedAt, g.RotateEvent = tp(f.OccurredAt), f.EventID
+				}
+			}
+		}
 		switch {
 		case f.observed() && f.accessChange():
 			observeGrant(f, grants, &order, ps.ID, breakGlass)
@@ -305,13 +314,30 @@ func (ps *principalState) buildLedger(cfg *Config, version uint64) {
 				g.State, g.RevokedAt, g.RevokeEvent = stateRevoked, tp(f.OccurredAt), f.EventID
 			}
 		case f.Action == schemas.ActionAccessReviewed:
-			// A review covers the entitlement it names, and nothing when it names none.
+			// A review covers the entitlement it names. One that names none is a post-event
+			// review: it covers the principal's break-glass grants and uses, nothing else.
 			if f.EntID == "" && f.EntName == "" {
+				for _, key := range order {
+					if g := grants[key]; g.Lane == string(schemas.LaneBreakGlass) {
+						ps.review(g, f.ActorID, f.Decision, f.OccurredAt, f.EventID)
+					}
+				}
 				continue
 			}
 			if g, ok := grants[f.entitlementKey()]; ok {
 				ps.review(g, f.ActorID, f.Decision, f.OccurredAt, f.EventID)
 			}
+		case f.breakGlassUse():
+			// A use of emergency access (a sign-in, read or impersonation the policy put in
+			// the BREAK_GLASS lane) is a session: a ledger row that starts the same clock
+			// as a break-glass grant (a post-event review within the window) and, for an
+			// emergency account, the rotation of its credentials.
+			key := useKeyPrefix + f.EventID
+			grants[key] = &grant{Principal: ps.ID, Key: key, EntID: key, EntName: "break-glass use (" + string(f.Action) + ")",
+				State: stateRevoked, Lane: string(schemas.LaneBreakGlass), GrantedAt: f.OccurredAt, RevokedAt: tp(f.OccurredAt),
+				GrantEvent: f.EventID, RevokeEvent: f.EventID, Origin: originUse}
+			order = append(order, key)
+
 		case f.Action == schemas.ActionAccountDisable || f.Action == schemas.ActionAccountDelete:
 			disabled, disableEvent = tp(f.OccurredAt), f.EventID
 		case f.Action == schemas.ActionAccountEnable || f.Action == schemas.ActionAccountCreate:

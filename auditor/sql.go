@@ -53,7 +53,8 @@ const grantSelect = `principal, principal_type, entitlement_key, entitlement_id,
 	toUnixTimestamp64Milli(disabled_at) AS disabled_at, disable_event_id, origin,
 	toUnixTimestamp64Milli(first_seen) AS first_seen, toUnixTimestamp64Milli(last_seen) AS last_seen, requester, reviewer,
 	toUnixTimestamp64Milli(self_reviewed_at) AS self_reviewed_at, self_review_event_id, self_reviewer,
-	toUnixTimestamp64Milli(revoke_decided_at) AS revoke_decided_at, revoke_decision_event_id, version`
+	toUnixTimestamp64Milli(revoke_decided_at) AS revoke_decided_at, revoke_decision_event_id,
+	toUnixTimestamp64Milli(rotated_at) AS rotated_at, rotate_event_id, version`
 
 const credentialSelect = `principal, credential_id, kind, owner, toUnixTimestamp64Milli(created_at) AS created_at,
 	toUnixTimestamp64Milli(rotated_at) AS rotated_at, toUnixTimestamp64Milli(deleted_at) AS deleted_at,
@@ -133,7 +134,8 @@ func sweepGrantsSQL(now time.Time, cfg *Config) string {
 		" OR self_reviewed_at IS NOT NULL OR (revoke_decided_at IS NOT NULL AND revoke_decided_at < " + at + " - " + sqlInterval(cfg.ReviewEnforcementWindow) + ")" +
 		" OR (lane = 'BREAK_GLASS' AND granted_at < " + at + " - " + sqlInterval(cfg.BreakGlassWindow) + ")))" +
 		" OR (lane = 'BREAK_GLASS' AND granted_at < " + at + " - " + sqlInterval(cfg.BreakGlassReviewWindow) +
-		" AND (last_reviewed_at IS NULL OR last_reviewed_at < granted_at))" + aliasSafe
+		" AND (last_reviewed_at IS NULL OR last_reviewed_at < granted_at))" +
+		" OR (origin = '" + originUse + "' AND rotated_at IS NULL AND granted_at < " + at + " - " + sqlInterval(cfg.BreakGlassRotationWindow) + ")" + aliasSafe
 }
 
 // sweepCredentialsSQL selects the credential rows nhiNoOwner or nhiLongLivedSecret may

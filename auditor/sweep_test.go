@@ -20,6 +20,7 @@ import (
 func TestSweepSelectsWhatTheRulesFlag(t *testing.T) {
 	ctx := context.Background()
 	cfg := DefaultConfig()
+	cfg.BreakGlassAccounts = []string{"breakglass-01@corp.example"}
 	now := t0.Add(400 * 24 * time.Hour)
 	rng := rand.New(rand.NewPCG(3, 4))
 	day := 24 * time.Hour
@@ -51,6 +52,18 @@ func TestSweepSelectsWhatTheRulesFlag(t *testing.T) {
 		g.ReviewDue, g.ExpiresAt = around(30*day), around(30*day)
 		if rng.IntN(2) == 0 {
 			g.ExpiresAt = nil
+		}
+		if rng.IntN(8) == 0 { // a break-glass use: a session row, reviewed and rotated or not
+			if i%2 == 0 {
+				g.Principal = "breakglass-01@corp.example"
+			}
+			g.Key, g.EntID, g.EntName, g.System = useKeyPrefix+g.GrantEvent, useKeyPrefix+g.GrantEvent, "break-glass use (SIGN_IN)", ""
+			g.Origin, g.Lane, g.State, g.RevokedAt, g.RevokeEvent = originUse, string(schemas.LaneBreakGlass), stateRevoked, tp(g.GrantedAt), g.GrantEvent
+			g.GrantedAt = milli(now.Add(-time.Duration(rng.Int64N(int64(3 * day)))))
+			g.RevokedAt = tp(g.GrantedAt)
+			if rng.IntN(2) == 0 {
+				g.RotatedAt, g.RotateEvent = tp(g.GrantedAt.Add(time.Hour)), fmt.Sprintf("OKTA:pw%d", i)
+			}
 		}
 		if rng.IntN(6) == 0 {
 			g.SelfReviewAt, g.SelfReviewEvent, g.SelfReviewer = tp(g.GrantedAt.Add(time.Duration(rng.Int64N(int64(10*day))))), fmt.Sprintf("OKTA:srv%d", i), g.Principal
