@@ -151,6 +151,11 @@ func (g *Generator) accessReview(at time.Time, subject, reviewer person) {
 
 // oktaReview is an Okta certification decision keeping subject's group.
 func (g *Generator) oktaReview(at time.Time, reviewer, subject person, group string) Payload {
+	return g.oktaDecision(at, reviewer, subject, group, "APPROVE")
+}
+
+// oktaDecision is an Okta certification decision (APPROVE or REVOKE) on subject's group.
+func (g *Generator) oktaDecision(at time.Time, reviewer, subject person, group, decision string) Payload {
 	return g.okta(at, "certification.campaign.item.decide", "Campaign item decided", oktaUser(reviewer),
-		[]obj{oktaUser(subject), oktaGroup(group)}, obj{"decision": "APPROVE"})
+		[]obj{oktaUser(subject), oktaGroup(group)}, obj{"decision": decision})
 }

@@ -66,6 +66,12 @@ func (g *Generator) plantable(k string) bool {
 		return g.has(ingest.SourceEntra, ingest.SourceJiraSM)
 	case auditor.KindRecoveryWithoutProofing, auditor.KindNHINoOwner:
 		return g.has(ingest.SourceOkta)
+	case auditor.KindSelfReviewed:
+		return g.has(ingest.SourceServiceNow, ingest.SourceOkta)
+	case auditor.KindReviewNotEnforced:
+		return g.has(ingest.SourceServiceNow, ingest.SourceOkta) && age > 10*day
+	case auditor.KindBreakglassUseNoReview, auditor.KindBreakglassNotRotated:
+		return g.has(ingest.SourceCloudTrail)
 	}
 	return false
 }
@@ -183,6 +189,37 @@ func (g *Generator) plantKind(k string) {
 		if overBroad {
 			g.planted[auditor.KindOverBroadGrant]++
 			g.record(Entry{Kind: auditor.KindOverBroadGrant, Principal: p.ID(), Entitlement: label(okta, name), EventIDs: []string{gp.EventID}})
+		}
+
+	case auditor.KindSelfReviewed:
+		// A correctly ticketed grant whose certification the holder decides herself.
+		name := pick(g, catalog[okta])
+		gp, _, _ := governedGrant(okta, name, at, requestSpec{})
+		rv := g.oktaReview(gp.Time.Add(g.jitter(2*day, 3*day)), p, p, name)
+		g.emit(rv)
+		g.record(Entry{Kind: k, Principal: p.ID(), Entitlement: label(okta, name), EventIDs: []string{gp.EventID, rv.EventID}})
+
+	case auditor.KindReviewNotEnforced:
+		// A certification decides to revoke a grant, and nobody revokes it.
+		name := pick(g, catalog[okta])
+		gp, _, _ := governedGrant(okta, name, at, requestSpec{})
+		rv := g.oktaDecision(gp.Time.Add(g.jitter(time.Hour, day)), approver, p, name, "REVOKE")
+		g.emit(rv)
+		g.record(Entry{Kind: k, Principal: p.ID(), Entitlement: label(okta, name), EventIDs: []string{gp.EventID, rv.EventID}})
+
+	case auditor.KindBreakglassUseNoReview, auditor.KindBreakglassNotRotated:
+		// The AWS root user signs in to the console: nobody reviews the session and its
+		// password is never changed. One use proves both kinds.
+		root := obj{"type": "Root", "principalId": awsAcct, "arn": "arn:aws:iam::" + awsAcct + ":root", "accountId": awsAcct}
+		login := g.cloudtrail(at, "ConsoleLogin", root, nil, obj{"ConsoleLogin": "Success"})
+		g.emit(login)
+		other := auditor.KindBreakglassNotRotated
+		if k == other {
+			other = auditor.KindBreakglassUseNoReview
+		}
+		g.planted[other]++
+		for _, kind := range []string{k, other} {
+			g.record(Entry{Kind: kind, Principal: "arn:aws:iam::" + awsAcct + ":root", Entitlement: "break-glass use (SIGN_IN)", EventIDs: []string{login.EventID}})
 		}
 
 	case auditor.KindRecoveryWithoutProofing:
