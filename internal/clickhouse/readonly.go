@@ -170,6 +170,12 @@ func significantTokens(stmt string) ([]sigToken, error) {
 		}
 		switch tok {
 		case tokEOF:
+			if sc.lineBreak {
+				// A name holding a line break would split the engine's one-line-per-node
+				// parse tree, which the second check reads; a string can become a name
+				// (FROM ('a\nb', …)), so neither may hold one.
+				return nil, fmt.Errorf("%w: a quoted string or name may not contain a line break (write it another way, e.g. char(10))", ErrNotReadOnly)
+			}
 			return out, nil
 		case tokComment:
 			continue

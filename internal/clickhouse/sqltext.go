@@ -79,6 +79,9 @@ type sqlScanner struct {
 	src  string
 	pos  int
 	word string // the last tokWord upper-cased, or the last tokQuotedWord's inner text
+	// lineBreak: a quoted string or name so far held a line break, as written or as an
+	// escape (\n, \r, \x0a, \x0d).
+	lineBreak bool
 }
 
 func (s *sqlScanner) next() (sqlToken, error) {
@@ -136,6 +139,9 @@ func (s *sqlScanner) next() (sqlToken, error) {
 				s.pos = len(s.src)
 				return tokEOF, fmt.Errorf("%w: unterminated %s heredoc", ErrBadSQL, tag)
 			}
+			if strings.ContainsAny(rest[len(tag):len(tag)+end], "\r\n") {
+				s.lineBreak = true
+			}
 			s.pos += len(tag) + end + len(tag)
 			return tokString, nil
 		}
@@ -149,9 +155,15 @@ func (s *sqlScanner) next() (sqlToken, error) {
 			case '\\':
 				if s.pos+1 < len(s.src) {
 					text.WriteByte(s.src[s.pos+1])
+					switch e := s.src[s.pos+1:]; {
+					case e[0] == 'n' || e[0] == 'r', len(e) >= 3 && (e[0] == 'x' || e[0] == 'X') && (strings.EqualFold(e[1:3], "0a") || strings.EqualFold(e[1:3], "0d")):
+						s.lineBreak = true
+					}
 				}
 				s.pos += 2
 				continue
+			case '\n', '\r':
+				s.lineBreak = true
 			case c:
 				if s.pos+1 < len(s.src) && s.src[s.pos+1] == c {
 					text.WriteByte(c)
