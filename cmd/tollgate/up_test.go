@@ -137,6 +137,17 @@ func TestUpPipeline(t *testing.T) {
 	if !kinds["UNTICKETED_ACCESS_CHANGE"] || !kinds["OVER_BROAD_GRANT"] {
 		t.Fatalf("open findings %v, want UNTICKETED_ACCESS_CHANGE and OVER_BROAD_GRANT for the unticketed admin grant", kinds)
 	}
+	// A filter that cannot be an id is a bad request, not a failed lookup.
+	for _, q := range []string{"principal=%FF%FE", "id=a%0Ab", "kind=%00"} {
+		resp, err := http.Get(console.URL + "/v1/console/findings?" + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("findings?%s answered %d, want 400", q, resp.StatusCode)
+		}
+	}
 	// findings show: the console finds a finding by the prefix the table prints, and its
 	// evidence events by id.
 	id := fmt.Sprint(findings[0]["finding_id"])

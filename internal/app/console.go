@@ -14,7 +14,9 @@ import (
 	"os"
 	"os/user"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	kafkago "github.com/segmentio/kafka-go"
 
@@ -72,6 +74,12 @@ func ConsoleHandler(q *Store, a *auditor.Auditor, o ConsoleOptions) (http.Handle
 	ui.Mount(mux)
 	mux.HandleFunc("GET "+consoleFindingsPath, func(w http.ResponseWriter, r *http.Request) {
 		v := r.URL.Query()
+		for _, key := range []string{"id", "status", "kind", "principal"} {
+			if !printable(v.Get(key)) {
+				writeJSONError(w, http.StatusBadRequest, key+": not valid UTF-8 text without control characters")
+				return
+			}
+		}
 		f := auditor.FindingFilter{ID: v.Get("id"), Status: schemas.FindingStatus(v.Get("status")), Kind: v.Get("kind"), Principal: v.Get("principal")}
 		f.Limit, _ = strconv.Atoi(v.Get("limit"))
 		if s := v.Get("since"); s != "" {
@@ -112,6 +120,12 @@ func ConsoleHandler(q *Store, a *auditor.Auditor, o ConsoleOptions) (http.Handle
 		if len(ids) == 0 || len(ids) > 1000 {
 			writeJSONError(w, http.StatusBadRequest, "give 1 to 1000 finding ids as ?id=")
 			return
+		}
+		for _, id := range ids {
+			if !printable(id) {
+				writeJSONError(w, http.StatusBadRequest, "id: not valid UTF-8 text without control characters")
+				return
+			}
 		}
 		st, err := a.Triages(r.Context(), ids)
 		if err != nil {
@@ -177,6 +191,11 @@ func NewConsole(ctx context.Context, cfg *Config, q *Store, a *auditor.Auditor, 
 // it reads only the database, run on read-only connections, errors short and sanitized.
 func ReadOnlyQuery(ctx context.Context, q *Store, sql string, log *slog.Logger) (*QueryResult, error) {
 	return clickhouse.RunReadOnly(ctx, q.ColumnQuerier, sql, log)
+}
+
+// printable reports valid UTF-8 without control characters: what any id or filter is.
+func printable(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -199,6 +199,11 @@ func TestPrincipalAndQueuePages(t *testing.T) {
 	if code != 200 || strings.Contains(body, "<b>Super") || !strings.Contains(body, "&lt;b&gt;Super Administrator&lt;/b&gt;") {
 		t.Fatalf("hostile principal page: %d\n%s", code, body)
 	}
+	for _, bad := range []string{"/ui/principal?id=a%0Ab", "/ui/principal?id=%FF%FE", "/ui/findings?principal=%0A", "/ui/findings/x%0Ay"} {
+		if code, _ := c.get(t, bad); code != http.StatusBadRequest {
+			t.Errorf("%s answered %d, want 400 (no lookup of a value that cannot be an id)", bad, code)
+		}
+	}
 	code, body = c.get(t, "/ui/queues")
 	if code != 200 || !strings.Contains(body, "decode: bad magic byte") || !strings.Contains(body, "tollgate.events/2@41") || strings.Contains(body, "<script>") {
 		t.Fatalf("queues page: %d\n%s", code, body)

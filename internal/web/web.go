@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/segmentio/kafka-go"
 
@@ -154,8 +155,25 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, name s
 	_, _ = w.Write([]byte(b.String()))
 }
 
-// unavailable answers a failed read: the store is down or the query failed.
+// validValue reports a value a page can look up: valid UTF-8 without control characters.
+// Ids of every vendor are printable; anything else is a bad request, not a lookup.
+func validValue(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+}
+
+// badValue answers a request whose value cannot be an id.
+func (s *Server) badValue(w http.ResponseWriter, r *http.Request, what string) {
+	s.render(w, r, http.StatusBadRequest, "queues", page{Title: "Bad request", Error: what + " is not valid UTF-8 text without control characters"})
+}
+
+// unavailable answers a failed read: the store is down or the query failed. A query the
+// read-only check refused is the request's fault, not the store's.
 func (s *Server) unavailable(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if errors.Is(err, clickhouse.ErrNotReadOnly) || errors.Is(err, clickhouse.ErrBadSQL) {
+		s.o.Log.Warn("console read refused", "what", what, "err", err)
+		s.render(w, r, http.StatusBadRequest, "queues", page{Title: "Bad request", Error: what + " cannot be looked up for this request"})
+		return
+	}
 	s.o.Log.Error("console read failed", "what", what, "err", err)
 	s.render(w, r, http.StatusServiceUnavailable, "queues", page{Title: "Unavailable", Error: what + " cannot be read right now; the server log has the details"})
 }
@@ -182,6 +200,12 @@ func (s *Server) findings(w http.ResponseWriter, r *http.Request) {
 		Kind: strings.ToUpper(q.Get("kind")), Principal: q.Get("principal"), Triage: strings.ToUpper(q.Get("triage"))}
 	if f.Status == "" {
 		f.Status = "OPEN"
+	}
+	for _, v := range []string{f.Status, f.Severity, f.Kind, f.Principal, f.Triage} {
+		if !validValue(v) {
+			s.badValue(w, r, "a filter")
+			return
+		}
 	}
 	var problems []string
 	filter := auditor.FindingFilter{Kind: f.Kind, Principal: f.Principal, Limit: listLimit}
@@ -256,6 +280,10 @@ func (s *Server) finding(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, code int, problem string) {
 	id := r.PathValue("id")
+	if !validValue(id) {
+		s.badValue(w, r, "the finding id")
+		return
+	}
 	fs, err := s.o.Auditor.Findings(r.Context(), auditor.FindingFilter{ID: id, Limit: 2})
 	if err != nil {
 		s.unavailable(w, r, "the finding", err)
@@ -374,6 +402,10 @@ func (s *Server) principal(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("id")
 	if id == "" {
 		s.render(w, r, http.StatusBadRequest, "queues", page{Title: "Principal", Error: "give a principal id as ?id="})
+		return
+	}
+	if !validValue(id) {
+		s.badValue(w, r, "the principal id")
 		return
 	}
 	d := principalData{ID: id}
