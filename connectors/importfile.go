@@ -134,7 +134,8 @@ func ParseImport(r io.Reader, format string, guess func(name string) schemas.Pri
 		return nil, fmt.Errorf("format %q is not jsonl or csv", format)
 	}
 	bySystem := map[string]map[string]*Holding{}
-	var order []string
+	type holderKey struct{ system, principal string }
+	var order []holderKey
 	for i, g := range rows {
 		n := lines[i]
 		h, grant, err := g.holding(guess)
@@ -150,7 +151,7 @@ func ParseImport(r io.Reader, format string, guess func(name string) schemas.Pri
 		if cur == nil {
 			cur = &h
 			bySystem[sys][h.Principal.ID] = cur
-			order = append(order, sys+"\x00"+h.Principal.ID)
+			order = append(order, holderKey{sys, h.Principal.ID})
 		} else if g.PrincipalStatus != "" && cur.Status != h.Status {
 			bad(n, "principal %s is %s here but %s on an earlier line", h.Principal.ID, h.Status, cur.Status)
 			continue
@@ -169,8 +170,7 @@ func ParseImport(r io.Reader, format string, guess func(name string) schemas.Pri
 	}
 	out := map[string][]Holding{}
 	for _, k := range order {
-		sys, id, _ := strings.Cut(k, "\x00")
-		out[sys] = append(out[sys], *bySystem[sys][id])
+		out[k.system] = append(out[k.system], *bySystem[k.system][k.principal])
 	}
 	return out, nil
 }
