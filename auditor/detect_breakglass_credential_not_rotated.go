@@ -25,4 +25,3 @@ func breakglassCredentialNotRotated(g *grant, now time.Time, cfg *Config) (schem
 func emergencyAccount(id string, cfg *Config) bool {
 	return strings.HasSuffix(id, ":root") || slices.ContainsFunc(cfg.BreakGlassAccounts, func(a string) bool { return strings.EqualFold(a, id) })
 }
-

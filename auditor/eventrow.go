@@ -346,7 +346,9 @@ func batchFacts(batch []schemas.RoutedEvent, principals map[string]bool, cfg *Co
 }
 
 // entitlementKey identifies an entitlement within a principal's grants.
-func (f *fact) entitlementKey() string { return schemas.EntitlementKey(f.EntSystem, f.EntID, f.EntName) }
+func (f *fact) entitlementKey() string {
+	return schemas.EntitlementKey(f.EntSystem, f.EntID, f.EntName)
+}
 
 func (f *fact) success() bool { return f.Outcome == schemas.OutcomeSuccess }
 

@@ -96,7 +96,7 @@ func TestSweepSelectsWhatTheRulesFlag(t *testing.T) {
 			c.RotatedAt, c.RotateEvent = tp(milli(now.Add(-time.Duration(rng.Int64N(int64(2*cfg.NHIRotationAge)))))), fmt.Sprintf("AWS:rot%d", i)
 		}
 		if rng.IntN(3) == 0 {
-			c.LastUsedAt = tp(milli(now.Add(-time.Duration(rng.Int64N(int64(2*cfg.NHIUnusedAge))))))
+			c.LastUsedAt = tp(milli(now.Add(-time.Duration(rng.Int64N(int64(2 * cfg.NHIUnusedAge))))))
 		}
 		if rng.IntN(6) == 0 {
 			c.DeletedAt, c.DeleteEvent = tp(now.Add(-day)), fmt.Sprintf("AWS:del%d", i)

@@ -67,7 +67,9 @@ func ConsoleHandler(q *Store, a *auditor.Auditor, o ConsoleOptions) (http.Handle
 	log = log.With("component", "console")
 	mux := http.NewServeMux()
 	ui, err := web.New(web.Options{Auditor: a, Auth: o.Auth, DeadLetters: o.DeadLetters, DefaultActor: o.DefaultActor, Log: log,
-		Query: func(ctx context.Context, sql string) (*clickhouse.QueryResult, error) { return ReadOnlyQuery(ctx, q, sql, log) }})
+		Query: func(ctx context.Context, sql string) (*clickhouse.QueryResult, error) {
+			return ReadOnlyQuery(ctx, q, sql, log)
+		}})
 	if err != nil {
 		return nil, err
 	}

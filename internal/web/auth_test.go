@@ -20,7 +20,9 @@ import (
 )
 
 // echo answers 200 with the request's authenticated actor, for every method.
-var echo = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("actor=" + ActorFrom(r.Context()))) })
+var echo = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	_, _ = w.Write([]byte("actor=" + ActorFrom(r.Context())))
+})
 
 // consoleFor is the console's login pages and an echo of the actor at /v1/whoami and
 // /ui/whoami, behind a.

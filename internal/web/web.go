@@ -71,14 +71,14 @@ var funcs = template.FuncMap{
 	"lower": strings.ToLower,
 	"list":  func(s ...string) []string { return s },
 	"short": func(s string) string { return s[:min(12, len(s))] },
-	"when": func(t any) string { return format(t) },
+	"when":  func(t any) string { return format(t) },
 	"deref": func(s *string) string {
 		if s == nil {
 			return ""
 		}
 		return *s
 	},
-	"sevclass": func(s schemas.Severity) string { return "sev-" + strings.ToLower(string(s)) },
+	"sevclass":     func(s schemas.Severity) string { return "sev-" + strings.ToLower(string(s)) },
 	"principalURL": func(p string) string { return "/ui/principal?id=" + url.QueryEscape(p) },
 	"findingURL":   func(id string) string { return "/ui/findings/" + url.PathEscape(id) },
 	"triageText": func(t auditor.TriageState) string {
