@@ -14,9 +14,7 @@ import (
 	"os"
 	"os/user"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	kafkago "github.com/segmentio/kafka-go"
 
@@ -77,7 +75,7 @@ func ConsoleHandler(q *Store, a *auditor.Auditor, o ConsoleOptions) (http.Handle
 	mux.HandleFunc("GET "+consoleFindingsPath, func(w http.ResponseWriter, r *http.Request) {
 		v := r.URL.Query()
 		for _, key := range []string{"id", "status", "kind", "principal"} {
-			if !printable(v.Get(key)) {
+			if !web.ValidValue(v.Get(key)) {
 				writeJSONError(w, http.StatusBadRequest, key+": not valid UTF-8 text without control characters")
 				return
 			}
@@ -124,7 +122,7 @@ func ConsoleHandler(q *Store, a *auditor.Auditor, o ConsoleOptions) (http.Handle
 			return
 		}
 		for _, id := range ids {
-			if !printable(id) {
+			if !web.ValidValue(id) {
 				writeJSONError(w, http.StatusBadRequest, "id: not valid UTF-8 text without control characters")
 				return
 			}
@@ -193,11 +191,6 @@ func NewConsole(ctx context.Context, cfg *Config, q *Store, a *auditor.Auditor, 
 // it reads only the database, run on read-only connections, errors short and sanitized.
 func ReadOnlyQuery(ctx context.Context, q *Store, sql string, log *slog.Logger) (*QueryResult, error) {
 	return clickhouse.RunReadOnly(ctx, q.ColumnQuerier, sql, log)
-}
-
-// printable reports valid UTF-8 without control characters: what any id or filter is.
-func printable(s string) bool {
-	return utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -155,9 +155,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, name s
 	_, _ = w.Write([]byte(b.String()))
 }
 
-// validValue reports a value a page can look up: valid UTF-8 without control characters.
+// ValidValue reports a value a page or the console's JSON API can look up: valid UTF-8 without control characters.
 // Ids of every vendor are printable; anything else is a bad request, not a lookup.
-func validValue(s string) bool {
+func ValidValue(s string) bool {
 	return utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
 }
 
@@ -202,7 +202,7 @@ func (s *Server) findings(w http.ResponseWriter, r *http.Request) {
 		f.Status = "OPEN"
 	}
 	for _, v := range []string{f.Status, f.Severity, f.Kind, f.Principal, f.Triage} {
-		if !validValue(v) {
+		if !ValidValue(v) {
 			s.badValue(w, r, "a filter")
 			return
 		}
@@ -280,7 +280,7 @@ func (s *Server) finding(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, code int, problem string) {
 	id := r.PathValue("id")
-	if !validValue(id) {
+	if !ValidValue(id) {
 		s.badValue(w, r, "the finding id")
 		return
 	}
@@ -404,7 +404,7 @@ func (s *Server) principal(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusBadRequest, "queues", page{Title: "Principal", Error: "give a principal id as ?id="})
 		return
 	}
-	if !validValue(id) {
+	if !ValidValue(id) {
 		s.badValue(w, r, "the principal id")
 		return
 	}
