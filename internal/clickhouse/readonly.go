@@ -61,6 +61,13 @@ func refusedFunction(name string) bool {
 	return tableFunctions[l] && !readOnlyTableFunctions[l] || externalScalarFunctions[l]
 }
 
+// plainName reports whether name is letters, digits and underscores only.
+func plainName(name string) bool {
+	return name != "" && !strings.ContainsFunc(name, func(r rune) bool {
+		return !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	})
+}
+
 // writeWords are keywords that have no business in a read-only query. A column
 // that happens to carry one of these names must be quoted with backticks.
 var writeWords = map[string]bool{
@@ -123,6 +130,12 @@ func CheckReadOnly(sql string) error {
 			// engine's one-line-per-node parse tree that the second check reads.
 			if strings.ContainsFunc(t.word, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 				return fmt.Errorf("%w: a quoted name may not contain a line break or another control character", ErrNotReadOnly)
+			}
+			if call && !plainName(t.word) {
+				// The parse tree prints a called name as written, and a space, quote or
+				// escape in it would make the second check read a different name
+				// (`file --`() is printed as "Function file --").
+				return fmt.Errorf("%w: a quoted function name must be a plain name (letters, digits, _); write the call without quotes", ErrNotReadOnly)
 			}
 			if call && refusedFunction(t.word) {
 				return refusedCall(t.word)

@@ -107,6 +107,8 @@ func disguises() []string {
 		"SELECT * FROM (SELECT * FROM file(" + f + ", 'LineAsString') SETTINGS readonly = 0)",
 		"SELECT 1 INTO OUTFILE '{out}'",
 		"SELECT * FROM dictionary('d')",
+		"SELECT * FROM `file --`(" + f + ", 'LineAsString')",
+		"SELECT * FROM `file\\x20`(" + f + ", 'LineAsString')",
 	}
 }
 
