@@ -78,7 +78,7 @@ const (
 type sqlScanner struct {
 	src  string
 	pos  int
-	word string // the last tokWord upper-cased, or the last tokQuotedWord's inner text
+	word string // the last tokWord upper-cased, or the last tokQuotedWord's inner text as written
 	// lineBreak: a quoted string or name so far held a line break, as written or as an
 	// escape (\n, \r, \x0a, \x0d).
 	lineBreak bool
@@ -149,12 +149,11 @@ func (s *sqlScanner) next() (sqlToken, error) {
 		return tokOther, nil
 	case c == '\'' || c == '"' || c == '`':
 		s.pos++
-		var text strings.Builder
+		begin := s.pos
 		for s.pos < len(s.src) {
 			switch s.src[s.pos] {
 			case '\\':
 				if s.pos+1 < len(s.src) {
-					text.WriteByte(s.src[s.pos+1])
 					switch e := s.src[s.pos+1:]; {
 					case e[0] == 'n' || e[0] == 'r', len(e) >= 3 && (e[0] == 'x' || e[0] == 'X') && (strings.EqualFold(e[1:3], "0a") || strings.EqualFold(e[1:3], "0d")):
 						s.lineBreak = true
@@ -166,7 +165,6 @@ func (s *sqlScanner) next() (sqlToken, error) {
 				s.lineBreak = true
 			case c:
 				if s.pos+1 < len(s.src) && s.src[s.pos+1] == c {
-					text.WriteByte(c)
 					s.pos += 2
 					continue
 				}
@@ -174,10 +172,11 @@ func (s *sqlScanner) next() (sqlToken, error) {
 				if c == '\'' {
 					return tokString, nil
 				}
-				s.word = text.String()
+				// As written, escapes and doubled quotes included: `file\x20` must not
+				// read as a plain name.
+				s.word = s.src[begin : s.pos-1]
 				return tokQuotedWord, nil
 			}
-			text.WriteByte(s.src[s.pos])
 			s.pos++
 		}
 		s.pos = len(s.src)
