@@ -64,6 +64,10 @@ type Auditor struct {
 	// replayAll turns the incremental path off: every touched principal is
 	// rebuilt from its whole history. Tests compare the two paths with it.
 	replayAll bool
+	// ids resolves accounts to identities (identity.go); idMu serialises its loads.
+	ids      *identities
+	idMu     sync.Mutex
+	idLoaded bool
 }
 
 type metrics struct {
@@ -81,7 +85,7 @@ func New(store Store, cfg Config, opts Options) (*Auditor, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a := &Auditor{store: store, cfg: cfg, clock: opts.Clock, log: opts.Logger}
+	a := &Auditor{store: store, cfg: cfg, clock: opts.Clock, log: opts.Logger, ids: newIdentities(cfg.Identities)}
 	if a.clock == nil {
 		a.clock = time.Now
 	}
@@ -126,6 +130,12 @@ func New(store Store, cfg Config, opts Options) (*Auditor, error) {
 // dead-lettered); a partial write is harmless because every write is
 // idempotent and ordered so that a retry redoes what depends on it (see state.go).
 func (a *Auditor) WriteBatch(ctx context.Context, batch []schemas.RoutedEvent) ([]schemas.Finding, error) {
+	return a.writeBatch(ctx, batch, nil)
+}
+
+// writeBatch is WriteBatch, replaying forced too: principals whose identity changed
+// outside the batch (an analyst's mapping, another replica's).
+func (a *Auditor) writeBatch(ctx context.Context, batch []schemas.RoutedEvent, forced []string) ([]schemas.Finding, error) {
 	start := time.Now()
 	defer func() { a.metrics.batch.Observe(time.Since(start).Seconds()) }()
 	rows := make([][]any, 0, len(batch))
@@ -163,11 +173,39 @@ func (a *Auditor) WriteBatch(ctx context.Context, batch []schemas.RoutedEvent) (
 			factRows = append(factRows, factRow(&newFacts[p][i]))
 		}
 	}
+	// The identities the batch teaches are stored before anything is derived from them.
+	if !a.identitiesLoaded() {
+		if _, err := a.loadIdentities(ctx); err != nil {
+			return nil, err
+		}
+	}
+	learned := a.learnAliases(batch, principals)
+	if err := a.writeAliases(ctx, learned); err != nil {
+		return nil, err
+	}
+	forced = append(forced, a.ids.add(learned...)...)
+	peers := map[string][]alias{}
+	others := map[string]bool{} // peers and forced accounts outside the batch
+	for _, p := range iam {
+		if ps := a.ids.peers(p); len(ps) > 0 {
+			peers[p] = ps
+			for _, q := range ps {
+				if !principals[q.Account] {
+					others[q.Account] = true
+				}
+			}
+		}
+	}
+	for _, q := range forced {
+		if !principals[q] {
+			others[q] = true
+		}
+	}
 	var states map[string]*ledgerBase
 	var tk ticketChanges
 	err := parallel(func() error {
 		var err error
-		states, err = a.loadStates(ctx, iam)
+		states, err = a.loadStates(ctx, append(slices.Clone(iam), keys(others)...))
 		return err
 	}, func() error {
 		if len(ticketIDs) == 0 {
@@ -184,13 +222,30 @@ func (a *Auditor) WriteBatch(ctx context.Context, batch []schemas.RoutedEvent) (
 	var unloaded []string
 	for _, p := range tk.principals {
 		full[p] = true
-		if !principals[p] {
+		if _, loaded := states[p]; !principals[p] && !loaded && !others[p] {
 			unloaded = append(unloaded, p)
+		}
+	}
+	// A peer of a principal whose resets or access changed is replayed, since its findings
+	// read them, and so is an account whose identity changed (if it is a principal).
+	for _, p := range iam {
+		if !slices.ContainsFunc(newFacts[p], peerRelevant) {
+			continue
+		}
+		for _, q := range peers[p] {
+			if !principals[q.Account] && states[q.Account] != nil {
+				full[q.Account] = true
+			}
+		}
+	}
+	for _, q := range forced {
+		if principals[q] || states[q] != nil {
+			full[q] = true
 		}
 	}
 	incr := map[string]*ledgerBase{}
 	for _, p := range iam {
-		if b := states[p]; !a.replayAll && !full[p] && b != nil && b.incremental(newFacts[p]) {
+		if b := states[p]; !a.replayAll && !full[p] && b != nil && b.incremental(newFacts[p]) && slices.Equal(b.Aliases, accounts(peers[p])) {
 			incr[p] = b
 		} else {
 			full[p] = true
@@ -456,13 +511,16 @@ func (a *Auditor) loadHistory(ctx context.Context, ids []string, extra map[strin
 // incr, their checkpoint and new events: history holds both) and the tickets that concern
 // them, found by key in ticket_keys; merged are the tickets the batch changed, not stored
 // yet.
-func (a *Auditor) loadPrincipals(ctx context.Context, ids []string, history map[string][]fact, incr, saved map[string]*ledgerBase, merged map[string]ticket, now time.Time) ([]*principalState, error) {
+func (a *Auditor) loadPrincipals(ctx context.Context, ids []string, history map[string][]fact, incr, saved map[string]*ledgerBase, merged map[string]ticket, peers map[string][]alias, now time.Time) ([]*principalState, error) {
 	states := map[string]*principalState{}
 	lookup := map[string]bool{}
 	var cachedTickets []ticket
 	for _, id := range ids {
-		ps := &principalState{ID: id, Events: history[id]}
+		ps := &principalState{ID: id, Events: history[id], Aliases: accounts(peers[id])}
 		wanted := map[string]bool{whoKey(id): true}
+		for _, al := range ps.Aliases {
+			wanted[whoKey(al)] = true
+		}
 		if b := incr[id]; b != nil {
 			ps.Base, ps.Emails = b, slices.Clone(b.Emails)
 			for _, ref := range b.Refs {
@@ -597,18 +655,30 @@ func (a *Auditor) refreshPrincipals(ctx context.Context, ids []string, history m
 		storedCh <- storedResult{stored, err}
 	}()
 	now := a.clock().UTC()
-	states, err := a.loadPrincipals(ctx, ids, history, incr, saved, merged, now)
+	peers := make(map[string][]alias, len(ids))
+	for _, id := range ids {
+		if ps := a.ids.peers(id); len(ps) > 0 {
+			peers[id] = ps
+		}
+	}
+	states, err := a.loadPrincipals(ctx, ids, history, incr, saved, merged, peers, now)
 	if err != nil {
 		<-storedCh
 		return nil, err
 	}
 	var grantRows, credRows, stateRows, keyRows [][]any
 	checkpoints := make(map[string]*ledgerBase, len(states))
+	for _, ps := range states {
+		checkpoints[ps.ID] = ps.checkpoint(incr[ps.ID], nextVersion(ptrVersion(saved[ps.ID]), now))
+	}
+	if err := a.attachPeers(ctx, states, peers, checkpoints, saved); err != nil {
+		<-storedCh
+		return nil, err
+	}
 	var desired []schemas.Finding
 	for _, ps := range states {
 		prev := saved[ps.ID]
-		cp := ps.checkpoint(incr[ps.ID], nextVersion(ptrVersion(prev), now))
-		checkpoints[ps.ID] = cp
+		cp := checkpoints[ps.ID]
 		row, err := stateRow(ps.ID, cp, now)
 		if err != nil {
 			<-storedCh
@@ -785,6 +855,12 @@ func (a *Auditor) Sweep(ctx context.Context, now time.Time) ([]schemas.Finding, 
 	start := time.Now()
 	defer func() { a.metrics.sweep.Observe(time.Since(start).Seconds()) }()
 	now = now.UTC()
+	// Mappings stored since the last read (an analyst's, another replica's) re-audit the
+	// principals whose identity they change.
+	reaudited, err := a.reauditMoved(ctx)
+	if err != nil {
+		return nil, err
+	}
 	grows, err := a.store.Query(ctx, sweepGrantsSQL(now, &a.cfg))
 	if err != nil {
 		return nil, fmt.Errorf("auditor: sweep grants: %w", err)
@@ -821,7 +897,8 @@ func (a *Auditor) Sweep(ctx context.Context, now time.Time) ([]schemas.Finding, 
 			stored[id] = f
 		}
 	}
-	return a.writeFindings(ctx, desired, stored, now)
+	changed, err := a.writeFindings(ctx, desired, stored, now)
+	return append(reaudited, changed...), err
 }
 
 func keys[V any](m map[string]V) []string {

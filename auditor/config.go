@@ -50,6 +50,8 @@ type Config struct {
 	// SoDPairs are pairs of entitlement names (case-insensitive) one principal
 	// must not hold at once.
 	SoDPairs [][2]string `yaml:"sod_pairs"`
+	// Identities maps accounts to the identities they belong to (see identity.go).
+	Identities IdentityConfig `yaml:"identities"`
 }
 
 // DefaultConfig returns the windows and lists of DESIGN.md §5.
@@ -115,5 +117,5 @@ func (c Config) Validate() error {
 			return fmt.Errorf("%w: auditor.detections.sod_pairs[%d] must name two different entitlements", ErrInvalidConfig, i)
 		}
 	}
-	return nil
+	return c.Identities.Validate()
 }

@@ -260,7 +260,14 @@ func (ps *principalState) eventFindings(cfg *Config) []schemas.Finding {
 		if f.success() && (f.Action == schemas.ActionMFAReset || f.Action == schemas.ActionPasswordReset) {
 			lastReset = f
 		}
-		c := eventContext{ps: ps, cfg: cfg, nhi: nhi, f: f, lastReset: lastReset,
+		reset := lastReset
+		for j := range ps.Peers {
+			// A reset of another account of the same identity counts as the principal's own.
+			if r := ps.Peers[j].LastReset; r != nil && !r.OccurredAt.After(f.OccurredAt) && (reset == nil || r.OccurredAt.After(reset.OccurredAt)) {
+				reset = r
+			}
+		}
+		c := eventContext{ps: ps, cfg: cfg, nhi: nhi, f: f, lastReset: reset,
 			breakGlass: f.Lane == schemas.LaneBreakGlass || breakGlassAccount,
 			governed:   ps.Match[f.EventID], incident: ps.Incident[f.EventID], held: activeGrant[f.EventID]}
 		for _, rule := range eventRules {
@@ -299,7 +306,7 @@ func (ps *principalState) proofed(f *fact, cfg *Config) bool {
 		if slices.ContainsFunc(f.TicketRefs, func(r string) bool { return strings.EqualFold(r, t.ID) }) {
 			return true
 		}
-		if t.forPrincipal(f.SubjectID, f.SubjectMail) && !t.OpenedAt.After(hi) && !t.UpdatedAt.Before(lo) {
+		if t.forPrincipal(append([]string{f.SubjectID, f.SubjectMail}, ps.Aliases...)...) && !t.OpenedAt.After(hi) && !t.UpdatedAt.Before(lo) {
 			return true
 		}
 	}

@@ -29,6 +29,39 @@ type principalState struct {
 	// Base, when set, is the stored ledger state before Events: buildLedger
 	// applies Events on top of it instead of replaying the whole history.
 	Base *ledgerBase
+	// Aliases are the other accounts of the principal's identity (see identity.go), and
+	// Peers what the detections read of them.
+	Aliases []string
+	Peers   []peerView
+}
+
+// peerView is what a principal's detections read of another account of its identity.
+type peerView struct {
+	alias
+	// Why says how the two accounts were joined, for a finding's summary.
+	Why string
+	// LastReset is the peer's latest successful MFA or password reset, if any.
+	LastReset *fact
+	// Grants are the peer's active grants.
+	Grants []grant
+}
+
+// who are the ids and emails tickets may name the principal by: its own and its aliases'.
+func (ps *principalState) who() []string {
+	out := make([]string, 0, 1+len(ps.Emails)+len(ps.Aliases))
+	out = append(out, ps.ID)
+	out = append(out, ps.Emails...)
+	return append(out, ps.Aliases...)
+}
+
+// peerOf returns the peer view of account, if account is one of the principal's aliases.
+func (ps *principalState) peerOf(account string) *peerView {
+	for i := range ps.Peers {
+		if strings.EqualFold(ps.Peers[i].Account, account) {
+			return &ps.Peers[i]
+		}
+	}
+	return nil
 }
 
 // ledgerBase is a principal's checkpoint (see state.go): its grant and credential rows
@@ -47,6 +80,9 @@ type ledgerBase struct {
 	Grants       []grant               `json:"grants"`
 	Creds        []credential          `json:"credentials"`
 	Seen         seenFilter            `json:"seen"`
+	// Aliases are the other accounts of the identity as of this checkpoint: a change
+	// replays the principal, since it changes which tickets concern it.
+	Aliases []string `json:"aliases,omitempty"`
 }
 
 // incremental reports whether the principal's new events (the batch's, in any order) can
@@ -78,7 +114,7 @@ func (b *ledgerBase) incremental(evs []fact) bool {
 // something for p, p requested it for nobody in particular, or one of p's
 // events references it.
 func (ps *principalState) relevant(t *ticket, refs map[string]bool) bool {
-	if t.forPrincipal(append([]string{ps.ID}, ps.Emails...)...) {
+	if t.forPrincipal(ps.who()...) {
 		return true
 	}
 	if t.RequestedFor == "" && strings.EqualFold(t.Requester, ps.ID) {
@@ -118,7 +154,7 @@ func newTicketIndex(tickets map[string]ticket) *ticketIndex {
 // relevant reports for ps and refs.
 func (ix *ticketIndex) candidates(ps *principalState, refs map[string]bool) []string {
 	set := map[string]bool{}
-	for _, who := range append([]string{ps.ID}, ps.Emails...) {
+	for _, who := range ps.who() {
 		if who == "" {
 			continue
 		}
@@ -158,7 +194,7 @@ func correlate(f *fact, ps *principalState, cfg *Config) (governed, incident *ti
 		}
 	}
 	lo, hi := f.OccurredAt.Add(-cfg.TicketWindowBefore), f.OccurredAt.Add(cfg.TicketWindowAfter)
-	ids := []string{f.SubjectID, f.SubjectMail}
+	ids := append([]string{f.SubjectID, f.SubjectMail}, ps.Aliases...)
 	for i := range ps.Tickets {
 		t := &ps.Tickets[i]
 		if !t.forPrincipal(ids...) {
@@ -375,7 +411,7 @@ func (ps *principalState) buildLedger(cfg *Config, version uint64) {
 	// that was approved or closed counts as a review at its last update.
 	for i := range ps.Tickets {
 		t := &ps.Tickets[i]
-		if t.Kind != string(schemas.TicketAccessReview) || !t.forPrincipal(append([]string{ps.ID}, ps.Emails...)...) {
+		if t.Kind != string(schemas.TicketAccessReview) || !t.forPrincipal(ps.who()...) {
 			continue
 		}
 		if !t.approved() && !closedState(t.State) {
@@ -428,7 +464,7 @@ func (ps *principalState) buildLedger(cfg *Config, version uint64) {
 // grant stays due) and must be followed by the revocation; any other decision reviews the
 // grant and clears an earlier self-review or revoke decision.
 func (ps *principalState) review(g *grant, reviewer, decision string, at time.Time, event string) {
-	self := reviewer != "" && (strings.EqualFold(reviewer, ps.ID) || slices.ContainsFunc(ps.Emails, func(e string) bool { return strings.EqualFold(e, reviewer) }) ||
+	self := reviewer != "" && (slices.ContainsFunc(ps.who(), func(e string) bool { return strings.EqualFold(e, reviewer) }) ||
 		(g.Requester != "" && strings.EqualFold(reviewer, g.Requester)))
 	switch {
 	case self:

@@ -200,6 +200,9 @@ func principalKeys(p string, b *ledgerBase) []string {
 	for _, e := range b.Emails {
 		out = append(out, whoKey(e))
 	}
+	for _, e := range b.Aliases {
+		out = append(out, whoKey(e))
+	}
 	for _, r := range b.Refs {
 		out = append(out, refKey(r))
 	}
@@ -266,6 +269,7 @@ func (ps *principalState) checkpoint(prev *ledgerBase, version uint64) *ledgerBa
 	}
 	b.Emails = slices.Clone(ps.Emails)
 	slices.Sort(b.Emails)
+	b.Aliases = slices.Clone(ps.Aliases)
 	b.Refs = keys(refs)
 	return b
 }

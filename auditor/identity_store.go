@@ -1,0 +1,282 @@
+package auditor
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tollgate-io/tollgate/schemas"
+)
+
+var aliasColumns = []string{"alias", "identity", "source", "reason", "first_seen", "updated_at", "version", "deleted"}
+
+const aliasSelect = "SELECT alias, identity, source, reason, toUnixTimestamp64Milli(updated_at) AS updated_at, version, deleted FROM identity_aliases FINAL"
+
+func aliasRow(a alias) []any {
+	return []any{a.Account, a.Identity, a.Source, a.Reason, a.At, a.At, uint64(a.At.UnixMicro()), a.Deleted}
+}
+
+func aliasFromRow(r Row) alias {
+	return alias{Account: r.String("alias"), Identity: r.String("identity"), Source: r.String("source"),
+		Reason: r.String("reason"), At: r.Time("updated_at"), Deleted: r.Bool("deleted")}
+}
+
+// loadIdentities reads identity_aliases into the resolver the first time it is called (and
+// writes the configuration's aliases, withdrawing those taken out of it); later calls read
+// only the rows stored since, so another replica's or an analyst's mapping is seen. It
+// returns the accounts whose identity changed.
+func (a *Auditor) loadIdentities(ctx context.Context) ([]string, error) {
+	a.idMu.Lock()
+	defer a.idMu.Unlock()
+	q := aliasSelect
+	if a.idLoaded {
+		q += fmt.Sprintf(" WHERE version > %d", a.ids.version)
+	}
+	rows, err := a.store.Query(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("auditor: load identity aliases: %w", err)
+	}
+	stored := make([]alias, 0, len(rows))
+	for _, r := range rows {
+		al := aliasFromRow(r)
+		stored = append(stored, al)
+		if v := uint64(r.Int("version")); v > a.ids.version {
+			a.ids.version = v
+		}
+	}
+	moved := a.ids.add(stored...)
+	if a.idLoaded {
+		return moved, nil
+	}
+	a.idLoaded = true
+	now := a.clock().UTC()
+	want := map[string]alias{}
+	for _, al := range a.cfg.Identities.configAliases() {
+		want[fold(al.Account)] = al
+	}
+	var write []alias
+	for _, s := range stored {
+		if s.Source != AliasConfig || s.Deleted {
+			continue
+		}
+		w, ok := want[fold(s.Account)]
+		switch {
+		case !ok:
+			s.Deleted, s.At, s.Reason = true, now, "taken out of the configuration"
+			write = append(write, s)
+		case w.Identity == s.Identity:
+			delete(want, fold(s.Account))
+		}
+	}
+	for _, k := range keys(want) {
+		w := want[k]
+		w.At = now
+		write = append(write, w)
+	}
+	if err := a.writeAliases(ctx, write); err != nil {
+		return nil, err
+	}
+	return append(moved, a.ids.add(write...)...), nil
+}
+
+// writeAliases stores mappings.
+func (a *Auditor) writeAliases(ctx context.Context, rows []alias) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	out := make([][]any, len(rows))
+	for i, r := range rows {
+		out[i] = aliasRow(r)
+	}
+	if err := a.store.Insert(ctx, "identity_aliases", aliasColumns, out); err != nil {
+		return fmt.Errorf("auditor: write %d identity aliases: %w", len(rows), err)
+	}
+	return nil
+}
+
+// learnAliases are the mappings a batch teaches that the resolver does not have yet: an
+// account whose event names its email too (an Okta or Entra user's id and login), from an
+// inventory listing or a vendor event, and an account a configured rule maps. A shared
+// account is not learned from: an assumed AWS role names its session's user, not itself.
+func (a *Auditor) learnAliases(batch []schemas.RoutedEvent, principals map[string]bool) []alias {
+	now := a.clock().UTC()
+	learned := map[string]alias{}
+	for i := range batch {
+		e := &batch[i].Event
+		s := e.Subject
+		if e.Category == schemas.CategoryTicket || s == nil || s.ID == "" || s.Email == nil || *s.Email == "" ||
+			strings.EqualFold(s.ID, *s.Email) || s.Type == schemas.PrincipalNHI || s.Type == schemas.PrincipalSystem {
+			continue
+		}
+		src, reason := AliasEvent, fmt.Sprintf("event %s (%s) names %s with email %s", e.EventID, e.Source, s.ID, *s.Email)
+		if _, ok := e.Attributes[schemas.InventoryAttr]; ok {
+			src, reason = AliasSnapshot, fmt.Sprintf("inventory listing %s (%s) names %s with email %s", e.EventID, e.Source, s.ID, *s.Email)
+		}
+		al := alias{Account: s.ID, Identity: strings.ToLower(*s.Email), Source: src, Reason: reason, At: now}
+		if a.ids.has(al) {
+			continue
+		}
+		if old, ok := learned[fold(al.Account)+"\x00"+src]; !ok || old.Identity == al.Identity {
+			learned[fold(al.Account)+"\x00"+src] = al
+		}
+	}
+	for p := range principals {
+		if al, ok := a.ids.ruleAlias(p); ok && !a.ids.has(al) {
+			al.At = now
+			learned[fold(p)+"\x00"+AliasRule] = al
+		}
+	}
+	out := make([]alias, 0, len(learned))
+	for _, k := range keys(learned) {
+		out = append(out, learned[k])
+	}
+	return out
+}
+
+// has reports whether the resolver holds al's mapping from al's source already.
+func (ix *identities) has(al alias) bool {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	old, ok := ix.rows[fold(al.Account)][al.Source]
+	return ok && !old.Deleted && strings.EqualFold(old.Identity, al.Identity)
+}
+
+// MapIdentity records an analyst's mapping of account to identity (source manual), which
+// beats every other; mapping an account to itself detaches it from the identity it was
+// joined to. The auditors read it at their next sweep and re-audit the accounts it moves.
+func MapIdentity(ctx context.Context, s Store, account, identity, reason string, now time.Time) error {
+	account, identity = strings.TrimSpace(account), strings.TrimSpace(identity)
+	if account == "" || identity == "" {
+		return fmt.Errorf("%w: an account and an identity are required", ErrInvalidTriage)
+	}
+	if strings.TrimSpace(reason) == "" {
+		return fmt.Errorf("%w: a reason is required", ErrInvalidTriage)
+	}
+	a := alias{Account: account, Identity: identity, Source: AliasManual, Reason: reason, At: now.UTC()}
+	if err := s.Insert(ctx, "identity_aliases", aliasColumns, [][]any{aliasRow(a)}); err != nil {
+		return fmt.Errorf("auditor: write identity alias: %w", err)
+	}
+	return nil
+}
+
+// ClearIdentity withdraws an analyst's mapping of account: the other sources decide again.
+func ClearIdentity(ctx context.Context, s Store, account, reason string, now time.Time) error {
+	account = strings.TrimSpace(account)
+	if account == "" {
+		return fmt.Errorf("%w: an account is required", ErrInvalidTriage)
+	}
+	a := alias{Account: account, Identity: account, Source: AliasManual, Reason: reason, At: now.UTC(), Deleted: true}
+	if err := s.Insert(ctx, "identity_aliases", aliasColumns, [][]any{aliasRow(a)}); err != nil {
+		return fmt.Errorf("auditor: write identity alias: %w", err)
+	}
+	return nil
+}
+
+// Principal is one identity of the principals view: its accounts and why each belongs.
+type Principal struct {
+	Identity string  `json:"identity"`
+	Aliases  []alias `json:"aliases"`
+}
+
+// Principals lists the identities with more than one account (or the one holding account,
+// when given), as the resolver sees them.
+func Principals(ctx context.Context, s Store, account string) ([]Principal, error) {
+	q := "SELECT identity, aliases, sources, reasons FROM principals"
+	if account != "" {
+		q += " WHERE has(aliases, " + quote(account) + ") OR identity = " + quote(account)
+	} else {
+		q += " WHERE length(aliases) > 1 OR NOT has(aliases, identity)"
+	}
+	rows, err := s.Query(ctx, q+" ORDER BY identity LIMIT 10000")
+	if err != nil {
+		return nil, fmt.Errorf("auditor: list principals: %w", err)
+	}
+	out := make([]Principal, 0, len(rows))
+	for _, r := range rows {
+		p := Principal{Identity: r.String("identity")}
+		as, srcs, why := r.Strings("aliases"), r.Strings("sources"), r.Strings("reasons")
+		for i := range as {
+			al := alias{Account: as[i], Identity: p.Identity}
+			if i < len(srcs) {
+				al.Source = srcs[i]
+			}
+			if i < len(why) {
+				al.Reason = why[i]
+			}
+			p.Aliases = append(p.Aliases, al)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// reauditMoved reads the mappings stored since the last read and replays the principals
+// whose checkpoint holds other aliases than the resolver now gives them.
+func (a *Auditor) reauditMoved(ctx context.Context) ([]schemas.Finding, error) {
+	moved, err := a.loadIdentities(ctx)
+	if err != nil || len(moved) == 0 {
+		return nil, err
+	}
+	states, err := a.loadStates(ctx, moved)
+	if err != nil {
+		return nil, err
+	}
+	var stale []string
+	for _, q := range keys(states) {
+		if !slices.Equal(states[q].Aliases, accounts(a.ids.peers(q))) {
+			stale = append(stale, q)
+		}
+	}
+	if len(stale) == 0 {
+		return nil, nil
+	}
+	a.log.Info("auditor: identities changed, re-auditing their principals", "principals", len(stale))
+	return a.writeBatch(ctx, nil, stale)
+}
+
+// attachPeers gives each principal the view of its peers its detections read: their
+// latest reset and active grants as of this batch (checkpoints, for those refreshed with
+// it) or of their stored checkpoints.
+func (a *Auditor) attachPeers(ctx context.Context, states []*principalState, peers map[string][]alias, checkpoints, saved map[string]*ledgerBase) error {
+	var missing []string
+	for _, ps := range states {
+		for _, q := range peers[ps.ID] {
+			if checkpoints[q.Account] == nil && saved[q.Account] == nil {
+				missing = append(missing, q.Account)
+			}
+		}
+	}
+	slices.Sort(missing)
+	loaded, err := a.loadStates(ctx, slices.Compact(missing))
+	if err != nil {
+		return err
+	}
+	for _, ps := range states {
+		if len(peers[ps.ID]) == 0 {
+			continue
+		}
+		own, _ := a.ids.identityOf(ps.ID)
+		for _, q := range peers[ps.ID] {
+			v := peerView{alias: q, Why: joinReason(ps.ID, q, own)}
+			b := checkpoints[q.Account]
+			if b == nil {
+				b = saved[q.Account]
+			}
+			if b == nil {
+				b = loaded[q.Account]
+			}
+			if b != nil {
+				v.LastReset = b.LastReset
+				for _, g := range b.Grants {
+					if g.active() {
+						v.Grants = append(v.Grants, g)
+					}
+				}
+			}
+			ps.Peers = append(ps.Peers, v)
+		}
+	}
+	return nil
+}
