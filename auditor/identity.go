@@ -159,6 +159,11 @@ func (c IdentityConfig) configAliases() []alias {
 	return out
 }
 
+// maxAccounts is the most accounts one identity joins. One that has more is not a person
+// (a rule whose identity does not use {name}, an alias list gone wrong): its accounts stand
+// alone, and the principals view shows the mistake.
+const maxAccounts = 64
+
 // identities is the auditor's resolver: every mapping it has read or learned, indexed by
 // folded account and by identity. It is safe for concurrent use.
 type identities struct {
@@ -226,14 +231,11 @@ func (ix *identities) add(rows ...alias) []string {
 		}
 		if had != has || !strings.EqualFold(before.Identity, after.Identity) {
 			moved = append(moved, r.Account)
-			if had {
-				for acc := range ix.members[fold(before.Identity)] {
-					moved = append(moved, acc)
-				}
-			}
-			if has {
-				for acc := range ix.members[fold(after.Identity)] {
-					moved = append(moved, acc)
+			for _, id := range []string{before.Identity, after.Identity} {
+				if m := ix.members[fold(id)]; len(m) <= maxAccounts+1 {
+					for acc := range m {
+						moved = append(moved, acc)
+					}
 				}
 			}
 		}
@@ -275,6 +277,9 @@ func (ix *identities) peers(account string) []alias {
 	defer ix.mu.RUnlock()
 	var out []alias
 	idKey := fold(own.Identity)
+	if len(ix.members[idKey]) > maxAccounts {
+		return nil // not one person's accounts: a rule or alias that maps too much
+	}
 	for acc := range ix.members[idKey] {
 		if strings.EqualFold(acc, account) {
 			continue

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tollgate-io/tollgate/schemas"
 )
@@ -32,7 +33,9 @@ func (a *Auditor) loadIdentities(ctx context.Context) ([]string, error) {
 	defer a.idMu.Unlock()
 	q := aliasSelect
 	if a.idLoaded {
-		q += fmt.Sprintf(" WHERE version > %d", a.ids.version)
+		// Ten minutes of overlap: a row another replica stamped earlier may be committed
+		// after this one read a later one. Reading a row again changes nothing.
+		q += fmt.Sprintf(" WHERE version > %d", a.ids.version-min(a.ids.version, uint64(10*time.Minute/time.Microsecond)))
 	}
 	rows, err := a.store.Query(ctx, q)
 	if err != nil {
@@ -143,53 +146,82 @@ func (ix *identities) has(al alias) bool {
 	return ok && !old.Deleted && strings.EqualFold(old.Identity, al.Identity)
 }
 
-// MapIdentity records an analyst's mapping of account to identity (source manual), which
-// beats every other; mapping an account to itself detaches it from the identity it was
-// joined to. The auditors read it at their next sweep and re-audit the accounts it moves.
-func MapIdentity(ctx context.Context, s Store, account, identity, reason string, now time.Time) error {
-	account, identity = strings.TrimSpace(account), strings.TrimSpace(identity)
-	if account == "" || identity == "" {
-		return fmt.Errorf("%w: an account and an identity are required", ErrInvalidTriage)
-	}
-	if strings.TrimSpace(reason) == "" {
+// IdentityChange is an analyst's correction of the resolver: Account belongs to Identity
+// (source manual, which beats every other; mapping an account to itself detaches it), or,
+// with Clear, the analyst's earlier mapping of Account is withdrawn and the other sources
+// decide again. The auditors read it at their next sweep and re-audit the accounts it moves.
+type IdentityChange struct {
+	Account  string `json:"account"`
+	Identity string `json:"identity,omitempty"`
+	Clear    bool   `json:"clear,omitempty"`
+	Reason   string `json:"reason"`
+	Actor    string `json:"actor"`
+}
+
+// maxIdentityText bounds an account, identity, reason or actor.
+const maxIdentityText = 1024
+
+func (c *IdentityChange) validate() error {
+	c.Account, c.Identity, c.Actor = strings.TrimSpace(c.Account), strings.TrimSpace(c.Identity), strings.TrimSpace(c.Actor)
+	switch {
+	case c.Account == "":
+		return fmt.Errorf("%w: an account is required", ErrInvalidTriage)
+	case c.Clear && c.Identity != "":
+		return fmt.Errorf("%w: clearing a mapping takes no identity", ErrInvalidTriage)
+	case !c.Clear && c.Identity == "":
+		return fmt.Errorf("%w: an identity is required (the account itself detaches it)", ErrInvalidTriage)
+	case strings.TrimSpace(c.Reason) == "":
 		return fmt.Errorf("%w: a reason is required", ErrInvalidTriage)
+	case c.Actor == "":
+		return fmt.Errorf("%w: who decides is required", ErrInvalidTriage)
 	}
-	a := alias{Account: account, Identity: identity, Source: AliasManual, Reason: reason, At: now.UTC()}
-	if err := s.Insert(ctx, "identity_aliases", aliasColumns, [][]any{aliasRow(a)}); err != nil {
-		return fmt.Errorf("auditor: write identity alias: %w", err)
+	for name, v := range map[string]string{"account": c.Account, "identity": c.Identity, "reason": c.Reason, "actor": c.Actor} {
+		if len(v) > maxIdentityText || !utf8.ValidString(v) || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			return fmt.Errorf("%w: %s must be UTF-8 text of at most %d bytes without control characters", ErrInvalidTriage, name, maxIdentityText)
+		}
 	}
 	return nil
 }
 
-// ClearIdentity withdraws an analyst's mapping of account: the other sources decide again.
-func ClearIdentity(ctx context.Context, s Store, account, reason string, now time.Time) error {
-	account = strings.TrimSpace(account)
-	if account == "" {
-		return fmt.Errorf("%w: an account is required", ErrInvalidTriage)
+// ChangeIdentity stores an analyst's correction (see IdentityChange).
+func (a *Auditor) ChangeIdentity(ctx context.Context, c IdentityChange) (IdentityChange, error) {
+	if err := c.validate(); err != nil {
+		return IdentityChange{}, err
 	}
-	a := alias{Account: account, Identity: account, Source: AliasManual, Reason: reason, At: now.UTC(), Deleted: true}
-	if err := s.Insert(ctx, "identity_aliases", aliasColumns, [][]any{aliasRow(a)}); err != nil {
-		return fmt.Errorf("auditor: write identity alias: %w", err)
+	al := alias{Account: c.Account, Identity: c.Identity, Source: AliasManual, Reason: c.Reason + " (" + c.Actor + ")", At: a.clock().UTC()}
+	if c.Clear {
+		al.Identity, al.Deleted = c.Account, true
 	}
-	return nil
+	if err := a.writeAliases(ctx, []alias{al}); err != nil {
+		return IdentityChange{}, err
+	}
+	return c, nil
+}
+
+// PrincipalAccount is one account of an identity and why it belongs.
+type PrincipalAccount struct {
+	Account string `json:"account"`
+	Source  string `json:"source"`
+	Reason  string `json:"reason"`
 }
 
 // Principal is one identity of the principals view: its accounts and why each belongs.
 type Principal struct {
-	Identity string  `json:"identity"`
-	Aliases  []alias `json:"aliases"`
+	Identity string             `json:"identity"`
+	Accounts []PrincipalAccount `json:"accounts"`
 }
 
-// Principals lists the identities with more than one account (or the one holding account,
-// when given), as the resolver sees them.
-func Principals(ctx context.Context, s Store, account string) ([]Principal, error) {
+// Principals lists the stored identities that join accounts (or the one holding account,
+// when given), as the principals view resolves them. Mappings by rule appear once the
+// auditor has seen the account.
+func (a *Auditor) Principals(ctx context.Context, account string) ([]Principal, error) {
 	q := "SELECT identity, aliases, sources, reasons FROM principals"
 	if account != "" {
 		q += " WHERE has(aliases, " + quote(account) + ") OR identity = " + quote(account)
 	} else {
 		q += " WHERE length(aliases) > 1 OR NOT has(aliases, identity)"
 	}
-	rows, err := s.Query(ctx, q+" ORDER BY identity LIMIT 10000")
+	rows, err := a.store.Query(ctx, q+" ORDER BY identity LIMIT 10000")
 	if err != nil {
 		return nil, fmt.Errorf("auditor: list principals: %w", err)
 	}
@@ -198,42 +230,18 @@ func Principals(ctx context.Context, s Store, account string) ([]Principal, erro
 		p := Principal{Identity: r.String("identity")}
 		as, srcs, why := r.Strings("aliases"), r.Strings("sources"), r.Strings("reasons")
 		for i := range as {
-			al := alias{Account: as[i], Identity: p.Identity}
+			pa := PrincipalAccount{Account: as[i]}
 			if i < len(srcs) {
-				al.Source = srcs[i]
+				pa.Source = srcs[i]
 			}
 			if i < len(why) {
-				al.Reason = why[i]
+				pa.Reason = why[i]
 			}
-			p.Aliases = append(p.Aliases, al)
+			p.Accounts = append(p.Accounts, pa)
 		}
 		out = append(out, p)
 	}
 	return out, nil
-}
-
-// reauditMoved reads the mappings stored since the last read and replays the principals
-// whose checkpoint holds other aliases than the resolver now gives them.
-func (a *Auditor) reauditMoved(ctx context.Context) ([]schemas.Finding, error) {
-	moved, err := a.loadIdentities(ctx)
-	if err != nil || len(moved) == 0 {
-		return nil, err
-	}
-	states, err := a.loadStates(ctx, moved)
-	if err != nil {
-		return nil, err
-	}
-	var stale []string
-	for _, q := range keys(states) {
-		if !slices.Equal(states[q].Aliases, accounts(a.ids.peers(q))) {
-			stale = append(stale, q)
-		}
-	}
-	if len(stale) == 0 {
-		return nil, nil
-	}
-	a.log.Info("auditor: identities changed, re-auditing their principals", "principals", len(stale))
-	return a.writeBatch(ctx, nil, stale)
 }
 
 // attachPeers gives each principal the view of its peers its detections read: their
@@ -279,4 +287,28 @@ func (a *Auditor) attachPeers(ctx context.Context, states []*principalState, pee
 		}
 	}
 	return nil
+}
+
+// reauditMoved reads the mappings stored since the last read and replays the principals
+// whose checkpoint holds other aliases than the resolver now gives them.
+func (a *Auditor) reauditMoved(ctx context.Context) ([]schemas.Finding, error) {
+	moved, err := a.loadIdentities(ctx)
+	if err != nil || len(moved) == 0 {
+		return nil, err
+	}
+	states, err := a.loadStates(ctx, moved)
+	if err != nil {
+		return nil, err
+	}
+	var stale []string
+	for _, q := range keys(states) {
+		if !slices.Equal(states[q].Aliases, accounts(a.ids.peers(q))) {
+			stale = append(stale, q)
+		}
+	}
+	if len(stale) == 0 {
+		return nil, nil
+	}
+	a.log.Info("auditor: identities changed, re-auditing their principals", "principals", len(stale))
+	return a.writeBatch(ctx, nil, stale)
 }

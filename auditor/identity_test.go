@@ -3,6 +3,7 @@ package auditor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -213,19 +214,20 @@ func TestOktaResetThenAWSAdminAcrossAccounts(t *testing.T) {
 			if !strings.Contains(f.Summary, okta.ID) || !strings.Contains(f.Summary, "same identity") {
 				t.Fatalf("summary does not name the join: %q", f.Summary)
 			}
-			ps, err := Principals(context.Background(), h.s, aws.ID)
-			if err != nil || len(ps) != 1 || ps[0].Identity != "alice@corp.example" || len(ps[0].Aliases) != 2 {
+			ps, err := h.a.Principals(context.Background(), aws.ID)
+			if err != nil || len(ps) != 1 || ps[0].Identity != "alice@corp.example" || len(ps[0].Accounts) != 2 {
 				t.Fatalf("principals of %s: %+v %v", aws.ID, ps, err)
 			}
 
 			// An analyst detaches the AWS user: the next sweep resolves the finding without
 			// a new event; withdrawing the correction raises it again.
-			if err := MapIdentity(context.Background(), h.s, aws.ID, aws.ID, "shared lab account, not Alice", h.clock.now); err != nil {
+			if _, err := h.a.ChangeIdentity(context.Background(), IdentityChange{Account: aws.ID, Identity: aws.ID, Reason: "shared lab account, not Alice", Actor: "soc"}); err != nil {
 				t.Fatal(err)
 			}
 			h.sweep(t0.Add(3 * time.Hour))
 			h.expectOpen()
-			if err := ClearIdentity(context.Background(), h.s, aws.ID, "it is Alice's after all", h.clock.now.Add(time.Minute)); err != nil {
+			h.clock.now = h.clock.now.Add(time.Minute)
+			if _, err := h.a.ChangeIdentity(context.Background(), IdentityChange{Account: aws.ID, Clear: true, Reason: "it is Alice's after all", Actor: "soc"}); err != nil {
 				t.Fatal(err)
 			}
 			h.sweep(t0.Add(4 * time.Hour))
@@ -256,4 +258,44 @@ func TestConfiguredAliasesJoinSoDAndApproval(t *testing.T) {
 	h.clock.now = t0.Add(2 * time.Hour)
 	h.write(h.ev(schemas.ActionAccessRevoke, h.clock.now, schemas.LaneServiceDesk, admin, human(okta), group("ap-invoice-create", schemas.PrivilegeWrite)))
 	h.expectOpen(want{KindSelfApproved, aws, []string{id(r2)}})
+}
+
+// FuzzIdentityRule: any pattern either is refused with an error or compiles to a rule whose
+// matches are whole ids, and whose literal text is never read as expression syntax.
+func FuzzIdentityRule(f *testing.F) {
+	f.Add("arn:aws:iam::*:user/{name}", "{name}@corp.example", "arn:aws:iam::1:user/alice")
+	f.Add("(.*)|{name", "x", "anything")
+	f.Add("{name}{name}", "{name}", "ab")
+	f.Add("[a-z]+\\", "{name}", "[a-z]+\\")
+	f.Fuzz(func(t *testing.T, match, identity, account string) {
+		r, err := compileRule(IdentityRule{Name: "f", Match: match, Identity: identity})
+		if err != nil {
+			return
+		}
+		id, ok := r.apply(account)
+		if !ok {
+			return
+		}
+		if !strings.ContainsAny(match, "*{") && !strings.EqualFold(match, account) {
+			t.Fatalf("literal pattern %q matched %q", match, account)
+		}
+		if !strings.Contains(identity, "{name}") && id != identity {
+			t.Fatalf("identity %q without {name} became %q", identity, id)
+		}
+	})
+}
+
+func TestIdentityWithTooManyAccountsJoinsNone(t *testing.T) {
+	ix := newIdentities(IdentityConfig{})
+	var rows []alias
+	for i := range maxAccounts + 1 {
+		rows = append(rows, alias{Account: fmt.Sprintf("svc-%03d", i), Identity: "shared@corp.example", Source: AliasRule, At: dt0})
+	}
+	ix.add(rows...)
+	if p := ix.peers("svc-001"); p != nil {
+		t.Fatalf("an identity of %d accounts joined %d peers", maxAccounts+1, len(p))
+	}
+	if moved := ix.add(alias{Account: "svc-new", Identity: "shared@corp.example", Source: AliasRule, At: dt0}); len(moved) != 1 {
+		t.Fatalf("one more account of an over-full identity moved %d", len(moved))
+	}
 }

@@ -73,6 +73,7 @@ func newRoot() *cobra.Command {
 		newSendCmd(),
 		newGenCmd(g),
 		newFindingsCmd(g),
+		newIdentitiesCmd(g),
 		newConsoleCmd(g),
 		newImportCmd(g),
 		newSyncCmd(g),

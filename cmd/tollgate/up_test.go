@@ -189,6 +189,31 @@ func TestUpPipeline(t *testing.T) {
 	if err := writeFindingDetail(&b, one[0], ev, st[id]); err != nil || !strings.Contains(b.String(), "ACKNOWLEDGE by sam") || !strings.Contains(b.String(), "triage decisions (1)") {
 		t.Fatalf("finding detail after ack %v:\n%s", err, b.String())
 	}
+	// identities map/list through the console: the correction is stored with who made it,
+	// listed by the principals view, and a hostile or form-encoded one is refused.
+	if _, err := c.ChangeIdentity(ctx, auditor.IdentityChange{Account: "arn:aws:iam::1:user/sam", Identity: "sam@corp.example", Reason: "HR record", Actor: "soc"}); err != nil {
+		t.Fatalf("identities map through the console: %v", err)
+	}
+	ps, err := c.Principals(ctx, "arn:aws:iam::1:user/sam")
+	if err != nil || len(ps) != 1 || ps[0].Identity != "sam@corp.example" || len(ps[0].Accounts) != 1 || ps[0].Accounts[0].Source != auditor.AliasManual ||
+		!strings.Contains(ps[0].Accounts[0].Reason, "HR record (soc)") {
+		t.Fatalf("identities list: %+v %v", ps, err)
+	}
+	if _, err := c.ChangeIdentity(ctx, auditor.IdentityChange{Account: "x\x1b[2J", Identity: "y", Reason: "r", Actor: "soc"}); err == nil || !strings.Contains(err.Error(), "control characters") {
+		t.Fatalf("a control character in an account: %v", err)
+	}
+	form, err = http.Post(console.URL+"/v1/console/identities", "text/plain", strings.NewReader(`{"account":"a","identity":"b","reason":"r","actor":"m"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	form.Body.Close()
+	if form.StatusCode != http.StatusForbidden {
+		t.Fatalf("a text/plain identity post answered %d, want 403", form.StatusCode)
+	}
+	b.Reset()
+	if err := writePrincipals(&b, "table", ps); err != nil || !strings.Contains(b.String(), "sam@corp.example") || !strings.Contains(b.String(), "manual") {
+		t.Fatalf("identities table %v:\n%s", err, b.String())
+	}
 	if _, ok := admin.Ready(ctx); !ok {
 		res, _ := admin.Ready(ctx)
 		t.Fatalf("not ready while running: %v", res)

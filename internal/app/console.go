@@ -34,6 +34,7 @@ const (
 	consoleFindingsPath = "/v1/console/findings"
 	consoleQueryPath    = "/v1/console/query"
 	consoleTriagePath   = "/v1/console/triage"
+	consoleIdentityPath = "/v1/console/identities"
 )
 
 // ConsoleTokenEnv names the environment variable holding the token the CLI sends to a
@@ -165,6 +166,46 @@ func ConsoleHandler(q *Store, a *auditor.Auditor, o ConsoleOptions) (http.Handle
 			writeJSON(w, stored)
 		}
 	})
+	mux.HandleFunc("GET "+consoleIdentityPath, func(w http.ResponseWriter, r *http.Request) {
+		account := r.URL.Query().Get("account")
+		if !web.ValidValue(account) {
+			writeJSONError(w, http.StatusBadRequest, "account: not valid UTF-8 text without control characters")
+			return
+		}
+		ps, err := a.Principals(r.Context(), account)
+		if err != nil {
+			log.Error("identity query failed", "err", err)
+			writeJSONError(w, http.StatusServiceUnavailable, "identities are not readable right now; the server log has the details")
+			return
+		}
+		writeJSON(w, ps)
+	})
+	mux.HandleFunc("POST "+consoleIdentityPath, func(w http.ResponseWriter, r *http.Request) {
+		if mt := r.Header.Get("Content-Type"); mt != "application/json" || r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+			writeJSONError(w, http.StatusForbidden, "an identity correction is a JSON body (Content-Type: application/json) from this host")
+			return
+		}
+		var c auditor.IdentityChange
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&c); err != nil {
+			writeJSONError(w, http.StatusBadRequest, "identity correction: "+err.Error())
+			return
+		}
+		if actor := web.ActorFrom(r.Context()); actor != "" {
+			c.Actor = actor
+		}
+		stored, err := a.ChangeIdentity(r.Context(), c)
+		switch {
+		case errors.Is(err, auditor.ErrInvalidTriage):
+			writeJSONError(w, http.StatusBadRequest, err.Error())
+		case err != nil:
+			log.Error("identity correction failed", "err", err)
+			writeJSONError(w, http.StatusServiceUnavailable, "the correction was not recorded; the server log has the details")
+		default:
+			writeJSON(w, stored)
+		}
+	})
 	return o.Auth.Wrap(mux), nil
 }
 
@@ -277,6 +318,23 @@ func (c *Console) Triage(ctx context.Context, d auditor.TriageDecision) (auditor
 	return out, c.do(ctx, http.MethodPost, consoleTriagePath, body, &out)
 }
 
+// ChangeIdentity asks the running process to record an identity correction.
+func (c *Console) ChangeIdentity(ctx context.Context, ch auditor.IdentityChange) (auditor.IdentityChange, error) {
+	body, err := json.Marshal(ch)
+	if err != nil {
+		return auditor.IdentityChange{}, err
+	}
+	var out auditor.IdentityChange
+	return out, c.do(ctx, http.MethodPost, consoleIdentityPath, body, &out)
+}
+
+// Principals asks the running process for the identities that join accounts (or the one
+// holding account).
+func (c *Console) Principals(ctx context.Context, account string) ([]auditor.Principal, error) {
+	var out []auditor.Principal
+	return out, c.do(ctx, http.MethodGet, consoleIdentityPath+"?"+url.Values{"account": {account}}.Encode(), nil, &out)
+}
+
 // Triages asks the running process for the triage state of findings.
 func (c *Console) Triages(ctx context.Context, ids []string) (map[string]auditor.TriageState, error) {
 	q := url.Values{"id": ids}
@@ -289,7 +347,7 @@ func (c *Console) do(ctx context.Context, method, path string, body []byte, into
 	if err != nil {
 		return err
 	}
-	if method == http.MethodPost && path == consoleTriagePath {
+	if method == http.MethodPost && (path == consoleTriagePath || path == consoleIdentityPath) {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if c.token != "" {
