@@ -68,6 +68,8 @@ type Auditor struct {
 	ids      *identities
 	idMu     sync.Mutex
 	idLoaded bool
+	// keyUses are the days this auditor recorded a use of each long-term key.
+	keyUses keyUseMemo
 }
 
 type metrics struct {
@@ -135,13 +137,15 @@ func (a *Auditor) WriteBatch(ctx context.Context, batch []schemas.RoutedEvent) (
 
 // writeBatch is WriteBatch, replaying forced too: principals whose identity changed
 // outside the batch (an analyst's mapping, another replica's).
-func (a *Auditor) writeBatch(ctx context.Context, batch []schemas.RoutedEvent, forced []string) ([]schemas.Finding, error) {
+func (a *Auditor) writeBatch(ctx context.Context, batch []schemas.RoutedEvent, forced []string) (_ []schemas.Finding, err error) {
 	start := time.Now()
 	defer func() { a.metrics.batch.Observe(time.Since(start).Seconds()) }()
 	rows := make([][]any, 0, len(batch))
 	seen := make(map[string]bool, len(batch))
 	principals := map[string]bool{}
 	ticketIDs := map[string]bool{}
+	uses := map[int]bool{}
+	usedToday := map[keyDay]bool{}
 	for i := range batch {
 		e := &batch[i].Event
 		switch {
@@ -161,12 +165,22 @@ func (a *Auditor) writeBatch(ctx context.Context, batch []schemas.RoutedEvent, f
 			ticketIDs[e.Ticket.ID] = true
 		} else if p := principalOf(e); p != "" && ledgerRecord(&batch[i], &a.cfg) {
 			principals[p] = true
+		} else if key, ok := keyUse(&batch[i]); ok && p != "" && !usedToday[keyDay{key, day(e.OccurredAt)}] && a.keyUses.fresh(key, e.OccurredAt) {
+			// The first use of a long-term key in a day is a ledger event: the credential's
+			// last use, which NHI_UNUSED_CREDENTIAL reads. Later ones that day add nothing.
+			principals[p], uses[i] = true, true
+			usedToday[keyDay{key, day(e.OccurredAt)}] = true
 		}
 	}
+	defer func() {
+		if err == nil {
+			a.keyUses.mark(usedToday)
+		}
+	}()
 	// First the checkpoints of the principals the IAM events touch, and the tickets the
 	// ticket events change with the principals those concern: all keyed reads.
 	iam := keys(principals)
-	newFacts := batchFacts(batch, principals, &a.cfg)
+	newFacts := batchFacts(batch, principals, &a.cfg, uses)
 	var factRows [][]any
 	for _, p := range iam {
 		for i := range newFacts[p] {
@@ -203,7 +217,7 @@ func (a *Auditor) writeBatch(ctx context.Context, batch []schemas.RoutedEvent, f
 	}
 	var states map[string]*ledgerBase
 	var tk ticketChanges
-	err := parallel(func() error {
+	err = parallel(func() error {
 		var err error
 		states, err = a.loadStates(ctx, append(slices.Clone(iam), keys(others)...))
 		return err
@@ -257,7 +271,7 @@ func (a *Auditor) writeBatch(ctx context.Context, batch []schemas.RoutedEvent, f
 	// A replayed principal whose ledger events this auditor holds at the version of its
 	// checkpoint is replayed from memory; one touched only by a ticket is checked once its
 	// checkpoint is read below.
-	extra := batchFacts(batch, full, &a.cfg)
+	extra := batchFacts(batch, full, &a.cfg, uses)
 	cached := map[string]memoEntry[fact]{}
 	var toRead []string
 	for _, p := range keys(full) {

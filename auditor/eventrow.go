@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tollgate-io/tollgate/schemas"
@@ -187,6 +188,34 @@ func ledgerRecord(r *schemas.RoutedEvent, cfg *Config) bool {
 	return false
 }
 
+// keyUse returns the long-term access key an event's actor signed it with (CloudTrail's
+// userIdentity.accessKeyId of an IAM user, AKIA…), when the actor is the event's
+// principal: a use of that credential. Temporary keys (ASIA…) belong to sessions, not to a
+// credential the ledger tracks.
+func keyUse(r *schemas.RoutedEvent) (string, bool) {
+	e := &r.Event
+	if e.Category == schemas.CategoryTicket || e.Credential != nil || e.Outcome != schemas.OutcomeSuccess || e.Actor == nil {
+		return "", false
+	}
+	key := e.Attributes["access_key_id"]
+	if !strings.HasPrefix(key, "AKIA") || len(key) <= len("AKIA") || len(key) > 128 || principalOf(e) != e.Actor.ID {
+		return "", false
+	}
+	if _, inv := e.Attributes[schemas.InventoryAttr]; inv {
+		return "", false
+	}
+	return key, true
+}
+
+// usesKey reports a fact that is a use of credential CredID by its principal (keyUse).
+func (f *fact) usesKey() bool {
+	switch f.Action {
+	case schemas.ActionCredentialCreate, schemas.ActionCredentialRotate, schemas.ActionCredentialDelete:
+		return false
+	}
+	return f.CredID != "" && f.success() && !f.observed() && f.ActorID == f.Principal
+}
+
 // change reports an access change a vendor reported (not one a listing observed): what
 // the rules about how access changed (a ticket behind it, the path it took) judge.
 func (f *fact) change() bool { return f.accessChange() && !f.observed() }
@@ -272,6 +301,9 @@ func factFromEvent(r *schemas.RoutedEvent) fact {
 		}
 	}
 	f.Inv = e.Observed()
+	if key, ok := keyUse(r); ok {
+		f.CredID = key
+	}
 	if f.Action == schemas.ActionAccessReviewed {
 		f.Decision = schemas.ReviewDecision(e.Attributes[schemas.AttrReviewDecision])
 	}
@@ -331,11 +363,11 @@ func ticketFactFromEvent(r *schemas.RoutedEvent) fact {
 }
 
 // batchFacts are the facts of the batch's IAM ledger events of principals.
-func batchFacts(batch []schemas.RoutedEvent, principals map[string]bool, cfg *Config) map[string][]fact {
+func batchFacts(batch []schemas.RoutedEvent, principals map[string]bool, cfg *Config, uses map[int]bool) map[string][]fact {
 	out := map[string][]fact{}
 	for i := range batch {
 		e := &batch[i].Event
-		if e.Category == schemas.CategoryTicket || !ledgerRecord(&batch[i], cfg) {
+		if e.Category == schemas.CategoryTicket || !ledgerRecord(&batch[i], cfg) && !uses[i] {
 			continue
 		}
 		if p := principalOf(e); principals[p] {
@@ -359,4 +391,47 @@ func (f *fact) accessChange() bool {
 		return false
 	}
 	return f.Action == schemas.ActionAccessGrant || (f.Action == schemas.ActionPolicyChange && (f.EntID != "" || f.EntName != ""))
+}
+
+// keyDay is a key's use on one UTC day (days since the epoch).
+type keyDay struct {
+	key string
+	day int64
+}
+
+func day(t time.Time) int64 { return t.UTC().Unix() / 86400 }
+
+// keyUseMemo remembers the latest day a use of each key was recorded, so a key used all
+// day long is one ledger event a day, not one a call. It forgets everything past a million
+// keys (a forgotten key's next use is recorded again: harmless). Safe for concurrent use.
+type keyUseMemo struct {
+	mu   sync.Mutex
+	days map[string]int64
+}
+
+const maxKeyUses = 1 << 20
+
+// fresh reports whether a use of key at t is on a later day than the last one recorded.
+func (m *keyUseMemo) fresh(key string, t time.Time) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d, ok := m.days[key]
+	return !ok || day(t) > d
+}
+
+// mark records the uses a batch stored.
+func (m *keyUseMemo) mark(uses map[keyDay]bool) {
+	if len(uses) == 0 {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.days == nil || len(m.days) > maxKeyUses {
+		m.days = map[string]int64{}
+	}
+	for u := range uses {
+		if u.day > m.days[u.key] {
+			m.days[u.key] = u.day
+		}
+	}
 }

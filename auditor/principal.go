@@ -272,6 +272,12 @@ func (ps *principalState) buildLedger(cfg *Config, version uint64) {
 				}
 			}
 		}
+		if f.usesKey() {
+			// A call signed with the credential: its last use, as the vendor would report it.
+			if c, ok := creds[f.CredID]; ok && c.DeletedAt == nil && (c.LastUsedAt == nil || c.LastUsedAt.Before(f.OccurredAt)) {
+				c.LastUsedAt = tp(f.OccurredAt)
+			}
+		}
 		switch {
 		case f.observed() && f.accessChange():
 			observeGrant(f, grants, &order, ps.ID, breakGlass)

@@ -115,7 +115,7 @@ tollgate is up (started in %s)
 
 Try, in another terminal:
   curl -s http://%s/readyz
-  tollgate gen --out /tmp/tollgate-samples --events 2000
+  tollgate gen --out /tmp/tollgate-samples --events 3000
   for f in /tmp/tollgate-samples/*.jsonl; do tollgate send --source "$(basename "$f" .jsonl)" "$f"; done
   tollgate findings --status open
   tollgate query "SELECT lane, count() FROM events FINAL GROUP BY lane"

@@ -116,7 +116,7 @@ func deref(s *string) string {
 // tollgate up runs). Every planted kind must be found, and the open findings
 // must stay close to what was planted.
 func TestDetectionDefaults(t *testing.T) {
-	rep, m := detect(t, Options{Seed: 1, Humans: 1000, NHIs: 100, Events: 2000, ViolationRate: 0.05}, 500)
+	rep, m := detect(t, Options{Seed: 1, Humans: 1000, NHIs: 100, Events: 3000, ViolationRate: 0.05}, 500)
 	open := 0
 	for _, k := range AllKinds {
 		s := rep.Kinds[k]

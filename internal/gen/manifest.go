@@ -16,7 +16,8 @@ var AllKinds = []string{
 	auditor.KindOverBroadGrant, auditor.KindBreakglassNoReview, auditor.KindBreakglassNotRevoked,
 	auditor.KindMFAResetThenPrivilege, auditor.KindRecoveryWithoutProofing, auditor.KindNHILongLivedSecret,
 	auditor.KindNHINoOwner, auditor.KindOrphanedGrant, auditor.KindSoDConflict,
-	auditor.KindSelfReviewed, auditor.KindReviewNotEnforced, auditor.KindBreakglassUseNoReview, auditor.KindBreakglassNotRotated,
+	auditor.KindSelfReviewed, auditor.KindReviewNotEnforced, auditor.KindNHIUnusedCredential, auditor.KindBreakglassUseNoReview,
+	auditor.KindBreakglassNotRotated,
 }
 
 // Entry is one planted violation: the finding the auditor must raise.

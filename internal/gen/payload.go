@@ -120,6 +120,12 @@ func ctIAMUser(p person) obj {
 		"accessKeyId": "ASIA" + hashID(p.Local+"k", 16), "userName": p.Local}
 }
 
+// ctKeyUser is the userIdentity of a call an IAM user signs with its access key key.
+func ctKeyUser(n *nhi, key string) obj {
+	return obj{"type": "IAMUser", "principalId": "AIDA" + hashID(n.Name, 16), "arn": n.ID(), "accountId": awsAcct,
+		"accessKeyId": key, "userName": n.Name}
+}
+
 func (g *Generator) cloudtrail(at time.Time, eventName string, actor obj, params, response obj) Payload {
 	id := g.uuid()
 	rec := obj{

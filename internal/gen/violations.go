@@ -44,6 +44,11 @@ func (g *Generator) plantable(k string) bool {
 	if k == auditor.KindNHILongLivedSecret {
 		return age > 95*day && g.planted[k] < g.nhiLongTo && (g.has(ingest.SourceCloudTrail) || g.has(ingest.SourceOkta))
 	}
+	if k == auditor.KindNHIUnusedCredential {
+		// A key last used more than nhi_unused_age before Now, which is old enough to be a
+		// long-lived secret too: both are planted.
+		return age > max(95*day, g.unusedAge()+3*day) && g.planted[k] < g.nhiLongTo && g.has(ingest.SourceCloudTrail)
+	}
 	if age < 3*day || age > recentAge-day {
 		return false
 	}
@@ -240,6 +245,19 @@ func (g *Generator) plantKind(k string) {
 		cp, id := g.issue(n, at, admin, false)
 		g.record(Entry{Kind: k, Principal: n.ID(), Entitlement: "credential:" + id, EventIDs: []string{cp.EventID}})
 
+	case auditor.KindNHIUnusedCredential:
+		// An IAM user's access key, used once (a call signed with it, CloudTrail's
+		// userIdentity.accessKeyId) and never again.
+		n := newNHI(g.extra, nhiAWS)
+		g.extra++
+		cp, id := g.issue(n, at, admin, false)
+		use := g.cloudtrail(at.Add(g.jitter(time.Hour, 6*time.Hour)), "GetCallerIdentity", ctKeyUser(n, id), nil, nil)
+		g.emit(use)
+		g.planted[auditor.KindNHILongLivedSecret]++
+		for _, kind := range []string{k, auditor.KindNHILongLivedSecret} {
+			g.record(Entry{Kind: kind, Principal: n.ID(), Entitlement: "credential:" + id, EventIDs: []string{cp.EventID}})
+		}
+
 	case auditor.KindNHINoOwner:
 		n := newNHI(g.extra, nhiOkta)
 		g.extra++
@@ -263,4 +281,12 @@ func (g *Generator) plantKind(k string) {
 		b, _, _ := governedGrant(okta, pair[1], at.Add(g.jitter(time.Hour, 3*day)), requestSpec{})
 		g.record(Entry{Kind: k, Principal: p.ID(), Entitlement: label(okta, pair[0]) + " + " + label(okta, pair[1]), EventIDs: []string{a.EventID, b.EventID}})
 	}
+}
+
+// unusedAge is nhi_unused_age of the auditor the run is planted for.
+func (g *Generator) unusedAge() time.Duration {
+	if g.opts.Detections != nil && g.opts.Detections.NHIUnusedAge > 0 {
+		return g.opts.Detections.NHIUnusedAge
+	}
+	return auditor.DefaultConfig().NHIUnusedAge
 }

@@ -1,0 +1,83 @@
+package auditor
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tollgate-io/tollgate/ingest"
+	"github.com/tollgate-io/tollgate/schemas"
+)
+
+// CloudTrail's userIdentity.accessKeyId: a call signed with an IAM user's long-term key is a
+// use of that key; NHI_UNUSED_CREDENTIAL reads it.
+func TestKeyUseFromEventsFeedsUnusedCredential(t *testing.T) {
+	h := newHarness(t, nil)
+	svc := nhiP("arn:aws:iam::123456789012:user/svc-reports")
+	const key, session = "AKIAIOSFODNN7EXAMPLE", "ASIAIOSFODNN7EXAMPLE"
+	create := h.ev(schemas.ActionCredentialCreate, t0, schemas.LaneNHI, admin, svc, nil)
+	create.Event.Credential = &schemas.Credential{ID: key, Kind: schemas.CredentialAccessKey, Owner: admin}
+	call := func(at time.Time, k string) schemas.RoutedEvent {
+		e := h.ev(schemas.ActionRead, at, schemas.LaneObserve, svc, nil, nil)
+		e.Event.Attributes = map[string]string{"access_key_id": k, "actor_type": "IAMUser"}
+		return e
+	}
+	used := t0.Add(24 * time.Hour)
+	h.write(create, call(used, key), call(used.Add(time.Hour), key))
+	h.write(call(used.Add(2*time.Hour), key))        // same day, another batch
+	h.write(call(t0.Add(200*24*time.Hour), session)) // a session key is not this credential
+	rows, err := h.s.Query(context.Background(), "SELECT count() AS n FROM ledger_facts WHERE credential_id = '"+key+"'")
+	if err != nil || rows[0].Int("n") != 2 {
+		t.Fatalf("ledger facts of the key: %v %v, want 2 (its creation and one use that day)", rows, err)
+	}
+	sweepAt := used.Add(h.a.cfg.NHIUnusedAge + 24*time.Hour)
+	h.sweep(sweepAt)
+	var unused []schemas.Finding
+	for _, f := range h.findings(schemas.FindingOpen) {
+		if f.Kind == KindNHIUnusedCredential {
+			unused = append(unused, f)
+		}
+	}
+	if len(unused) != 1 || unused[0].Principal != svc.ID || !strings.Contains(unused[0].Summary, ts(used)) {
+		t.Fatalf("unused credential findings %+v, want one naming the last use %s", unused, ts(used))
+	}
+	// Using the key again resolves it at the next sweep.
+	h.clock.now = sweepAt
+	h.write(call(sweepAt, key))
+	h.sweep(sweepAt.Add(time.Hour))
+	for _, f := range h.findings(schemas.FindingOpen) {
+		if f.Kind == KindNHIUnusedCredential {
+			t.Fatalf("still open after a use: %+v", f)
+		}
+	}
+}
+
+// The same through the CloudTrail decoder: svc-deploy's calls in an unfiltered trail sign
+// with its long-term key, and each names it as its principal, so each is a use of the key.
+func TestKeyUseOfDecodedCloudTrail(t *testing.T) {
+	body, err := os.ReadFile("../ingest/testdata/cloudtrail_trail_mix.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := ingest.ParseCloudTrail(body, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uses, sessions := 0, 0
+	for i := range evs {
+		r := schemas.RoutedEvent{Event: evs[i]}
+		if key, ok := keyUse(&r); ok {
+			uses++
+			if key != "AKIAEXAMPLECI" || r.Event.Actor.ID != "arn:aws:iam::111122223333:user/svc-deploy" {
+				t.Fatalf("event %s: use of %q by %+v", r.Event.EventID, key, r.Event.Actor)
+			}
+		} else if strings.HasPrefix(r.Event.Attributes["access_key_id"], "ASIA") {
+			sessions++
+		}
+	}
+	if uses < 20 || sessions == 0 {
+		t.Fatalf("%d key uses and %d session calls in the trail mix, want svc-deploy's ~36 and some sessions", uses, sessions)
+	}
+}
