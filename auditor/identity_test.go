@@ -299,4 +299,3 @@ func TestIdentityWithTooManyAccountsJoinsNone(t *testing.T) {
 		t.Fatalf("one more account of an over-full identity moved %d", len(moved))
 	}
 }
-
