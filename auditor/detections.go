@@ -32,6 +32,7 @@ const (
 	KindNHIUnusedCredential     = "NHI_UNUSED_CREDENTIAL"
 	KindBreakglassUseNoReview   = "BREAKGLASS_USE_NO_REVIEW"
 	KindBreakglassNotRotated    = "BREAKGLASS_CREDENTIAL_NOT_ROTATED"
+	KindNHIInteractiveSignIn    = "NHI_INTERACTIVE_SIGN_IN"
 )
 
 const (
@@ -69,6 +70,7 @@ var kindSpec = map[string]struct {
 	KindNHIUnusedCredential:     {schemas.SeverityMedium, []string{ctlIdentities, ctlNHI1}},
 	KindBreakglassUseNoReview:   {schemas.SeverityHigh, []string{ctlAccess, ctlMonitor}},
 	KindBreakglassNotRotated:    {schemas.SeverityHigh, []string{ctlIdentities}},
+	KindNHIInteractiveSignIn:    {schemas.SeverityHigh, []string{ctlIdentities, ctlMonitor, ctlNHI10}},
 }
 
 // kindAdvice is what a finding of each kind means and what to do about it, for the CLI and
@@ -94,6 +96,7 @@ var kindAdvice = map[string]string{
 	KindNHIUnusedCredential:     "The credential has not been used for longer than the unused age. Revoke it; whoever still needs it will ask.",
 	KindBreakglassUseNoReview:   "An emergency identity was used (a sign-in, a read, an impersonation) and nobody has reviewed what was done. Review the session's actions and record the review.",
 	KindBreakglassNotRotated:    "An emergency account was used and its password or keys have not been changed since. Rotate them and put the new secret back in the vault.",
+	KindNHIInteractiveSignIn:    "Someone signed in interactively (a console, an IdP session) as a non-human identity: a person holds the service account's password. Find who, rotate its credentials, and give the person an account of their own.",
 }
 
 // Kinds returns every finding kind, sorted.
@@ -113,7 +116,7 @@ func Advice(kind string) string { return kindAdvice[kind] }
 // Sweep owns them between batches.
 var ledgerKinds = []string{KindReviewOverdue, KindExpiredNotRevoked, KindBreakglassNoReview,
 	KindBreakglassNotRevoked, KindNHILongLivedSecret, KindNHINoOwner, KindOrphanedGrant, KindSelfReviewed, KindReviewNotEnforced, KindNHIUnusedCredential,
-	KindBreakglassUseNoReview, KindBreakglassNotRotated}
+	KindBreakglassUseNoReview, KindBreakglassNotRotated, KindNHIInteractiveSignIn}
 
 // findingID is the deterministic id: the same kind, principal, subject and
 // proving facts always give the same id.
@@ -235,7 +238,7 @@ var (
 	}
 	principalRules = []func(*principalState, *Config, bool) []schemas.Finding{selfApproved, sodConflict}
 	grantRules     = []func(*grant, time.Time, *Config) (schemas.Finding, bool){breakglassNoReview, breakglassNotRevoked, reviewOverdue, expiredNotRevoked, orphanedGrant, selfReviewed, reviewDecisionNotEnforced,
-		breakglassUseNoReview, breakglassCredentialNotRotated}
+		breakglassUseNoReview, breakglassCredentialNotRotated, nhiInteractiveSignIn}
 	credentialRules = []func(*credential, time.Time, *Config) (schemas.Finding, bool){nhiNoOwner, nhiLongLivedSecret, nhiUnusedCredential}
 )
 

@@ -142,6 +142,8 @@ type fact struct {
 	Inv *schemas.Observation `json:",omitempty"`
 	// Decision is an ACCESS_REVIEWED event's decision (schemas.ReviewKeep, ReviewRevoke, "").
 	Decision string `json:",omitempty"`
+	// NHISignIn marks an interactive sign-in by a non-human identity (interactiveNHISignIn).
+	NHISignIn bool `json:",omitempty"`
 }
 
 // observed reports a fact read from an inventory listing or an import, not a change.
@@ -181,9 +183,40 @@ func ledgerRecord(r *schemas.RoutedEvent, cfg *Config) bool {
 			return true
 		}
 	}
+	if interactiveNHISignIn(e) {
+		return true
+	}
 	if e.Action == schemas.ActionPasswordChange {
 		p := principalOf(e)
 		return strings.HasSuffix(p, ":root") || slices.ContainsFunc(cfg.BreakGlassAccounts, func(a string) bool { return strings.EqualFold(a, p) })
+	}
+	return false
+}
+
+// interactiveNHISignIn reports a successful sign-in a person makes at a keyboard (an AWS
+// console login, an Okta session start, an Entra interactive user sign-in, a Google
+// Workspace login) into an account that is a non-human identity: someone using a service
+// account's password (OWASP NHI10, human use of NHI).
+func interactiveNHISignIn(e *schemas.IdentityEvent) bool {
+	if e.Action != schemas.ActionSignIn || e.Outcome != schemas.OutcomeSuccess {
+		return false
+	}
+	who := e.Subject
+	if who == nil || who.ID == "" {
+		who = e.Actor
+	}
+	if who == nil || who.Type != schemas.PrincipalNHI || who.ID != principalOf(e) {
+		return false
+	}
+	switch e.Source {
+	case schemas.SourceCloudTrail:
+		return e.SourceEventType == "ConsoleLogin"
+	case schemas.SourceOkta:
+		return e.SourceEventType == "user.session.start"
+	case schemas.SourceEntra:
+		return e.Attributes["category"] == "SignInLogs" // interactive user sign-ins
+	case schemas.SourceGoogleWorkspace:
+		return strings.HasSuffix(e.SourceEventType, "login_success")
 	}
 	return false
 }
@@ -241,7 +274,7 @@ func factFromRow(r Row) fact {
 		EntWildcard: r.Bool("entitlement_wildcard"),
 		CredID:      r.String("credential_id"), CredKind: r.String("credential_kind"), CredOwner: r.String("credential_owner_id"),
 		CredExpires: r.NullTime("credential_expires_at"), Inv: observation(r.String("inventory")),
-		Decision: schemas.ReviewDecision(r.String("review_decision")),
+		Decision: schemas.ReviewDecision(r.String("review_decision")), NHISignIn: r.Bool("nhi_sign_in"),
 		Ticket: ticketFields{
 			ID: r.String("ticket_id"), System: r.String("ticket_system"), Kind: r.String("ticket_kind"),
 			State: r.String("ticket_state"), Approval: r.String("ticket_approval"), Approver: r.String("ticket_approver_id"),
@@ -304,6 +337,7 @@ func factFromEvent(r *schemas.RoutedEvent) fact {
 	if key, ok := keyUse(r); ok {
 		f.CredID = key
 	}
+	f.NHISignIn = interactiveNHISignIn(e)
 	if f.Action == schemas.ActionAccessReviewed {
 		f.Decision = schemas.ReviewDecision(e.Attributes[schemas.AttrReviewDecision])
 	}

@@ -215,6 +215,13 @@ const (
 	useKeyPrefix = "use|"
 )
 
+// originNHISession is the origin of an interactive sign-in by a non-human identity's
+// ledger row (NHI_INTERACTIVE_SIGN_IN), and nhiSessionKeyPrefix its key's.
+const (
+	originNHISession    = "nhi_session"
+	nhiSessionKeyPrefix = "nhi-session|"
+)
+
 const originEvent = "event"
 
 // origin is Origin as stored.

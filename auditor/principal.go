@@ -267,9 +267,20 @@ func (ps *principalState) buildLedger(cfg *Config, version uint64) {
 			// The principal's password or credentials changed: every earlier break-glass use
 			// not yet followed by a rotation has been.
 			for _, key := range order {
-				if g := grants[key]; g.Origin == originUse && g.RotatedAt == nil && g.GrantedAt.Before(f.OccurredAt) {
+				if g := grants[key]; (g.Origin == originUse || g.Origin == originNHISession) && g.RotatedAt == nil && g.GrantedAt.Before(f.OccurredAt) {
 					g.RotatedAt, g.RotateEvent = tp(f.OccurredAt), f.EventID
 				}
+			}
+		}
+		if f.NHISignIn {
+			// A person signed in as the non-human identity: a session row, closed at once,
+			// that stays a finding until the identity's password or keys change after it.
+			key := nhiSessionKeyPrefix + f.EventID
+			if _, ok := grants[key]; !ok {
+				grants[key] = &grant{Principal: ps.ID, PrincipalType: string(schemas.PrincipalNHI), Key: key, EntID: key, EntName: "interactive sign-in",
+					State: stateRevoked, Lane: string(f.Lane), GrantedAt: f.OccurredAt, RevokedAt: tp(f.OccurredAt),
+					GrantEvent: f.EventID, RevokeEvent: f.EventID, Origin: originNHISession}
+				order = append(order, key)
 			}
 		}
 		if f.usesKey() {

@@ -69,12 +69,15 @@ const iamFactSelect = `event_id, principal, category, action, outcome, lane,
 	actor_id, subject_id, subject_type, subject_email,
 	entitlement_id, entitlement_name, entitlement_kind, entitlement_privilege, entitlement_system, entitlement_wildcard,
 	credential_id, credential_kind, credential_owner_id, toUnixTimestamp64Milli(credential_expires_at) AS credential_expires_at,
-	ticket_refs, inventory, review_decision`
+	ticket_refs, inventory, review_decision, nhi_sign_in`
 
 // iamEventFactSelect is iamFactSelect on the events table, which keeps an inventory
-// event's observation in its attributes.
-var iamEventFactSelect = strings.TrimSuffix(iamFactSelect, "inventory, review_decision") + "attributes['" + schemas.InventoryAttr +
-	"'] AS inventory, attributes['" + schemas.AttrReviewDecision + "'] AS review_decision"
+// event's observation in its attributes and says interactiveNHISignIn in its columns.
+var iamEventFactSelect = strings.TrimSuffix(iamFactSelect, "inventory, review_decision, nhi_sign_in") + "attributes['" + schemas.InventoryAttr +
+	"'] AS inventory, attributes['" + schemas.AttrReviewDecision + "'] AS review_decision, " +
+	`(action = 'SIGN_IN' AND outcome = 'SUCCESS' AND if(subject_id != '', subject_type, actor_type) = 'NHI' AND (
+	(source = 'CLOUDTRAIL' AND source_event_type = 'ConsoleLogin') OR (source = 'OKTA' AND source_event_type = 'user.session.start') OR
+	(source = 'ENTRA' AND attributes['category'] = 'SignInLogs') OR (source = 'GOOGLE_WORKSPACE' AND endsWith(source_event_type, 'login_success')))) AS nhi_sign_in`
 
 // ticketFactSelect reads back the columns of ticket events mergeTicket uses.
 const ticketFactSelect = `event_id, principal, category, action, outcome, lane,
@@ -135,7 +138,8 @@ func sweepGrantsSQL(now time.Time, cfg *Config) string {
 		" OR (lane = 'BREAK_GLASS' AND granted_at < " + at + " - " + sqlInterval(cfg.BreakGlassWindow) + ")))" +
 		" OR (lane = 'BREAK_GLASS' AND granted_at < " + at + " - " + sqlInterval(cfg.BreakGlassReviewWindow) +
 		" AND (last_reviewed_at IS NULL OR last_reviewed_at < granted_at))" +
-		" OR (origin = '" + originUse + "' AND rotated_at IS NULL AND granted_at < " + at + " - " + sqlInterval(cfg.BreakGlassRotationWindow) + ")" + aliasSafe
+		" OR (origin = '" + originUse + "' AND rotated_at IS NULL AND granted_at < " + at + " - " + sqlInterval(cfg.BreakGlassRotationWindow) + ")" +
+		" OR (origin = '" + originNHISession + "' AND rotated_at IS NULL)" + aliasSafe
 }
 
 // sweepCredentialsSQL selects the credential rows nhiNoOwner or nhiLongLivedSecret may

@@ -289,7 +289,7 @@ func newKeyRows(value string, now, prev []string) [][]any {
 var ledgerFactColumns = []string{"event_id", "principal", "category", "action", "outcome", "lane", "occurred_at",
 	"actor_id", "subject_id", "subject_type", "subject_email",
 	"entitlement_id", "entitlement_name", "entitlement_kind", "entitlement_privilege", "entitlement_system", "entitlement_wildcard",
-	"credential_id", "credential_kind", "credential_owner_id", "credential_expires_at", "ticket_refs", "inventory", "review_decision"}
+	"credential_id", "credential_kind", "credential_owner_id", "credential_expires_at", "ticket_refs", "inventory", "review_decision", "nhi_sign_in"}
 
 // factRow is the ledger_facts row of f, which factFromRow reads back as f.
 func factRow(f *fact) []any {
@@ -300,7 +300,7 @@ func factRow(f *fact) []any {
 	return []any{f.EventID, f.Principal, string(f.Category), string(f.Action), string(f.Outcome), string(f.Lane), f.OccurredAt,
 		f.ActorID, f.SubjectID, string(f.SubjectType), f.SubjectMail,
 		f.EntID, f.EntName, f.EntKind, string(f.EntPriv), f.EntSystem, f.EntWildcard,
-		f.CredID, f.CredKind, f.CredOwner, f.CredExpires, refs, inventoryJSON(f), f.Decision}
+		f.CredID, f.CredKind, f.CredOwner, f.CredExpires, refs, inventoryJSON(f), f.Decision, f.NHISignIn}
 }
 
 func grantKey(g *grant) string { return g.Key }

@@ -53,7 +53,13 @@ func TestSweepSelectsWhatTheRulesFlag(t *testing.T) {
 		if rng.IntN(2) == 0 {
 			g.ExpiresAt = nil
 		}
-		if rng.IntN(8) == 0 { // a break-glass use: a session row, reviewed and rotated or not
+		if rng.IntN(16) == 0 { // a person's sign-in as an NHI: a session row, rotated after or not
+			g.Key, g.EntID, g.EntName, g.System = nhiSessionKeyPrefix+g.GrantEvent, nhiSessionKeyPrefix+g.GrantEvent, "interactive sign-in", ""
+			g.Origin, g.State, g.RevokedAt, g.RevokeEvent = originNHISession, stateRevoked, tp(g.GrantedAt), g.GrantEvent
+			if rng.IntN(2) == 0 {
+				g.RotatedAt, g.RotateEvent = tp(g.GrantedAt.Add(time.Hour)), fmt.Sprintf("OKTA:rot%d", i)
+			}
+		} else if rng.IntN(8) == 0 { // a break-glass use: a session row, reviewed and rotated or not
 			if i%2 == 0 {
 				g.Principal = "breakglass-01@corp.example"
 			}

@@ -17,7 +17,7 @@ var AllKinds = []string{
 	auditor.KindMFAResetThenPrivilege, auditor.KindRecoveryWithoutProofing, auditor.KindNHILongLivedSecret,
 	auditor.KindNHINoOwner, auditor.KindOrphanedGrant, auditor.KindSoDConflict,
 	auditor.KindSelfReviewed, auditor.KindReviewNotEnforced, auditor.KindNHIUnusedCredential, auditor.KindBreakglassUseNoReview,
-	auditor.KindBreakglassNotRotated,
+	auditor.KindBreakglassNotRotated, auditor.KindNHIInteractiveSignIn,
 }
 
 // Entry is one planted violation: the finding the auditor must raise.

@@ -75,7 +75,7 @@ func (g *Generator) plantable(k string) bool {
 		return g.has(ingest.SourceServiceNow, ingest.SourceOkta)
 	case auditor.KindReviewNotEnforced:
 		return g.has(ingest.SourceServiceNow, ingest.SourceOkta) && age > 10*day
-	case auditor.KindBreakglassUseNoReview, auditor.KindBreakglassNotRotated:
+	case auditor.KindBreakglassUseNoReview, auditor.KindBreakglassNotRotated, auditor.KindNHIInteractiveSignIn:
 		return g.has(ingest.SourceCloudTrail)
 	}
 	return false
@@ -257,6 +257,16 @@ func (g *Generator) plantKind(k string) {
 		for _, kind := range []string{k, auditor.KindNHILongLivedSecret} {
 			g.record(Entry{Kind: kind, Principal: n.ID(), Entitlement: "credential:" + id, EventIDs: []string{cp.EventID}})
 		}
+
+	case auditor.KindNHIInteractiveSignIn:
+		// Someone signs in to the AWS console as a deployment service user.
+		n := newNHI(g.extra, nhiAWS)
+		g.extra++
+		actor := ctKeyUser(n, "")
+		delete(actor, "accessKeyId")
+		login := g.cloudtrail(at, "ConsoleLogin", actor, nil, obj{"ConsoleLogin": "Success"})
+		g.emit(login)
+		g.record(Entry{Kind: k, Principal: n.ID(), Entitlement: "interactive sign-in", EventIDs: []string{login.EventID}})
 
 	case auditor.KindNHINoOwner:
 		n := newNHI(g.extra, nhiOkta)

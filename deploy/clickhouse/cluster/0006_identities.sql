@@ -33,3 +33,10 @@ FROM
     GROUP BY alias
 )
 GROUP BY identity;
+
+-- ledger_facts.nhi_sign_in: an interactive sign-in by a non-human identity (see single/).
+ALTER TABLE ledger_facts_local ON CLUSTER '{cluster}'
+    ADD COLUMN IF NOT EXISTS nhi_sign_in Bool DEFAULT false COMMENT 'an interactive sign-in by a non-human identity';
+
+ALTER TABLE ledger_facts ON CLUSTER '{cluster}'
+    ADD COLUMN IF NOT EXISTS nhi_sign_in Bool DEFAULT false;

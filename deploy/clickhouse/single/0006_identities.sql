@@ -41,3 +41,9 @@ FROM
     GROUP BY alias
 )
 GROUP BY identity;
+
+-- ledger_facts.nhi_sign_in marks an interactive sign-in (an AWS console login, an Okta
+-- session, an Entra interactive user sign-in, a Google Workspace login) by a non-human
+-- identity: a person using a service account (NHI_INTERACTIVE_SIGN_IN).
+ALTER TABLE ledger_facts
+    ADD COLUMN IF NOT EXISTS nhi_sign_in Bool DEFAULT false COMMENT 'an interactive sign-in by a non-human identity';
