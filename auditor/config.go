@@ -38,6 +38,9 @@ type Config struct {
 	NHIUnusedAge time.Duration `yaml:"nhi_unused_age"`
 	// NHIRotationAge is the age after which an unrotated NHI secret is long-lived.
 	NHIRotationAge time.Duration `yaml:"nhi_rotation_age"`
+	// NHIMaxSecretLifetime is the longest a secret may be issued for: one whose expiry is
+	// further from its issue is long-lived from the day it is issued.
+	NHIMaxSecretLifetime time.Duration `yaml:"nhi_max_secret_lifetime"`
 	// AdminEntitlements are entitlement names (case-insensitive substrings)
 	// that carry administrator power whatever privilege the source reported.
 	AdminEntitlements []string `yaml:"admin_entitlements"`
@@ -67,6 +70,7 @@ func DefaultConfig() Config {
 		MFAResetWindow:           12 * time.Hour,
 		NHIRotationAge:           90 * 24 * time.Hour,
 		NHIUnusedAge:             90 * 24 * time.Hour,
+		NHIMaxSecretLifetime:     365 * 24 * time.Hour,
 		AdminEntitlements: []string{
 			"AdministratorAccess", "Super Admin", "Global Administrator", "Organization Administrator",
 			"Privileged Role Administrator", "SUPER_ADMIN", "ORG_ADMIN", "APP_ADMIN", "USER_ADMIN",
@@ -98,6 +102,7 @@ func (c Config) Validate() error {
 		{"mfa_reset_window", c.MFAResetWindow},
 		{"nhi_rotation_age", c.NHIRotationAge},
 		{"nhi_unused_age", c.NHIUnusedAge},
+		{"nhi_max_secret_lifetime", c.NHIMaxSecretLifetime},
 	}
 	for _, d := range durations {
 		if d.v < 0 {

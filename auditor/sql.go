@@ -147,6 +147,7 @@ func sweepGrantsSQL(now time.Time, cfg *Config) string {
 func sweepCredentialsSQL(now time.Time, cfg *Config) string {
 	return "SELECT " + credentialSelect + " FROM credentials FINAL WHERE deleted_at IS NULL AND ((owner = '' AND create_event_id != '')" +
 		" OR coalesce(rotated_at, created_at) < " + sqlTime(now) + " - " + sqlInterval(cfg.NHIRotationAge) +
+		" OR (expires_at IS NOT NULL AND expires_at > coalesce(rotated_at, created_at) + " + sqlInterval(cfg.NHIMaxSecretLifetime) + ")" +
 		" OR (last_used_at IS NOT NULL AND last_used_at < " + sqlTime(now) + " - " + sqlInterval(cfg.NHIUnusedAge) + "))" + aliasSafe
 }
 

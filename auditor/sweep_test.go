@@ -104,6 +104,9 @@ func TestSweepSelectsWhatTheRulesFlag(t *testing.T) {
 		if rng.IntN(3) == 0 {
 			c.LastUsedAt = tp(milli(now.Add(-time.Duration(rng.Int64N(int64(2 * cfg.NHIUnusedAge))))))
 		}
+		if since, _ := c.secretSince(); !since.IsZero() && rng.IntN(3) == 0 {
+			c.ExpiresAt = tp(since.Add(time.Duration(rng.Int64N(int64(2 * cfg.NHIMaxSecretLifetime)))))
+		}
 		if rng.IntN(6) == 0 {
 			c.DeletedAt, c.DeleteEvent = tp(now.Add(-day)), fmt.Sprintf("AWS:del%d", i)
 		}
