@@ -221,23 +221,32 @@ func interactiveNHISignIn(e *schemas.IdentityEvent) bool {
 	return false
 }
 
-// keyUse returns the long-term access key an event's actor signed it with (CloudTrail's
-// userIdentity.accessKeyId of an IAM user, AKIA…), when the actor is the event's
-// principal: a use of that credential. Temporary keys (ASIA…) belong to sessions, not to a
-// credential the ledger tracks.
+// keyUse returns the credential an event's actor signed it with, when the actor is the
+// event's principal: a use of that credential. CloudTrail names an IAM user's long-term
+// access key (userIdentity.accessKeyId, AKIA…; temporary ASIA… keys belong to sessions, not
+// to a credential the ledger tracks); an Entra service principal's sign-in names the keyId
+// of its secret or certificate (servicePrincipalCredentialKeyId).
 func keyUse(r *schemas.RoutedEvent) (string, bool) {
 	e := &r.Event
 	if e.Category == schemas.CategoryTicket || e.Credential != nil || e.Outcome != schemas.OutcomeSuccess || e.Actor == nil {
 		return "", false
 	}
-	key := e.Attributes["access_key_id"]
-	if !strings.HasPrefix(key, "AKIA") || len(key) <= len("AKIA") || len(key) > 128 || principalOf(e) != e.Actor.ID {
+	if _, inv := e.Attributes[schemas.InventoryAttr]; inv || principalOf(e) != e.Actor.ID {
 		return "", false
 	}
-	if _, inv := e.Attributes[schemas.InventoryAttr]; inv {
-		return "", false
+	switch e.Source {
+	case schemas.SourceCloudTrail:
+		if key := e.Attributes["access_key_id"]; strings.HasPrefix(key, "AKIA") && len(key) > len("AKIA") && len(key) <= 128 {
+			return key, true
+		}
+	case schemas.SourceEntra:
+		// A service principal's sign-in with one of its secrets or certificates, by keyId:
+		// the id inventory listings give the credential.
+		if id := e.Attributes["credential_key_id"]; id != "" && len(id) <= 128 {
+			return "entra:key:" + strings.ToLower(id), true
+		}
 	}
-	return key, true
+	return "", false
 }
 
 // usesKey reports a fact that is a use of credential CredID by its principal (keyUse).

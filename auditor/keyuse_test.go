@@ -21,6 +21,7 @@ func TestKeyUseFromEventsFeedsUnusedCredential(t *testing.T) {
 	create.Event.Credential = &schemas.Credential{ID: key, Kind: schemas.CredentialAccessKey, Owner: admin}
 	call := func(at time.Time, k string) schemas.RoutedEvent {
 		e := h.ev(schemas.ActionRead, at, schemas.LaneObserve, svc, nil, nil)
+		e.Event.Source = schemas.SourceCloudTrail
 		e.Event.Attributes = map[string]string{"access_key_id": k, "actor_type": "IAMUser"}
 		return e
 	}
@@ -79,5 +80,22 @@ func TestKeyUseOfDecodedCloudTrail(t *testing.T) {
 	}
 	if uses < 20 || sessions == 0 {
 		t.Fatalf("%d key uses and %d session calls in the trail mix, want svc-deploy's ~36 and some sessions", uses, sessions)
+	}
+}
+
+// An Entra service principal's sign-in names the keyId of the secret it used: the
+// credential's last use.
+func TestEntraServicePrincipalSignInIsAKeyUse(t *testing.T) {
+	h := newHarness(t, nil)
+	sp := nhiP("entra:9a8b7c6d-0000-1111-2222-333344445555")
+	create := h.ev(schemas.ActionCredentialCreate, t0, schemas.LaneNHI, admin, sp, nil)
+	create.Event.Credential = &schemas.Credential{ID: "entra:key:0f1e2d3c", Kind: schemas.CredentialClientSecret, Owner: admin}
+	signIn := h.ev(schemas.ActionSignIn, t0.Add(48*time.Hour), schemas.LaneObserve, sp, sp, nil)
+	signIn.Event.Source = schemas.SourceEntra
+	signIn.Event.Attributes = map[string]string{"category": "ServicePrincipalSignInLogs", "credential_key_id": "0F1E2D3C"}
+	h.write(create, signIn)
+	rows, err := h.s.Query(context.Background(), "SELECT toUnixTimestamp64Milli(last_used_at) AS last_used_at FROM credentials FINAL WHERE credential_id = 'entra:key:0f1e2d3c'")
+	if err != nil || len(rows) != 1 || !rows[0].Time("last_used_at").Equal(t0.Add(48*time.Hour)) {
+		t.Fatalf("last use of the secret: %v %v, want %s", rows, err, t0.Add(48*time.Hour))
 	}
 }

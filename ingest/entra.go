@@ -119,7 +119,10 @@ type entraSignIn struct {
 	ServicePrincipalID   string `json:"servicePrincipalId"`
 	ServicePrincipalName string `json:"servicePrincipalName"`
 	CorrelationID        string `json:"correlationId"`
-	Status               *struct {
+	// ServicePrincipalCredentialKeyID is the keyId of the secret or certificate a service
+	// principal signed in with (ServicePrincipalSignInLogs; Graph beta signIn).
+	ServicePrincipalCredentialKeyID string `json:"servicePrincipalCredentialKeyId"`
+	Status                          *struct {
 		ErrorCode     *int64 `json:"errorCode"`
 		FailureReason string `json:"failureReason"`
 	} `json:"status"`
@@ -359,6 +362,7 @@ func entraSignInEvent(raw json.RawMessage, props []byte, rec entraRecord, now ti
 		ev.Subject = newPrincipal(schemas.SourceEntra, s.UserID, s.UserPrincipalName, s.UserDisplayName, schemas.PrincipalHuman)
 	} else {
 		ev.Subject = newPrincipal(schemas.SourceEntra, s.ServicePrincipalID, "", s.ServicePrincipalName, schemas.PrincipalNHI)
+		setAttr(&ev, "credential_key_id", strings.ToLower(s.ServicePrincipalCredentialKeyID))
 	}
 	ev.Actor = ev.Subject
 	setAttr(&ev, "category", category)

@@ -136,6 +136,25 @@ func TestEntraEventHubs(t *testing.T) {
 	}
 }
 
+// A service principal's sign-in names the key it used (Azure Monitor's
+// ServicePrincipalSignInLogs record, properties as the Graph signIn resource).
+func TestEntraServicePrincipalSignInNamesItsKey(t *testing.T) {
+	body := `{"records":[{"time":"2026-11-02T08:00:00Z","category":"ServicePrincipalSignInLogs","operationName":"Sign-in activity","resultType":"0",
+	"properties":{"id":"sp-signin-1","createdDateTime":"2026-11-02T08:00:00Z","appId":"11112222-aaaa-bbbb-cccc-333344445555","appDisplayName":"billing-export",
+	"servicePrincipalId":"9a8b7c6d-0000-1111-2222-333344445555","servicePrincipalName":"billing-export",
+	"servicePrincipalCredentialKeyId":"0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0","servicePrincipalCredentialThumbprint":"",
+	"status":{"errorCode":0}}}]}`
+	evs, err := ParseEntra([]byte(body), testNow)
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("%v %d", err, len(evs))
+	}
+	e := evs[0]
+	if e.Subject == nil || e.Subject.Type != schemas.PrincipalNHI || e.Outcome != schemas.OutcomeSuccess ||
+		e.Attributes["credential_key_id"] != "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0" || e.Attributes["category"] != "ServicePrincipalSignInLogs" {
+		t.Fatalf("service principal sign-in: %+v %v", e.Subject, e.Attributes)
+	}
+}
+
 func TestEntraPlainAndValuePage(t *testing.T) {
 	audit := `{"id":"g1","activityDisplayName":"RESET PASSWORD (BY ADMIN)","activityDateTime":"2025-05-14T10:00:00Z","result":"failure","initiatedBy":{"user":{"userPrincipalName":"help@example.org"}},"targetResources":[{"id":"u","type":"User","userPrincipalName":"X@Example.org"}]}`
 	for _, body := range []string{audit, `{"@odata.context":"x","value":[` + audit + `]}`} {
