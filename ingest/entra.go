@@ -173,6 +173,9 @@ func entraEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, er
 	if known {
 		ev.Action, ev.Category = entry.CanonicalAction(), entry.Category
 	}
+	if ev.Action == schemas.ActionAccessReviewed {
+		entraReviewDecision(&ev, activity)
+	}
 	kind := entry.Kind
 	setOccurredAt(&ev, now, a.ActivityDateTime, rec.Time)
 	ev.Outcome = outcomeOf(a.Result)
@@ -668,4 +671,21 @@ func decodeTwice(raw json.RawMessage) string {
 		return strings.Join(arr, ",")
 	}
 	return outer
+}
+
+// entraReviewDecision reads an access review activity's decision from its name: an
+// approval keeps the access, a denial revokes it. "Don't know", a reset and the
+// application of results decide nothing about the access (the removals an applied denial
+// makes are audited as their own events), so they are not reviews: an access-review
+// activity that names no decision must not clear a review that is due.
+func entraReviewDecision(ev *schemas.IdentityEvent, activity string) {
+	a := strings.ToLower(activity)
+	switch {
+	case strings.Contains(a, "don't know") || strings.Contains(a, "reset") || strings.Contains(a, "apply"):
+		ev.Action = schemas.ActionOther
+	case strings.Contains(a, "deny") || strings.Contains(a, "denied"):
+		setAttr(ev, schemas.AttrReviewDecision, schemas.ReviewRevoke)
+	case strings.Contains(a, "approve"):
+		setAttr(ev, schemas.AttrReviewDecision, schemas.ReviewKeep)
+	}
 }

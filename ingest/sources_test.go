@@ -155,6 +155,34 @@ func TestEntraServicePrincipalSignInNamesItsKey(t *testing.T) {
 	}
 }
 
+// Access review decisions: approve keeps, deny revokes, and "don't know", a reset or the
+// application of results is no review at all.
+func TestEntraAccessReviewDecisions(t *testing.T) {
+	for activity, want := range map[string]struct {
+		action   schemas.Action
+		decision string
+	}{
+		"Approve decision":                  {schemas.ActionAccessReviewed, schemas.ReviewKeep},
+		"Bulk approve decisions":            {schemas.ActionAccessReviewed, schemas.ReviewKeep},
+		"Deny decision":                     {schemas.ActionAccessReviewed, schemas.ReviewRevoke},
+		"Bulk deny decisions":               {schemas.ActionAccessReviewed, schemas.ReviewRevoke},
+		"Don't know decision":               {schemas.ActionOther, ""},
+		"Bulk mark decisions as don't know": {schemas.ActionOther, ""},
+		"Reset decision":                    {schemas.ActionOther, ""},
+		"Apply decision":                    {schemas.ActionOther, ""},
+	} {
+		audit := `{"id":"ar1","category":"Policy","loggedByService":"Access Reviews","activityDisplayName":"` + activity + `","activityDateTime":"2026-11-02T10:00:00Z",` +
+			`"result":"success","initiatedBy":{"user":{"userPrincipalName":"mgr@example.org"}},"targetResources":[{"id":"u1","type":"User","userPrincipalName":"j.doe@example.org"}]}`
+		evs, err := ParseEntra([]byte(audit), testNow)
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("%s: %v", activity, err)
+		}
+		if evs[0].Action != want.action || evs[0].Attributes[schemas.AttrReviewDecision] != want.decision {
+			t.Errorf("%s: action %s decision %q, want %s %q", activity, evs[0].Action, evs[0].Attributes[schemas.AttrReviewDecision], want.action, want.decision)
+		}
+	}
+}
+
 func TestEntraPlainAndValuePage(t *testing.T) {
 	audit := `{"id":"g1","activityDisplayName":"RESET PASSWORD (BY ADMIN)","activityDateTime":"2025-05-14T10:00:00Z","result":"failure","initiatedBy":{"user":{"userPrincipalName":"help@example.org"}},"targetResources":[{"id":"u","type":"User","userPrincipalName":"X@Example.org"}]}`
 	for _, body := range []string{audit, `{"@odata.context":"x","value":[` + audit + `]}`} {
