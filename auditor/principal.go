@@ -448,8 +448,13 @@ func (ps *principalState) buildLedger(cfg *Config, version uint64) {
 				continue
 			}
 			// The reviewer is the ticket's approver; a ticket that names none (closed by
-			// whoever worked it) counts as a review by someone unknown.
-			ps.review(g, t.Approver, schemas.ReviewKeep, t.UpdatedAt, t.EventIDs[len(t.EventIDs)-1])
+			// whoever worked it) counts as a review by someone unknown. A rejected review
+			// ticket decided against the access: a revoke decision, to be enforced.
+			decision := schemas.ReviewKeep
+			if t.Approval == string(schemas.ApprovalRejected) {
+				decision = schemas.ReviewRevoke
+			}
+			ps.review(g, t.Approver, decision, t.UpdatedAt, t.EventIDs[len(t.EventIDs)-1])
 		}
 	}
 	ps.Grants = ps.Grants[:0]

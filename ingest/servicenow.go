@@ -294,6 +294,14 @@ func serviceNowEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEven
 	} else if c := field("category").text(); c != "" {
 		t.RequestType = &c
 	}
+	if t.Kind != schemas.TicketIncident && t.Kind != schemas.TicketChange &&
+		snAccessReview(derefString(t.RequestType), field("short_description").text()) {
+		// (a short description counts only when it starts with the words: "Access review:
+		// j.doe – finance-admins", not "Install the access review tool")
+		// A request item or task of an access review or certification catalog item: the
+		// reviewer's decision about the access it names.
+		t.Kind = schemas.TicketAccessReview
+	}
 	t.Emergency = strings.EqualFold(field("type").Value, "emergency") || truthy(lookup(snVariableKeys.Emergency).Value)
 	ev.Ticket = t
 	ev.Subject = t.RequestedFor
@@ -384,4 +392,20 @@ func derefString(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// snAccessReviewWords mark a catalog item, category or short description of an access
+// review (ServiceNow has no review table out of the box; instances run reviews as catalog
+// requests or tasks).
+var snAccessReviewWords = []string{"access review", "access certification", "user access review", "access recertification",
+	"entitlement review", "privileged access review", "certification campaign"}
+
+func snAccessReview(requestType, shortDescription string) bool {
+	rt, sd := strings.ToLower(requestType), strings.ToLower(strings.TrimSpace(shortDescription))
+	for _, w := range snAccessReviewWords {
+		if strings.Contains(rt, w) || strings.HasPrefix(sd, w) {
+			return true
+		}
+	}
+	return false
 }

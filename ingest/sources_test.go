@@ -312,6 +312,25 @@ func TestServiceNowEachUpdateIsAnEvent(t *testing.T) {
 	}
 }
 
+// A request item of an access review catalog item (or one whose short description starts
+// "Access review") is a review ticket; one that only mentions reviews is not.
+func TestServiceNowAccessReviewTickets(t *testing.T) {
+	for body, want := range map[string]schemas.TicketKind{
+		`{"sys_id":"r1","number":"RITM0010001","sys_class_name":"sc_req_item","cat_item":{"value":"c1","display_value":"Quarterly Access Review"},"approval":"approved","sys_updated_on":"2026-11-02 10:00:00"}`: schemas.TicketAccessReview,
+		`{"sys_id":"r2","number":"SCTASK0010002","sys_class_name":"sc_task","short_description":"Access certification: j.doe - finance-admins","sys_updated_on":"2026-11-02 10:00:00"}`:                          schemas.TicketAccessReview,
+		`{"sys_id":"r3","number":"RITM0010003","sys_class_name":"sc_req_item","short_description":"Install the access review tool on my laptop","sys_updated_on":"2026-11-02 10:00:00"}`:                         schemas.TicketServiceRequest,
+		`{"sys_id":"r4","number":"INC0010004","sys_class_name":"incident","short_description":"Access review page is down","category":"access review","sys_updated_on":"2026-11-02 10:00:00"}`:                   schemas.TicketIncident,
+	} {
+		evs, err := ParseServiceNow([]byte(body), testNow)
+		if err != nil || len(evs) != 1 || evs[0].Ticket == nil {
+			t.Fatalf("%s: %v", body, err)
+		}
+		if evs[0].Ticket.Kind != want {
+			t.Errorf("%s: kind %s, want %s", evs[0].Ticket.ID, evs[0].Ticket.Kind, want)
+		}
+	}
+}
+
 func TestJira(t *testing.T) {
 	body, _ := os.ReadFile("testdata/jira_updated.json")
 	// The configured field id is wrong on purpose: the request type is found by its shape.
