@@ -99,4 +99,3 @@ func TestEntraServicePrincipalSignInIsAKeyUse(t *testing.T) {
 		t.Fatalf("last use of the secret: %v %v, want %s", rows, err, t0.Add(48*time.Hour))
 	}
 }
-
