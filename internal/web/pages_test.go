@@ -195,6 +195,19 @@ func TestPrincipalAndQueuePages(t *testing.T) {
 	if code != 200 || !strings.Contains(body, "SELF_APPROVED") || !strings.Contains(body, "okta:crm-users") || !strings.Contains(body, "RITM0200") {
 		t.Fatalf("principal page: %d\n%s", code, body)
 	}
+	if !strings.Contains(body, "No other account is joined") {
+		t.Fatalf("principal page of an account joined to nothing:\n%s", body)
+	}
+	// An identity correction shows on the page of every account it joins, with its reason.
+	if _, err := c.a.ChangeIdentity(context.Background(), auditor.IdentityChange{Account: "arn:aws:iam::1:user/carol", Identity: "carol@corp.example",
+		Reason: "HR record <script>", Actor: "kim"}); err != nil {
+		t.Fatal(err)
+	}
+	code, body = c.get(t, "/ui/principal?id="+url.QueryEscape("arn:aws:iam::1:user/carol"))
+	if code != 200 || !strings.Contains(body, "<code>carol@corp.example</code>") || !strings.Contains(body, "HR record &lt;script&gt; (kim)") ||
+		!strings.Contains(body, "manual") {
+		t.Fatalf("principal page of a joined account: %d\n%s", code, body)
+	}
 	code, body = c.get(t, "/ui/principal?id="+url.QueryEscape(hostile))
 	if code != 200 || strings.Contains(body, "<b>Super") || !strings.Contains(body, "&lt;b&gt;Super Administrator&lt;/b&gt;") {
 		t.Fatalf("hostile principal page: %d\n%s", code, body)

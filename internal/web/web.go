@@ -38,6 +38,7 @@ type Auditor interface {
 	Findings(ctx context.Context, f auditor.FindingFilter) ([]schemas.Finding, error)
 	Triages(ctx context.Context, ids []string) (map[string]auditor.TriageState, error)
 	Triage(ctx context.Context, d auditor.TriageDecision) (auditor.TriageDecision, error)
+	Principals(ctx context.Context, account string) ([]auditor.Principal, error)
 	Now() time.Time
 }
 
@@ -390,7 +391,10 @@ func parseUntil(s string) (time.Time, error) {
 }
 
 type principalData struct {
-	ID          string
+	ID string
+	// Identities are the identity the resolver joins the principal into, with every
+	// account and why it belongs (auditor.Principals).
+	Identities  []auditor.Principal
 	Findings    []listed
 	Grants      []row
 	Credentials []row
@@ -409,6 +413,12 @@ func (s *Server) principal(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := principalData{ID: id}
+	ids, err := s.o.Auditor.Principals(r.Context(), id)
+	if err != nil {
+		s.unavailable(w, r, "identities", err)
+		return
+	}
+	d.Identities = ids
 	fs, err := s.o.Auditor.Findings(r.Context(), auditor.FindingFilter{Principal: id, Limit: listLimit})
 	if err != nil {
 		s.unavailable(w, r, "findings", err)
