@@ -1,6 +1,7 @@
 package auditor
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -97,4 +98,21 @@ func TestNHIInteractiveSignInThroughTheAuditor(t *testing.T) {
 	tok.Event.Credential = &schemas.Credential{ID: "00T1", Kind: schemas.CredentialAPIToken, Owner: admin}
 	h.write(tok)
 	h.expectOpen()
+}
+
+// An NHI's event findings name the owner its credentials record: whom the analyst asks.
+func TestNHIFindingsNameTheOwner(t *testing.T) {
+	cfg := detectCfg()
+	g := grantFact("e1", "svc-etl", "x@corp.example", "Super Administrator", schemas.PrivilegeAdmin, dt0)
+	ps := state("svc-etl", schemas.PrincipalNHI, g)
+	ps.Creds = []credential{{Principal: "svc-etl", ID: "old", Owner: "gone@corp.example", DeletedAt: tp2(dt0)}, {Principal: "svc-etl", ID: "k1", Owner: "dana@corp.example"}}
+	fs := ps.eventFindings(cfg)
+	if len(fs) == 0 {
+		t.Fatal("no finding for an unticketed admin grant to an NHI")
+	}
+	for _, f := range fs {
+		if !strings.HasSuffix(f.Summary, "; owner dana@corp.example") {
+			t.Errorf("%s: %q names no live owner", f.Kind, f.Summary)
+		}
+	}
 }

@@ -16,5 +16,5 @@ func nhiUnusedCredential(c *credential, now time.Time, cfg *Config) (schemas.Fin
 	}
 	return newFinding(KindNHIUnusedCredential, c.Principal, "credential:"+c.ID, "", true, []string{c.CreateEvent},
 		fmt.Sprintf("credential %s of %s was last used at %s, %d days ago (unused age %s)", c.ID, c.Principal, ts(*c.LastUsedAt),
-			int(now.Sub(*c.LastUsedAt).Hours()/24), cfg.NHIUnusedAge), ts(*c.LastUsedAt)), true
+			int(now.Sub(*c.LastUsedAt).Hours()/24), cfg.NHIUnusedAge)+c.ownerNote(), ts(*c.LastUsedAt)), true
 }

@@ -282,7 +282,24 @@ func (ps *principalState) eventFindings(cfg *Config) []schemas.Finding {
 	for _, rule := range principalRules {
 		out = append(out, rule(ps, cfg, nhi)...)
 	}
+	if owner := ps.nhiOwner(); nhi && owner != "" {
+		// Whom to ask about a non-human identity: the owner its credentials record.
+		for i := range out {
+			out[i].Summary += "; owner " + owner
+		}
+	}
 	return out
+}
+
+// nhiOwner is the owner the principal's live credentials record (the first, in credential
+// order), or "".
+func (ps *principalState) nhiOwner() string {
+	for i := range ps.Creds {
+		if c := &ps.Creds[i]; c.DeletedAt == nil && c.Owner != "" {
+			return c.Owner
+		}
+	}
+	return ""
 }
 
 // heldGrant returns the active grant of the named entitlement, if any.

@@ -41,7 +41,7 @@ func TestKeyUseFromEventsFeedsUnusedCredential(t *testing.T) {
 			unused = append(unused, f)
 		}
 	}
-	if len(unused) != 1 || unused[0].Principal != svc.ID || !strings.Contains(unused[0].Summary, ts(used)) {
+	if len(unused) != 1 || unused[0].Principal != svc.ID || !strings.Contains(unused[0].Summary, ts(used)) || !strings.Contains(unused[0].Summary, "owner "+admin.ID) {
 		t.Fatalf("unused credential findings %+v, want one naming the last use %s", unused, ts(used))
 	}
 	// Using the key again resolves it at the next sweep.
