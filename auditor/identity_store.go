@@ -108,21 +108,34 @@ func (a *Auditor) learnAliases(batch []schemas.RoutedEvent, principals map[strin
 	learned := map[string]alias{}
 	for i := range batch {
 		e := &batch[i].Event
-		s := e.Subject
-		if e.Category == schemas.CategoryTicket || s == nil || s.ID == "" || s.Email == nil || *s.Email == "" ||
-			strings.EqualFold(s.ID, *s.Email) || s.Type == schemas.PrincipalNHI || s.Type == schemas.PrincipalSystem {
+		if e.Category == schemas.CategoryTicket {
 			continue
 		}
-		src, reason := AliasEvent, fmt.Sprintf("event %s (%s) names %s with email %s", e.EventID, e.Source, s.ID, *s.Email)
-		if _, ok := e.Attributes[schemas.InventoryAttr]; ok {
-			src, reason = AliasSnapshot, fmt.Sprintf("inventory listing %s (%s) names %s with email %s", e.EventID, e.Source, s.ID, *s.Email)
-		}
-		al := alias{Account: s.ID, Identity: strings.ToLower(*s.Email), Source: src, Reason: reason, At: now}
-		if a.ids.has(al) {
-			continue
-		}
-		if old, ok := learned[fold(al.Account)+"\x00"+src]; !ok || old.Identity == al.Identity {
-			learned[fold(al.Account)+"\x00"+src] = al
+		_, inventory := e.Attributes[schemas.InventoryAttr]
+		for _, p := range []*schemas.Principal{e.Subject, e.Actor} {
+			if p == nil || p.Email == nil || *p.Email == "" || p.Type == schemas.PrincipalNHI || p.Type == schemas.PrincipalSystem {
+				continue
+			}
+			email := strings.ToLower(*p.Email)
+			// The account an event that names only the vendor's id would be keyed by
+			// (okta:00u…, entra:<object id>), and the principal's id where it is not
+			// the email: both are the person the email names.
+			for _, acc := range []string{sourceAccount(e.Source, p.SourceID), p.ID} {
+				if acc == "" || strings.EqualFold(acc, email) {
+					continue
+				}
+				src, reason := AliasEvent, fmt.Sprintf("event %s (%s) names %s with email %s", e.EventID, e.Source, acc, email)
+				if inventory {
+					src, reason = AliasSnapshot, fmt.Sprintf("inventory listing %s (%s) names %s with email %s", e.EventID, e.Source, acc, email)
+				}
+				al := alias{Account: acc, Identity: email, Source: src, Reason: reason, At: now}
+				if a.ids.has(al) {
+					continue
+				}
+				if old, ok := learned[fold(al.Account)+"\x00"+src]; !ok || old.Identity == al.Identity {
+					learned[fold(al.Account)+"\x00"+src] = al
+				}
+			}
 		}
 	}
 	for p := range principals {
@@ -311,4 +324,20 @@ func (a *Auditor) reauditMoved(ctx context.Context) ([]schemas.Finding, error) {
 	}
 	a.log.Info("auditor: identities changed, re-auditing their principals", "principals", len(stale))
 	return a.writeBatch(ctx, nil, stale)
+}
+
+// sourceAccount is the principal id ingest gives an account it knows only by the vendor's
+// id (ingest.CanonicalID without an email): an ARN as it is, an email lower-cased, else
+// the source's name and the id ("okta:00u1abc"). "" for no id.
+func sourceAccount(src schemas.Source, sourceID string) string {
+	id := strings.TrimSpace(sourceID)
+	switch {
+	case id == "":
+		return ""
+	case strings.HasPrefix(id, "arn:"):
+		return id
+	case strings.Contains(id, "@"):
+		return strings.ToLower(id)
+	}
+	return strings.ToLower(string(src)) + ":" + id
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgate-io/tollgate/ingest"
 	"github.com/tollgate-io/tollgate/schemas"
 )
 
@@ -193,7 +194,8 @@ func TestOktaResetThenAWSAdminAcrossAccounts(t *testing.T) {
 	for _, order := range []string{"reset first", "grant first"} {
 		t.Run(order, func(t *testing.T) {
 			h := identityHarness(t)
-			okta := oktaUser("00u1alice", "Alice@corp.example")
+			okta := oktaUser("alice@corp.example", "Alice@corp.example") // as ingest keys an Okta user: by login
+			okta.SourceID = "00u1alice"
 			aws := awsUser("alice")
 			req := h.tk(schemas.ActionTicketApproved, t0.Add(-time.Hour), approvedRequest("CHG0901", alice, "prod-deployers", bob))
 			req.Event.Ticket.Kind = schemas.TicketChange
@@ -297,5 +299,45 @@ func TestIdentityWithTooManyAccountsJoinsNone(t *testing.T) {
 	}
 	if moved := ix.add(alias{Account: "svc-new", Identity: "shared@corp.example", Source: AliasRule, At: dt0}); len(moved) != 1 {
 		t.Fatalf("one more account of an over-full identity moved %d", len(moved))
+	}
+}
+
+func TestSourceAccountIsIngestsCanonicalID(t *testing.T) {
+	for _, c := range []struct {
+		src schemas.Source
+		id  string
+	}{{schemas.SourceOkta, "00u1abcDEF"}, {schemas.SourceEntra, "9a8b7c6d-0000-1111-2222-333344445555"}, {schemas.SourceCloudTrail, "arn:aws:iam::1:user/Bob"},
+		{schemas.SourceGoogleWorkspace, "Ann@Corp.Example"}, {schemas.SourceOkta, " "}, {schemas.SourceGeneric, "u-17"}} {
+		if got, want := sourceAccount(c.src, c.id), ingest.CanonicalID(c.src, c.id, ""); got != want {
+			t.Errorf("sourceAccount(%s, %q) = %q, ingest keys it %q", c.src, c.id, got, want)
+		}
+	}
+}
+
+// An event that names an Okta user by id and login joins the account other events know by
+// id only (okta:00u…) to the person: a ticket for the email covers its grant.
+func TestVendorIDJoinsTheEmail(t *testing.T) {
+	for _, named := range []bool{false, true} {
+		h := newHarness(t, nil)
+		byID := human("okta:00u9erin")
+		byID.SourceID = "00u9erin"
+		req := h.tk(schemas.ActionTicketApproved, t0.Add(-2*time.Hour), approvedRequest("RITM0960", human("erin@corp.example"), "finance-readers", bob))
+		h.write(req)
+		if named {
+			full := oktaUser("erin@corp.example", "erin@corp.example")
+			full.SourceID = "00u9erin"
+			h.write(h.ev(schemas.ActionMFAEnroll, t0.Add(-time.Hour), schemas.LaneHelpDesk, full, full, nil))
+		}
+		g := h.ev(schemas.ActionAccessGrant, t0, schemas.LaneServiceDesk, admin, byID, group("finance-readers", schemas.PrivilegeRead))
+		h.write(g)
+		if named {
+			h.expectOpen()
+			ps, err := h.a.Principals(context.Background(), byID.ID)
+			if err != nil || len(ps) != 1 || ps[0].Identity != "erin@corp.example" || ps[0].Accounts[0].Source != AliasEvent {
+				t.Fatalf("identity of %s: %+v %v", byID.ID, ps, err)
+			}
+		} else {
+			h.expectOpen(want{KindUnticketedAccessChange, byID.ID, []string{id(g)}})
+		}
 	}
 }
