@@ -2,6 +2,7 @@ package auditor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -171,6 +172,10 @@ type IdentityChange struct {
 	Actor    string `json:"actor"`
 }
 
+// ErrInvalidIdentityChange is an identity correction that cannot be recorded (what is
+// missing or malformed is in the message).
+var ErrInvalidIdentityChange = errors.New("auditor: invalid identity correction")
+
 // maxIdentityText bounds an account, identity, reason or actor.
 const maxIdentityText = 1024
 
@@ -178,19 +183,19 @@ func (c *IdentityChange) validate() error {
 	c.Account, c.Identity, c.Actor = strings.TrimSpace(c.Account), strings.TrimSpace(c.Identity), strings.TrimSpace(c.Actor)
 	switch {
 	case c.Account == "":
-		return fmt.Errorf("%w: an account is required", ErrInvalidTriage)
+		return fmt.Errorf("%w: an account is required", ErrInvalidIdentityChange)
 	case c.Clear && c.Identity != "":
-		return fmt.Errorf("%w: clearing a mapping takes no identity", ErrInvalidTriage)
+		return fmt.Errorf("%w: clearing a mapping takes no identity", ErrInvalidIdentityChange)
 	case !c.Clear && c.Identity == "":
-		return fmt.Errorf("%w: an identity is required (the account itself detaches it)", ErrInvalidTriage)
+		return fmt.Errorf("%w: an identity is required (the account itself detaches it)", ErrInvalidIdentityChange)
 	case strings.TrimSpace(c.Reason) == "":
-		return fmt.Errorf("%w: a reason is required", ErrInvalidTriage)
+		return fmt.Errorf("%w: a reason is required", ErrInvalidIdentityChange)
 	case c.Actor == "":
-		return fmt.Errorf("%w: who decides is required", ErrInvalidTriage)
+		return fmt.Errorf("%w: who decides is required", ErrInvalidIdentityChange)
 	}
 	for name, v := range map[string]string{"account": c.Account, "identity": c.Identity, "reason": c.Reason, "actor": c.Actor} {
 		if len(v) > maxIdentityText || !utf8.ValidString(v) || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-			return fmt.Errorf("%w: %s must be UTF-8 text of at most %d bytes without control characters", ErrInvalidTriage, name, maxIdentityText)
+			return fmt.Errorf("%w: %s must be UTF-8 text of at most %d bytes without control characters", ErrInvalidIdentityChange, name, maxIdentityText)
 		}
 	}
 	return nil

@@ -197,7 +197,7 @@ func ConsoleHandler(q *Store, a *auditor.Auditor, o ConsoleOptions) (http.Handle
 		}
 		stored, err := a.ChangeIdentity(r.Context(), c)
 		switch {
-		case errors.Is(err, auditor.ErrInvalidTriage):
+		case errors.Is(err, auditor.ErrInvalidIdentityChange):
 			writeJSONError(w, http.StatusBadRequest, err.Error())
 		case err != nil:
 			log.Error("identity correction failed", "err", err)
