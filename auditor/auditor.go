@@ -163,12 +163,18 @@ func (a *Auditor) writeBatch(ctx context.Context, batch []schemas.RoutedEvent, f
 		rows = append(rows, eventRow(&batch[i]))
 		if e.Category == schemas.CategoryTicket {
 			ticketIDs[e.Ticket.ID] = true
-		} else if p := principalOf(e); p != "" && ledgerRecord(&batch[i], &a.cfg) {
+			continue
+		}
+		p := principalOf(e)
+		ledger := p != "" && ledgerRecord(&batch[i], &a.cfg)
+		if ledger {
 			principals[p] = true
-		} else if key, ok := keyUse(&batch[i]); ok && p != "" && !usedToday[keyDay{key, day(e.OccurredAt)}] && a.keyUses.fresh(key, e.OccurredAt) {
-			// The first use of a long-term key in a day is a ledger event: the credential's
-			// last use, which NHI_UNUSED_CREDENTIAL reads. Later ones that day add nothing.
-			principals[p], uses[i] = true, true
+		}
+		// The first use of a credential in a day is a ledger event of its holder, the
+		// actor: the credential's last use, which NHI_UNUSED_CREDENTIAL reads. Later ones
+		// that day add nothing. (A ledger event of the actor itself carries the use.)
+		if key, ok := keyUse(&batch[i]); ok && !(ledger && p == e.Actor.ID) && !usedToday[keyDay{key, day(e.OccurredAt)}] && a.keyUses.fresh(key, e.OccurredAt) {
+			principals[e.Actor.ID], uses[i] = true, true
 			usedToday[keyDay{key, day(e.OccurredAt)}] = true
 		}
 	}
@@ -504,10 +510,13 @@ func (a *Auditor) loadHistory(ctx context.Context, ids []string, extra map[strin
 	seen := make(map[string]bool, len(rows))
 	add := func(f fact) {
 		evs, ok := out[f.Principal]
-		if !ok || seen[f.EventID] {
+		// One event can be a ledger event of two principals (a call made with the actor's
+		// key that changes someone else's access): seen is per principal.
+		k := f.Principal + "\x00" + f.EventID
+		if !ok || seen[k] {
 			return // not asked for, or a duplicate delivery not merged away yet
 		}
-		seen[f.EventID] = true
+		seen[k] = true
 		out[f.Principal] = append(evs, f)
 	}
 	for _, r := range rows {

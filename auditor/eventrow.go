@@ -221,17 +221,18 @@ func interactiveNHISignIn(e *schemas.IdentityEvent) bool {
 	return false
 }
 
-// keyUse returns the credential an event's actor signed it with, when the actor is the
-// event's principal: a use of that credential. CloudTrail names an IAM user's long-term
-// access key (userIdentity.accessKeyId, AKIA…; temporary ASIA… keys belong to sessions, not
-// to a credential the ledger tracks); an Entra service principal's sign-in names the keyId
-// of its secret or certificate (servicePrincipalCredentialKeyId).
+// keyUse returns the credential an event's actor signed it with: a use of that credential,
+// which belongs to the actor whatever the event did to whom. CloudTrail names an IAM user's
+// long-term access key (userIdentity.accessKeyId, AKIA…; temporary ASIA… keys belong to
+// sessions, not to a credential the ledger tracks); an Entra service principal's sign-in
+// names the keyId of its secret or certificate (servicePrincipalCredentialKeyId); an Okta
+// call made with an API token names the token (transaction.detail.requestApiTokenId).
 func keyUse(r *schemas.RoutedEvent) (string, bool) {
 	e := &r.Event
-	if e.Category == schemas.CategoryTicket || e.Credential != nil || e.Outcome != schemas.OutcomeSuccess || e.Actor == nil {
+	if e.Category == schemas.CategoryTicket || e.Credential != nil || e.Outcome != schemas.OutcomeSuccess || e.Actor == nil || e.Actor.ID == "" {
 		return "", false
 	}
-	if _, inv := e.Attributes[schemas.InventoryAttr]; inv || principalOf(e) != e.Actor.ID {
+	if _, inv := e.Attributes[schemas.InventoryAttr]; inv {
 		return "", false
 	}
 	switch e.Source {
@@ -244,6 +245,10 @@ func keyUse(r *schemas.RoutedEvent) (string, bool) {
 		// the id inventory listings give the credential.
 		if id := e.Attributes["credential_key_id"]; id != "" && len(id) <= 128 {
 			return "entra:key:" + strings.ToLower(id), true
+		}
+	case schemas.SourceOkta:
+		if id := e.Attributes["api_token_id"]; id != "" && len(id) <= 128 {
+			return "okta:" + id, true // the id ingest gives the token's credential
 		}
 	}
 	return "", false
@@ -410,7 +415,14 @@ func batchFacts(batch []schemas.RoutedEvent, principals map[string]bool, cfg *Co
 	out := map[string][]fact{}
 	for i := range batch {
 		e := &batch[i].Event
-		if e.Category == schemas.CategoryTicket || !ledgerRecord(&batch[i], cfg) && !uses[i] {
+		if uses[i] {
+			// A use of the actor's credential: the actor's ledger event too.
+			if f := factFromEvent(&batch[i]); principals[f.ActorID] && f.ActorID != f.Principal {
+				f.Principal = f.ActorID
+				out[f.Principal] = append(out[f.Principal], f)
+			}
+		}
+		if e.Category == schemas.CategoryTicket || !ledgerRecord(&batch[i], cfg) && !(uses[i] && principalOf(e) == e.Actor.ID) {
 			continue
 		}
 		if p := principalOf(e); principals[p] {

@@ -99,3 +99,21 @@ func TestEntraServicePrincipalSignInIsAKeyUse(t *testing.T) {
 		t.Fatalf("last use of the secret: %v %v, want %s", rows, err, t0.Add(48*time.Hour))
 	}
 }
+
+// An Okta call made with an API token (transaction.detail.requestApiTokenId) uses the
+// token, which belongs to the actor that holds it, whoever the call was about.
+func TestOktaTokenCallIsAUseOfTheActorsToken(t *testing.T) {
+	h := newHarness(t, nil)
+	svc := nhiP("svc-provisioning@corp.example")
+	create := h.ev(schemas.ActionCredentialCreate, t0, schemas.LaneNHI, svc, nil, nil)
+	create.Event.Credential = &schemas.Credential{ID: "okta:00T1abc", Kind: schemas.CredentialAPIToken, Owner: admin}
+	create.Event.Subject = svc
+	call := h.ev(schemas.ActionAccountCreate, t0.Add(72*time.Hour), schemas.LaneServiceDesk, svc, human("new.hire@corp.example"), nil)
+	call.Event.Attributes = map[string]string{"api_token_id": "00T1abc"}
+	h.write(create)
+	h.write(call)
+	rows, err := h.s.Query(context.Background(), "SELECT principal, toUnixTimestamp64Milli(last_used_at) AS last_used_at FROM credentials FINAL WHERE credential_id = 'okta:00T1abc'")
+	if err != nil || len(rows) != 1 || rows[0].String("principal") != svc.ID || !rows[0].Time("last_used_at").Equal(t0.Add(72*time.Hour)) {
+		t.Fatalf("the token's last use: %v %v", rows, err)
+	}
+}
