@@ -68,6 +68,9 @@ type Auditor struct {
 	ids      *identities
 	idMu     sync.Mutex
 	idLoaded bool
+	// idPending are accounts the first read of the mappings moved, which the next sweep
+	// checks against their checkpoints (the first batch does not wait for that).
+	idPending []string
 	// keyUses are the days this auditor recorded a use of each long-term key.
 	keyUses keyUseMemo
 }
@@ -195,9 +198,13 @@ func (a *Auditor) writeBatch(ctx context.Context, batch []schemas.RoutedEvent, f
 	}
 	// The identities the batch teaches are stored before anything is derived from them.
 	if !a.identitiesLoaded() {
-		if _, err := a.loadIdentities(ctx); err != nil {
+		moved, err := a.loadIdentities(ctx)
+		if err != nil {
 			return nil, err
 		}
+		a.idMu.Lock()
+		a.idPending = append(a.idPending, moved...) // compared at the next sweep
+		a.idMu.Unlock()
 	}
 	learned := a.learnAliases(batch, principals)
 	if err := a.writeAliases(ctx, learned); err != nil {

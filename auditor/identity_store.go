@@ -311,12 +311,26 @@ func (a *Auditor) attachPeers(ctx context.Context, states []*principalState, pee
 // whose checkpoint holds other aliases than the resolver now gives them.
 func (a *Auditor) reauditMoved(ctx context.Context) ([]schemas.Finding, error) {
 	moved, err := a.loadIdentities(ctx)
-	if err != nil || len(moved) == 0 {
+	if err != nil {
+		return nil, err
+	}
+	a.idMu.Lock()
+	moved, a.idPending = append(moved, a.idPending...), nil
+	a.idMu.Unlock()
+	if len(moved) == 0 {
+		return nil, nil
+	}
+	slices.Sort(moved)
+	moved = slices.Compact(moved)
+	retry := func(err error) ([]schemas.Finding, error) {
+		a.idMu.Lock()
+		a.idPending = append(a.idPending, moved...) // the next sweep tries again
+		a.idMu.Unlock()
 		return nil, err
 	}
 	states, err := a.loadStates(ctx, moved)
 	if err != nil {
-		return nil, err
+		return retry(err)
 	}
 	var stale []string
 	for _, q := range keys(states) {
@@ -328,7 +342,11 @@ func (a *Auditor) reauditMoved(ctx context.Context) ([]schemas.Finding, error) {
 		return nil, nil
 	}
 	a.log.Info("auditor: identities changed, re-auditing their principals", "principals", len(stale))
-	return a.writeBatch(ctx, nil, stale)
+	changed, err := a.writeBatch(ctx, nil, stale)
+	if err != nil {
+		return retry(err)
+	}
+	return changed, nil
 }
 
 // sourceAccount is the principal id ingest gives an account it knows only by the vendor's

@@ -341,3 +341,33 @@ func TestVendorIDJoinsTheEmail(t *testing.T) {
 		}
 	}
 }
+
+// A correction stored while no auditor runs takes effect at the first sweep of the next
+// one, even when a batch comes first.
+func TestCorrectionMadeWhileStoppedAppliesAfterRestart(t *testing.T) {
+	h := identityHarness(t)
+	okta := oktaUser("alice@corp.example", "alice@corp.example")
+	okta.SourceID = "00u1alice"
+	aws := awsUser("alice")
+	req := h.tk(schemas.ActionTicketApproved, t0.Add(-time.Hour), approvedRequest("CHG0970", alice, "prod-deployers", bob))
+	req.Event.Ticket.Kind = schemas.TicketChange
+	reset := h.ev(schemas.ActionMFAReset, t0, schemas.LaneHelpDesk, okta, okta, nil)
+	g := h.ev(schemas.ActionAccessGrant, t0.Add(time.Hour), schemas.LaneServiceDesk, admin, aws,
+		&schemas.Entitlement{ID: "prod-deployers", Name: "prod-deployers", Privilege: schemas.PrivilegeWrite, System: "aws"}, "CHG0970")
+	h.write(req, reset)
+	h.write(g)
+	h.expectOpen(want{KindMFAResetThenPrivilege, aws.ID, []string{id(reset), id(g)}})
+	// The auditor stops; an analyst detaches the AWS user; a new auditor starts.
+	if _, err := h.a.ChangeIdentity(context.Background(), IdentityChange{Account: aws.ID, Identity: aws.ID, Reason: "lab account", Actor: "kim"}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := New(h.s, h.a.cfg, Options{Clock: h.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.a = b
+	h.write(h.ev(schemas.ActionMFAEnroll, t0.Add(2*time.Hour), schemas.LaneHelpDesk, bob, bob, nil)) // someone else's event first
+	h.expectOpen(want{KindMFAResetThenPrivilege, aws.ID, []string{id(reset), id(g)}})
+	h.sweep(t0.Add(3 * time.Hour))
+	h.expectOpen()
+}
