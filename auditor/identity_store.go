@@ -139,6 +139,28 @@ func (a *Auditor) learnAliases(batch []schemas.RoutedEvent, principals map[strin
 			}
 		}
 	}
+	for i := range batch {
+		// An Okta app assignment or SAML sign-on names the person's username in the app;
+		// one that is an email is the account the app's own logs (Google Workspace, a
+		// SaaS app provisioned from Okta) key them by.
+		e := &batch[i].Event
+		appUser := strings.ToLower(e.Attributes["app_user"])
+		if e.Source != schemas.SourceOkta || !strings.Contains(appUser, "@") || len(appUser) > maxIdentityText {
+			continue
+		}
+		person := e.Subject
+		if person == nil || person.Type != schemas.PrincipalHuman {
+			person = e.Actor
+		}
+		if person == nil || person.Type != schemas.PrincipalHuman || person.Email == nil || strings.EqualFold(*person.Email, appUser) {
+			continue
+		}
+		al := alias{Account: appUser, Identity: strings.ToLower(*person.Email), Source: AliasEvent, At: now,
+			Reason: fmt.Sprintf("event %s (%s) names %s's username in an app: %s", e.EventID, e.SourceEventType, strings.ToLower(*person.Email), appUser)}
+		if !a.ids.has(al) {
+			learned[fold(al.Account)+"\x00"+AliasEvent] = al
+		}
+	}
 	for p := range principals {
 		if al, ok := a.ids.ruleAlias(p); ok && !a.ids.has(al) {
 			al.At = now

@@ -371,3 +371,28 @@ func TestCorrectionMadeWhileStoppedAppliesAfterRestart(t *testing.T) {
 	h.sweep(t0.Add(3 * time.Hour))
 	h.expectOpen()
 }
+
+// An Okta app assignment naming the person's username in Google Workspace joins that
+// account: a ticket for the person covers a Workspace grant to it.
+func TestOktaAppUserJoinsTheAppsAccount(t *testing.T) {
+	for _, named := range []bool{false, true} {
+		h := newHarness(t, nil)
+		ann := oktaUser("ann@corp.example", "ann@corp.example")
+		ws := human("ann.lee@corp-mail.example")
+		req := h.tk(schemas.ActionTicketApproved, t0.Add(-2*time.Hour), approvedRequest("RITM0980", ann, "finance-readers", bob))
+		h.write(req)
+		if named {
+			assign := h.ev(schemas.ActionAccessGrant, t0.Add(-time.Hour), schemas.LaneServiceDesk, admin, ann, group("Google Workspace", schemas.PrivilegeRead), "RITM0981")
+			assign.Event.Attributes = map[string]string{"app_user": "Ann.Lee@corp-mail.example"}
+			h.write(h.tk(schemas.ActionTicketApproved, t0.Add(-3*time.Hour), approvedRequest("RITM0981", ann, "Google Workspace", bob)), assign)
+		}
+		g := h.ev(schemas.ActionAccessGrant, t0, schemas.LaneServiceDesk, admin, ws, group("finance-readers", schemas.PrivilegeRead))
+		g.Event.Source = schemas.SourceGoogleWorkspace
+		h.write(g)
+		if named {
+			h.expectOpen()
+		} else {
+			h.expectOpen(want{KindUnticketedAccessChange, ws.ID, []string{id(g)}})
+		}
+	}
+}

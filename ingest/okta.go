@@ -236,8 +236,10 @@ func oktaEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, err
 		}
 	}
 	var app *schemas.Principal // the first AppInstance target, as the non-human identity it is
+	var appUser string         // the first AppUser target's username in the app
 	for _, t := range le.Target {
 		switch t.Type {
+
 		case "User":
 			if ev.Subject == nil {
 				ev.Subject = newPrincipal(schemas.SourceOkta, t.ID, t.AlternateID, t.DisplayName, schemas.PrincipalHuman)
@@ -262,6 +264,9 @@ func oktaEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, err
 		case "Token":
 			ev.Credential = &schemas.Credential{ID: "okta:" + t.ID, Kind: schemas.CredentialAPIToken, Owner: ev.Actor}
 		case "AppUser", "PublicClientApp":
+			if t.Type == "AppUser" && appUser == "" {
+				appUser = t.AlternateID
+			}
 			if ev.Subject == nil && t.Type == "PublicClientApp" {
 				ev.Subject = newPrincipal(schemas.SourceOkta, t.ID, "", t.DisplayName, schemas.PrincipalNHI)
 			}
@@ -288,6 +293,19 @@ func oktaEvent(raw json.RawMessage, now time.Time) ([]schemas.IdentityEvent, err
 	}
 	if ev.Subject == nil && ev.Credential != nil && ev.Credential.Owner != nil {
 		ev.Subject = ev.Credential.Owner
+	}
+	// The person's username in the app (an app assignment's AppUser target, a SAML sign-on's
+	// subject): the account the app's own logs may name them by.
+	if appUser == "" && le.EventType == "user.authentication.sso" && le.DebugContext != nil && bytes.Contains(le.DebugContext.DebugData, []byte(`"subject"`)) {
+		var d struct {
+			Subject string `json:"subject"`
+		}
+		if json.Unmarshal(le.DebugContext.DebugData, &d) == nil {
+			appUser = d.Subject
+		}
+	}
+	if !placeholder(appUser) {
+		setAttr(&ev, "app_user", strings.TrimSpace(appUser))
 	}
 	if ev.Subject == nil && app != nil {
 		// An app's own secret or key, or the lifecycle of an OAuth client: the app is whose

@@ -331,6 +331,29 @@ func TestServiceNowAccessReviewTickets(t *testing.T) {
 	}
 }
 
+// An Okta app assignment names the person's username in the app (its AppUser target), and a
+// SAML sign-on the subject it asserted: both become the app_user attribute.
+func TestOktaAppUserNames(t *testing.T) {
+	assign := `{"uuid":"a1","published":"2026-11-02T10:00:00.000Z","eventType":"application.user_membership.add","displayMessage":"Add user to application membership",
+	"outcome":{"result":"SUCCESS"},"actor":{"id":"00uadmin","type":"User","alternateId":"it-admin@corp.example"},
+	"target":[{"id":"0ua1","type":"AppUser","alternateId":"Ann.Lee@corp-mail.example","displayName":"Ann Lee"},
+	{"id":"0oa1","type":"AppInstance","alternateId":"Google Workspace","displayName":"Google Workspace"},
+	{"id":"00u1ann","type":"User","alternateId":"ann@corp.example","displayName":"Ann Lee"}]}`
+	sso := `{"uuid":"s1","published":"2026-11-02T11:00:00.000Z","eventType":"user.authentication.sso","displayMessage":"User single sign on to app",
+	"outcome":{"result":"SUCCESS"},"actor":{"id":"00u1ann","type":"User","alternateId":"ann@corp.example"},
+	"debugContext":{"debugData":{"subject":"ann.lee@corp-mail.example","signOnMode":"SAML 2.0"}},
+	"target":[{"id":"0oa1","type":"AppInstance","alternateId":"Google Workspace","displayName":"Google Workspace"}]}`
+	for _, body := range []string{assign, sso} {
+		evs, err := ParseOkta([]byte(body), testNow)
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("%v %d", err, len(evs))
+		}
+		if got := strings.ToLower(evs[0].Attributes["app_user"]); got != "ann.lee@corp-mail.example" {
+			t.Errorf("%s: app_user %q", evs[0].SourceEventType, got)
+		}
+	}
+}
+
 func TestJira(t *testing.T) {
 	body, _ := os.ReadFile("testdata/jira_updated.json")
 	// The configured field id is wrong on purpose: the request type is found by its shape.
