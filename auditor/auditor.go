@@ -232,7 +232,9 @@ func (a *Auditor) writeBatch(ctx context.Context, batch []schemas.RoutedEvent, f
 	var tk ticketChanges
 	err = parallel(func() error {
 		var err error
-		states, err = a.loadStates(ctx, append(slices.Clone(iam), keys(others)...))
+		read := append(slices.Clone(iam), keys(others)...)
+		states, err = a.loadStates(ctx, read)
+		markRead(states, read)
 		return err
 	}, func() error {
 		if len(ticketIDs) == 0 {
@@ -249,7 +251,7 @@ func (a *Auditor) writeBatch(ctx context.Context, batch []schemas.RoutedEvent, f
 	var unloaded []string
 	for _, p := range tk.principals {
 		full[p] = true
-		if _, loaded := states[p]; !principals[p] && !loaded && !others[p] {
+		if _, read := states[p]; !read {
 			unloaded = append(unloaded, p)
 		}
 	}
@@ -323,9 +325,8 @@ func (a *Auditor) writeBatch(ctx context.Context, batch []schemas.RoutedEvent, f
 		return nil, err
 	}
 	a.metrics.events.Add(float64(len(rows)))
-	for p, b := range more {
-		states[p] = b
-	}
+	maps.Copy(states, more)
+	markRead(states, unloaded)
 	if history == nil {
 		history = map[string][]fact{}
 	}
@@ -355,7 +356,14 @@ func (a *Auditor) writeBatch(ctx context.Context, batch []schemas.RoutedEvent, f
 	all := keys(full)
 	all = append(all, keys(incr)...)
 	slices.Sort(all)
-	changed, err := a.refreshPrincipals(ctx, all, history, incr, states, tk.merged)
+	for _, p := range all {
+		if _, ok := peers[p]; !ok && !principals[p] { // the batch's own were resolved above
+			if ps := a.ids.peers(p); len(ps) > 0 {
+				peers[p] = ps
+			}
+		}
+	}
+	changed, err := a.refreshPrincipals(ctx, all, history, incr, states, tk.merged, peers)
 	if err != nil {
 		return nil, err
 	}
@@ -645,8 +653,9 @@ var scopedKinds = append([]string{KindSoDConflict, KindOverBroadGrant, KindMFARe
 // and checkpoints them: all findings for a principal rebuilt from its history, and
 // for one in incr (applied on top of its checkpoint) those of its new events and
 // those that depend on the access it holds now. saved are the principals' stored
-// checkpoints, merged the tickets the batch changed.
-func (a *Auditor) refreshPrincipals(ctx context.Context, ids []string, history map[string][]fact, incr, saved map[string]*ledgerBase, merged map[string]ticket) ([]schemas.Finding, error) {
+// checkpoints, merged the tickets the batch changed, peers the other accounts of each
+// one's identity (identities.peers).
+func (a *Auditor) refreshPrincipals(ctx context.Context, ids []string, history map[string][]fact, incr, saved map[string]*ledgerBase, merged map[string]ticket, peers map[string][]alias) ([]schemas.Finding, error) {
 	// The stored findings of ids do not depend on the ledgers: read them
 	// while the ledgers are derived.
 	type storedResult struct {
@@ -685,12 +694,6 @@ func (a *Auditor) refreshPrincipals(ctx context.Context, ids []string, history m
 		storedCh <- storedResult{stored, err}
 	}()
 	now := a.clock().UTC()
-	peers := make(map[string][]alias, len(ids))
-	for _, id := range ids {
-		if ps := a.ids.peers(id); len(ps) > 0 {
-			peers[id] = ps
-		}
-	}
 	states, err := a.loadPrincipals(ctx, ids, history, incr, saved, merged, peers, now)
 	if err != nil {
 		<-storedCh
@@ -929,6 +932,16 @@ func (a *Auditor) Sweep(ctx context.Context, now time.Time) ([]schemas.Finding, 
 	}
 	changed, err := a.writeFindings(ctx, desired, stored, now)
 	return append(reaudited, changed...), err
+}
+
+// markRead gives each of ids that has no checkpoint a nil entry in states, so that what a
+// batch has read is not read again (a present nil is "read: none").
+func markRead(states map[string]*ledgerBase, ids []string) {
+	for _, id := range ids {
+		if _, ok := states[id]; !ok {
+			states[id] = nil
+		}
+	}
 }
 
 func keys[V any](m map[string]V) []string {

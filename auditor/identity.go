@@ -57,12 +57,9 @@ type IdentityRule struct {
 
 // alias is one account's mapping.
 type alias struct {
-	Account  string    `json:"account"`
-	Identity string    `json:"identity"`
-	Source   string    `json:"source"`
-	Reason   string    `json:"reason"`
-	At       time.Time `json:"-"`
-	Deleted  bool      `json:"-"`
+	Account, Identity, Source, Reason string
+	At                                time.Time
+	Deleted                           bool
 }
 
 // compiledRule is an IdentityRule ready to match.
@@ -172,8 +169,7 @@ type identities struct {
 	// rows holds each account's mappings by source; best is derived from it.
 	rows    map[string]map[string]alias // folded account → source → alias
 	members map[string]map[string]bool  // folded identity → accounts as first written
-	// known are the accounts ever resolved, so that a rule's match is a member too.
-	version uint64 // the newest stored version read
+	version uint64                      // the newest stored version read
 }
 
 func newIdentities(cfg IdentityConfig) *identities {
@@ -242,6 +238,14 @@ func (ix *identities) add(rows ...alias) []string {
 	}
 	slices.Sort(moved)
 	return slices.Compact(moved)
+}
+
+// has reports whether the resolver holds al's mapping from al's source already.
+func (ix *identities) has(al alias) bool {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	old, ok := ix.rows[fold(al.Account)][al.Source]
+	return ok && !old.Deleted && strings.EqualFold(old.Identity, al.Identity)
 }
 
 // ruleAlias is the mapping a configured rule gives account, if one does.

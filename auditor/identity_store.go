@@ -107,12 +107,28 @@ func (a *Auditor) writeAliases(ctx context.Context, rows []alias) error {
 func (a *Auditor) learnAliases(batch []schemas.RoutedEvent, principals map[string]bool) []alias {
 	now := a.clock().UTC()
 	learned := map[string]alias{}
+	// learn keeps account → email unless the resolver has it already; reason is built only
+	// then, since most events name people the resolver knows.
+	learn := func(account, email, src string, reason func() string) {
+		al := alias{Account: account, Identity: email, Source: src, At: now}
+		if a.ids.has(al) {
+			return
+		}
+		k := fold(account) + "\x00" + src
+		if old, ok := learned[k]; !ok || old.Identity == email {
+			al.Reason = reason()
+			learned[k] = al
+		}
+	}
 	for i := range batch {
 		e := &batch[i].Event
 		if e.Category == schemas.CategoryTicket {
 			continue
 		}
-		_, inventory := e.Attributes[schemas.InventoryAttr]
+		src, what := AliasEvent, "event"
+		if _, ok := e.Attributes[schemas.InventoryAttr]; ok {
+			src, what = AliasSnapshot, "inventory listing"
+		}
 		for _, p := range []*schemas.Principal{e.Subject, e.Actor} {
 			if p == nil || p.Email == nil || *p.Email == "" || p.Type == schemas.PrincipalNHI || p.Type == schemas.PrincipalSystem {
 				continue
@@ -122,28 +138,16 @@ func (a *Auditor) learnAliases(batch []schemas.RoutedEvent, principals map[strin
 			// (okta:00u…, entra:<object id>), and the principal's id where it is not
 			// the email: both are the person the email names.
 			for _, acc := range []string{sourceAccount(e.Source, p.SourceID), p.ID} {
-				if acc == "" || strings.EqualFold(acc, email) {
-					continue
-				}
-				src, reason := AliasEvent, fmt.Sprintf("event %s (%s) names %s with email %s", e.EventID, e.Source, acc, email)
-				if inventory {
-					src, reason = AliasSnapshot, fmt.Sprintf("inventory listing %s (%s) names %s with email %s", e.EventID, e.Source, acc, email)
-				}
-				al := alias{Account: acc, Identity: email, Source: src, Reason: reason, At: now}
-				if a.ids.has(al) {
-					continue
-				}
-				if old, ok := learned[fold(al.Account)+"\x00"+src]; !ok || old.Identity == al.Identity {
-					learned[fold(al.Account)+"\x00"+src] = al
+				if acc != "" && !strings.EqualFold(acc, email) {
+					learn(acc, email, src, func() string {
+						return fmt.Sprintf("%s %s (%s) names %s with email %s", what, e.EventID, e.Source, acc, email)
+					})
 				}
 			}
 		}
-	}
-	for i := range batch {
 		// An Okta app assignment or SAML sign-on names the person's username in the app;
 		// one that is an email is the account the app's own logs (Google Workspace, a
 		// SaaS app provisioned from Okta) key them by.
-		e := &batch[i].Event
 		appUser := strings.ToLower(e.Attributes["app_user"])
 		if e.Source != schemas.SourceOkta || !strings.Contains(appUser, "@") || len(appUser) > maxIdentityText {
 			continue
@@ -155,11 +159,10 @@ func (a *Auditor) learnAliases(batch []schemas.RoutedEvent, principals map[strin
 		if person == nil || person.Type != schemas.PrincipalHuman || person.Email == nil || strings.EqualFold(*person.Email, appUser) {
 			continue
 		}
-		al := alias{Account: appUser, Identity: strings.ToLower(*person.Email), Source: AliasEvent, At: now,
-			Reason: fmt.Sprintf("event %s (%s) names %s's username in an app: %s", e.EventID, e.SourceEventType, strings.ToLower(*person.Email), appUser)}
-		if !a.ids.has(al) {
-			learned[fold(al.Account)+"\x00"+AliasEvent] = al
-		}
+		email := strings.ToLower(*person.Email)
+		learn(appUser, email, AliasEvent, func() string {
+			return fmt.Sprintf("event %s (%s) names %s's username in an app: %s", e.EventID, e.SourceEventType, email, appUser)
+		})
 	}
 	for p := range principals {
 		if al, ok := a.ids.ruleAlias(p); ok && !a.ids.has(al) {
@@ -172,14 +175,6 @@ func (a *Auditor) learnAliases(batch []schemas.RoutedEvent, principals map[strin
 		out = append(out, learned[k])
 	}
 	return out
-}
-
-// has reports whether the resolver holds al's mapping from al's source already.
-func (ix *identities) has(al alias) bool {
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	old, ok := ix.rows[fold(al.Account)][al.Source]
-	return ok && !old.Deleted && strings.EqualFold(old.Identity, al.Identity)
 }
 
 // IdentityChange is an analyst's correction of the resolver: Account belongs to Identity
@@ -286,12 +281,13 @@ func (a *Auditor) Principals(ctx context.Context, account string) ([]Principal, 
 
 // attachPeers gives each principal the view of its peers its detections read: their
 // latest reset and active grants as of this batch (checkpoints, for those refreshed with
-// it) or of their stored checkpoints.
+// it) or of their stored checkpoints. saved holds what the batch read already, a nil entry
+// for an account it found none for (markRead); only the rest is read here.
 func (a *Auditor) attachPeers(ctx context.Context, states []*principalState, peers map[string][]alias, checkpoints, saved map[string]*ledgerBase) error {
 	var missing []string
 	for _, ps := range states {
 		for _, q := range peers[ps.ID] {
-			if checkpoints[q.Account] == nil && saved[q.Account] == nil {
+			if _, read := saved[q.Account]; checkpoints[q.Account] == nil && !read {
 				missing = append(missing, q.Account)
 			}
 		}

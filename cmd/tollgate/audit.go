@@ -44,6 +44,16 @@ func withStoreAuditor(cmd *cobra.Command, cfg *app.Config, fn func(*auditor.Audi
 	return fn(a)
 }
 
+// viaConsole runs onConsole against the running tollgate up's console when one answers (the
+// embedded engine is then locked by it), else onStore against an auditor over the
+// configured store.
+func viaConsole(cmd *cobra.Command, cfg *app.Config, onConsole func(*app.Console) error, onStore func(*auditor.Auditor) error) error {
+	if console := app.FindConsole(cmd.Context(), cfg); console != nil {
+		return onConsole(console)
+	}
+	return withStoreAuditor(cmd, cfg, onStore)
+}
+
 func openStore(cmd *cobra.Command, g *globals) (*app.Config, *app.Store, error) {
 	cfg, _, err := g.load()
 	if err != nil {

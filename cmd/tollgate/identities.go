@@ -35,14 +35,13 @@ func newIdentitiesCmd(g *globals) *cobra.Command {
 			account = args[0]
 		}
 		var ps []auditor.Principal
-		if console := app.FindConsole(cmd.Context(), cfg); console != nil {
-			ps, err = console.Principals(cmd.Context(), account)
-		} else {
-			err = withStoreAuditor(cmd, cfg, func(a *auditor.Auditor) (err error) {
-				ps, err = a.Principals(cmd.Context(), account)
-				return err
-			})
-		}
+		err = viaConsole(cmd, cfg, func(c *app.Console) (err error) {
+			ps, err = c.Principals(cmd.Context(), account)
+			return err
+		}, func(a *auditor.Auditor) (err error) {
+			ps, err = a.Principals(cmd.Context(), account)
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("identities: %w", err)
 		}
@@ -79,14 +78,13 @@ func newIdentitiesCmd(g *globals) *cobra.Command {
 				ch := build(args)
 				ch.Reason, ch.Actor = reason, by
 				var stored auditor.IdentityChange
-				if console := app.FindConsole(cmd.Context(), cfg); console != nil {
-					stored, err = console.ChangeIdentity(cmd.Context(), ch)
-				} else {
-					err = withStoreAuditor(cmd, cfg, func(a *auditor.Auditor) (err error) {
-						stored, err = a.ChangeIdentity(cmd.Context(), ch)
-						return err
-					})
-				}
+				err = viaConsole(cmd, cfg, func(c *app.Console) (err error) {
+					stored, err = c.ChangeIdentity(cmd.Context(), ch)
+					return err
+				}, func(a *auditor.Auditor) (err error) {
+					stored, err = a.ChangeIdentity(cmd.Context(), ch)
+					return err
+				})
 				if err != nil {
 					return fmt.Errorf("identities: %w", err)
 				}

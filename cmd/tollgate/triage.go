@@ -95,11 +95,11 @@ func parseUntil(s string, now time.Time) (time.Time, error) {
 
 // writeTriage records d through the running tollgate up's console, or in the store.
 func writeTriage(cmd *cobra.Command, cfg *app.Config, d auditor.TriageDecision) (auditor.TriageDecision, error) {
-	if console := app.FindConsole(cmd.Context(), cfg); console != nil {
-		return console.Triage(cmd.Context(), d)
-	}
 	var out auditor.TriageDecision
-	err := withStoreAuditor(cmd, cfg, func(a *auditor.Auditor) (err error) {
+	err := viaConsole(cmd, cfg, func(c *app.Console) (err error) {
+		out, err = c.Triage(cmd.Context(), d)
+		return err
+	}, func(a *auditor.Auditor) (err error) {
 		out, err = a.Triage(cmd.Context(), d)
 		return err
 	})
@@ -109,15 +109,13 @@ func writeTriage(cmd *cobra.Command, cfg *app.Config, d auditor.TriageDecision) 
 // readTriage reads a finding's triage state the same way.
 func readTriage(cmd *cobra.Command, cfg *app.Config, id string) (auditor.TriageState, error) {
 	var st map[string]auditor.TriageState
-	var err error
-	if console := app.FindConsole(cmd.Context(), cfg); console != nil {
-		st, err = console.Triages(cmd.Context(), []string{id})
-	} else {
-		err = withStoreAuditor(cmd, cfg, func(a *auditor.Auditor) (err error) {
-			st, err = a.Triages(cmd.Context(), []string{id})
-			return err
-		})
-	}
+	err := viaConsole(cmd, cfg, func(c *app.Console) (err error) {
+		st, err = c.Triages(cmd.Context(), []string{id})
+		return err
+	}, func(a *auditor.Auditor) (err error) {
+		st, err = a.Triages(cmd.Context(), []string{id})
+		return err
+	})
 	return st[id], err
 }
 

@@ -137,17 +137,8 @@ func ConsoleHandler(q *Store, a *auditor.Auditor, o ConsoleOptions) (http.Handle
 		writeJSON(w, st)
 	})
 	mux.HandleFunc("POST "+consoleTriagePath, func(w http.ResponseWriter, r *http.Request) {
-		// A page of another site can make a browser on this host post a form here, but not
-		// with a JSON body (that needs a CORS preflight, which the console never grants).
-		if mt := r.Header.Get("Content-Type"); mt != "application/json" || r.Header.Get("Sec-Fetch-Site") == "cross-site" {
-			writeJSONError(w, http.StatusForbidden, "a triage decision is a JSON body (Content-Type: application/json) from this host")
-			return
-		}
 		var d auditor.TriageDecision
-		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&d); err != nil {
-			writeJSONError(w, http.StatusBadRequest, "triage decision: "+err.Error())
+		if !decodeJSONPost(w, r, "triage decision", &d) {
 			return
 		}
 		if actor := web.ActorFrom(r.Context()); actor != "" {
@@ -181,15 +172,8 @@ func ConsoleHandler(q *Store, a *auditor.Auditor, o ConsoleOptions) (http.Handle
 		writeJSON(w, ps)
 	})
 	mux.HandleFunc("POST "+consoleIdentityPath, func(w http.ResponseWriter, r *http.Request) {
-		if mt := r.Header.Get("Content-Type"); mt != "application/json" || r.Header.Get("Sec-Fetch-Site") == "cross-site" {
-			writeJSONError(w, http.StatusForbidden, "an identity correction is a JSON body (Content-Type: application/json) from this host")
-			return
-		}
 		var c auditor.IdentityChange
-		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&c); err != nil {
-			writeJSONError(w, http.StatusBadRequest, "identity correction: "+err.Error())
+		if !decodeJSONPost(w, r, "identity correction", &c) {
 			return
 		}
 		if actor := web.ActorFrom(r.Context()); actor != "" {
@@ -207,6 +191,24 @@ func ConsoleHandler(q *Store, a *auditor.Auditor, o ConsoleOptions) (http.Handle
 		}
 	})
 	return o.Auth.Wrap(mux), nil
+}
+
+// decodeJSONPost decodes the JSON body of a console POST into v (unknown fields refused,
+// 64 KiB at most), answering 403 or 400 itself when it cannot. A page of another site can
+// make a browser on this host post a form here, but not with a JSON body (that needs a
+// CORS preflight, which the console never grants).
+func decodeJSONPost(w http.ResponseWriter, r *http.Request, what string, v any) bool {
+	if mt := r.Header.Get("Content-Type"); mt != "application/json" || r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		writeJSONError(w, http.StatusForbidden, what+": send it as a JSON body (Content-Type: application/json) from this host")
+		return false
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeJSONError(w, http.StatusBadRequest, what+": "+err.Error())
+		return false
+	}
+	return true
 }
 
 // NewConsole is the console of cfg over the auditor a and the query store q: its
